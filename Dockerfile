@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+
+# Build: compile src/ to dist/ with the full dependency set.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Runtime: production dependencies, the compiled service and the SQL migrations, which the
+# service finds relative to the repository root.
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY src/db/migrations ./src/db/migrations
+USER node
+EXPOSE 3000
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,62 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+
+import type { Logger } from '../logger';
+
+/**
+ * An error the API answers with an RFC 9457 problem document. `type` is stable, so clients branch
+ * on it rather than on wording; `field` names the bad input, when there is one.
+ */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly field?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'ProblemError';
+  }
+}
+
+const PROBLEM_BASE = 'https://transfer-saga.dev/problems/';
+
+export const notFoundRoute: RequestHandler = (request) => {
+  throw new ProblemError(404, 'not-found', 'Not found', `no route ${request.method} ${request.path}`);
+};
+
+/** The one error middleware: typed errors become problem documents, anything else a logged 500. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, request, response, _next) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) logger.error({ err: error, path: request.path }, 'request failed');
+    response
+      .status(problem.status)
+      .type('application/problem+json')
+      .json({
+        type: PROBLEM_BASE + problem.type,
+        title: problem.title,
+        status: problem.status,
+        ...(problem.detail === undefined ? {} : { detail: problem.detail }),
+        ...(problem.field === undefined ? {} : { field: problem.field }),
+        ...problem.extra,
+      });
+  };
+}
+
+function toProblem(error: unknown): ProblemError {
+  if (error instanceof ProblemError) return error;
+  // body-parser's errors carry a status and a type of their own.
+  const parserError = error as { status?: number; type?: string; message?: string };
+  if (parserError.type === 'entity.parse.failed') {
+    return new ProblemError(400, 'malformed-json', 'Malformed JSON', parserError.message, 'body');
+  }
+  if (parserError.type === 'entity.too.large') {
+    return new ProblemError(413, 'body-too-large', 'Request body too large', parserError.message, 'body');
+  }
+  if (parserError.type === 'encoding.unsupported' || parserError.type === 'charset.unsupported') {
+    return new ProblemError(415, 'unsupported-encoding', 'Unsupported encoding', parserError.message, 'body');
+  }
+  return new ProblemError(500, 'internal', 'Internal error', 'the service failed; see its logs');
+}

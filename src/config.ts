@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * The only module that reads `process.env`. Every setting has a default that fits the local stack
+ * (`npm run stack -- up`); a malformed value stops start-up with a message that names it.
+ */
+
+const DEVELOPMENT_JWT_SECRET = 'transfer-saga-local-development-secret';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const hostPort = z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port');
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .refine(
+      (value) => URL.canParse(value) && protocols.includes(new URL(value).protocol),
+      `expected a ${protocols.join(' or ')} URL`,
+    );
+
+const positiveInteger = z.coerce.number().int().positive();
+
+const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PORT: port.default(3000),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default(
+      'postgres://transfer_saga:transfer_saga@127.0.0.1:5432/transfer_saga',
+    ),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    KAFKA_BROKERS: z
+      .string()
+      .default('127.0.0.1:9092')
+      .transform((value) => value.split(',').map((broker) => broker.trim()))
+      .pipe(z.array(hostPort).min(1)),
+    KAFKA_CLIENT_ID: z.string().min(1).default('transfer-saga'),
+    KAFKA_TOPIC_PARTITIONS: positiveInteger.default(6),
+    TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://localhost:8233'),
+    TEMPORAL_TEST_SERVER_PORT: port.default(7243),
+    AUTH_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    SLACK_WEBHOOK_URL: url(['http:', 'https:']).optional(),
+    MAX_TRANSFER_AMOUNT: positiveInteger.default(1_000_000_000),
+  })
+  .transform((env, context) => {
+    const secret = env.AUTH_JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET);
+    if (secret === undefined) {
+      context.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'is required in production' });
+      return z.NEVER;
+    }
+    return {
+      environment: env.NODE_ENV,
+      logLevel: env.LOG_LEVEL,
+      http: { port: env.PORT },
+      postgres: { url: env.DATABASE_URL },
+      redis: { url: env.REDIS_URL },
+      kafka: { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, partitions: env.KAFKA_TOPIC_PARTITIONS },
+      temporal: {
+        address: env.TEMPORAL_ADDRESS,
+        namespace: env.TEMPORAL_NAMESPACE,
+        uiUrl: env.TEMPORAL_UI_URL.replace(/\/$/, ''),
+        testServerPort: env.TEMPORAL_TEST_SERVER_PORT,
+      },
+      auth: { jwtSecret: secret },
+      slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
+      money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
+    };
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+/** Raised when the environment holds a setting that cannot be used; the message names every bad one. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the settings.
+ *
+ * @param env - the environment to read; `process.env` unless a test passes its own.
+ * @throws ConfigError naming each malformed setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", so `FOO= npm start` falls back to the default.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
+}

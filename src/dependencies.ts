@@ -1,0 +1,123 @@
+import { IncomingWebhook } from '@slack/webhook';
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel as KafkaLogLevel, type LogEntry, Partitioners, type Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+/** Where operator alerts go: a Slack incoming webhook, or the log when none is configured. */
+export interface SlackSender {
+  send(message: { text: string; blocks?: unknown[] }): Promise<void>;
+}
+
+/**
+ * Every long-lived client of the process, built once from the validated config by
+ * {@link createDependencies}. Roles (api, worker, consumers) and activities receive what they need
+ * from here; nothing else constructs a client.
+ */
+export interface Dependencies {
+  config: Config;
+  logger: Logger;
+  metrics: Registry;
+  postgres: Pool;
+  redis: Redis;
+  kafka: Kafka;
+  producer: Producer;
+  kafkaAdmin: Admin;
+  temporal: Client;
+  slack: SlackSender;
+  /** Closes every client, in the reverse order of creation. */
+  close(): Promise<void>;
+}
+
+export async function createDependencies(config: Config, logger: Logger): Promise<Dependencies> {
+  const closers: Array<() => Promise<unknown>> = [];
+  try {
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+
+    const postgres = new Pool({ connectionString: config.postgres.url, max: 20 });
+    // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
+    postgres.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'));
+    closers.push(() => postgres.end());
+
+    const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error'));
+    await redis.connect();
+    closers.push(() => redis.quit());
+
+    const kafka = new Kafka({
+      clientId: config.kafka.clientId,
+      brokers: config.kafka.brokers,
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
+    });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    closers.push(() => kafkaAdmin.disconnect());
+
+    const connection = await Connection.connect({ address: config.temporal.address });
+    closers.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+
+    const slack = createSlackSender(config.slack.webhookUrl, logger);
+
+    return {
+      config,
+      logger,
+      metrics,
+      postgres,
+      redis,
+      kafka,
+      producer,
+      kafkaAdmin,
+      temporal,
+      slack,
+      close: () => closeAll(closers, logger),
+    };
+  } catch (error) {
+    await closeAll(closers, logger);
+    throw error;
+  }
+}
+
+async function closeAll(closers: Array<() => Promise<unknown>>, logger: Logger): Promise<void> {
+  for (const close of closers.reverse()) {
+    await close().catch((error: unknown) => logger.warn({ err: error }, 'closing a client failed'));
+  }
+}
+
+function createSlackSender(webhookUrl: string | undefined, logger: Logger): SlackSender {
+  if (webhookUrl === undefined) {
+    return {
+      send: async (message) => {
+        logger.info({ slack: message }, 'Slack alert (no SLACK_WEBHOOK_URL set, so logged instead)');
+      },
+    };
+  }
+  // The webhook client retries nothing itself; callers (activities, the notifier) own retries.
+  const webhook = new IncomingWebhook(webhookUrl, { timeout: 5000 });
+  return {
+    send: async (message) => {
+      await webhook.send(message as Parameters<IncomingWebhook['send']>[0]);
+    },
+  };
+}
+
+function logKafka(logger: Logger, { level, log }: LogEntry): void {
+  const { message, ...context } = log;
+  const child = logger.child({ component: 'kafkajs', ...context });
+  if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.NOTHING) child.error(message);
+  else if (level === KafkaLogLevel.WARN) child.warn(message);
+  else child.debug(message);
+}

@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config';
+import { transferSearchAttributes } from '../src/domain/search-attributes';
+
+/**
+ * temporal-compose.yml cannot run here (no Docker), so this checks it against what it must agree with:
+ * the environment names of DESIGN.md §7, the config defaults and the search attributes the workflow sets.
+ */
+
+interface ComposeService {
+  image?: string;
+  environment?: Record<string, string | number | boolean | null>;
+  ports?: unknown[];
+  command?: string | string[];
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  configs?: Record<string, { content?: string }>;
+}
+
+const SERVICE = 'transfer-saga';
+const POSTGRES = 'postgresql';
+const REDIS = 'redis';
+const KAFKA = 'kafka';
+const TEMPORAL = 'temporal';
+const TEMPORAL_UI = 'temporal-ui';
+const TEMPORAL_ADMIN_TOOLS = 'temporal-admin-tools';
+
+const DESIGN_ENVIRONMENT_NAMES = [
+  'PORT',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'KAFKA_BROKERS',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_UI_URL',
+  'AUTH_JWT_SECRET',
+  'SLACK_WEBHOOK_URL',
+];
+
+const compose = parse(readFileSync(join(__dirname, '..', 'temporal-compose.yml'), 'utf8')) as ComposeFile;
+const defaults = loadConfig({});
+
+function service(name: string): ComposeService {
+  const found = compose.services[name];
+  if (found === undefined) throw new Error(`temporal-compose.yml has no service named ${name}`);
+  return found;
+}
+
+/** The value Compose would use when the variable is not set on the host: `${VAR:-default}` becomes `default`. */
+function withComposeDefaults(value: string): string {
+  return value.replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+}
+
+/** The service container's environment as the application would see it with nothing set on the host. */
+function serviceEnvironment(): Record<string, string> {
+  const environment = service(SERVICE).environment ?? {};
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [name, withComposeDefaults(String(value ?? ''))]),
+  );
+}
+
+/** Port mappings in the short `HOST:CONTAINER` form, which is the only form the compose file uses. */
+function portMappings(name: string): { host: number; container: number }[] {
+  return (service(name).ports ?? []).map((entry) => {
+    const [host, container] = String(entry).split(':');
+    return { host: Number(host), container: Number(container) };
+  });
+}
+
+function publishedHostPorts(name: string): number[] {
+  return portMappings(name).map((mapping) => mapping.host);
+}
+
+/** Splits `host:port` (a broker or a Temporal address) into its parts. */
+function hostAndPort(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  return { host: address.slice(0, separator), port: Number(address.slice(separator + 1)) };
+}
+
+function urlPort(url: string): number {
+  return Number(new URL(url).port);
+}
+
+function adminToolsCommand(): string {
+  const command = service(TEMPORAL_ADMIN_TOOLS).command ?? '';
+  return Array.isArray(command) ? command.join(' ') : command;
+}
+
+/** `--name X --type Y` pairs of `temporal operator search-attribute create`, as `X:Y` with the SDK's type spelling. */
+function registeredSearchAttributes(): string[] {
+  const pairs = adminToolsCommand().matchAll(/--name\s+(\w+)\s+--type\s+(\w+)/g);
+  return [...pairs].map(([, name, type]) => `${name}:${(type ?? '').toUpperCase()}`);
+}
+
+describe('temporal-compose.yml', () => {
+  describe('the service container environment', () => {
+    it('sets every setting DESIGN.md §7 names and nothing else', () => {
+      expect(Object.keys(serviceEnvironment()).sort()).toEqual([...DESIGN_ENVIRONMENT_NAMES].sort());
+    });
+
+    it.each(DESIGN_ENVIRONMENT_NAMES)('gives %s a value the config accepts', (name) => {
+      const value = serviceEnvironment()[name];
+      expect(value).toBeDefined();
+      expect(() => loadConfig({ [name]: value })).not.toThrow();
+    });
+
+    it('is accepted by the config as a whole, also in production', () => {
+      expect(() => loadConfig({ ...serviceEnvironment(), NODE_ENV: 'production' })).not.toThrow();
+    });
+
+    it('defaults AUTH_JWT_SECRET to the development secret, so tokens minted on the host are accepted', () => {
+      expect(serviceEnvironment().AUTH_JWT_SECRET).toBe(defaults.auth.jwtSecret);
+    });
+  });
+
+  describe('published ports', () => {
+    it('the service container publishes the API on the default PORT', () => {
+      const api = Number(serviceEnvironment().PORT);
+      expect(portMappings(SERVICE)).toContainEqual({ host: defaults.http.port, container: api });
+    });
+
+    it('publishes PostgreSQL on the port of the default DATABASE_URL', () => {
+      expect(publishedHostPorts(POSTGRES)).toContain(urlPort(defaults.postgres.url));
+    });
+
+    it('publishes Redis on the port of the default REDIS_URL', () => {
+      expect(publishedHostPorts(REDIS)).toContain(urlPort(defaults.redis.url));
+    });
+
+    it('publishes Kafka on the port of the default broker', () => {
+      for (const broker of defaults.kafka.brokers) {
+        expect(publishedHostPorts(KAFKA)).toContain(hostAndPort(broker).port);
+      }
+    });
+
+    it('publishes the Temporal frontend on the port of the default TEMPORAL_ADDRESS', () => {
+      expect(publishedHostPorts(TEMPORAL)).toContain(hostAndPort(defaults.temporal.address).port);
+    });
+
+    it('publishes the Temporal UI on the port of the default TEMPORAL_UI_URL', () => {
+      expect(publishedHostPorts(TEMPORAL_UI)).toContain(urlPort(defaults.temporal.uiUrl));
+    });
+
+    it('points the service at the published Temporal UI port for the links it hands out', () => {
+      expect(publishedHostPorts(TEMPORAL_UI)).toContain(urlPort(serviceEnvironment().TEMPORAL_UI_URL ?? ''));
+    });
+  });
+
+  describe('connections from the service container', () => {
+    it('uses the database, user and password of the default DATABASE_URL', () => {
+      const inCompose = new URL(serviceEnvironment().DATABASE_URL ?? '');
+      const byDefault = new URL(defaults.postgres.url);
+      expect(inCompose.pathname).toBe(byDefault.pathname);
+      expect(inCompose.username).toBe(byDefault.username);
+      expect(inCompose.password).toBe(byDefault.password);
+    });
+
+    it('reaches PostgreSQL by its compose service name', () => {
+      expect(new URL(serviceEnvironment().DATABASE_URL ?? '').hostname).toBe(POSTGRES);
+      expect(service(POSTGRES).image).toMatch(/^postgres:/);
+    });
+
+    it('has PostgreSQL create the database and role the service connects with', () => {
+      const url = new URL(serviceEnvironment().DATABASE_URL ?? '');
+      const database = url.pathname.slice(1);
+      const initScripts = Object.values(compose.configs ?? {})
+        .map((config) => config.content ?? '')
+        .join('\n');
+      expect(initScripts).toContain(`CREATE ROLE ${url.username} LOGIN PASSWORD '${url.password}';`);
+      expect(initScripts).toContain(`CREATE DATABASE ${database} OWNER ${url.username};`);
+    });
+
+    it('reaches Redis by its compose service name', () => {
+      expect(new URL(serviceEnvironment().REDIS_URL ?? '').hostname).toBe(REDIS);
+      expect(service(REDIS).image).toMatch(/^redis:/);
+    });
+
+    it('reaches Kafka by its compose service name', () => {
+      const brokers = (serviceEnvironment().KAFKA_BROKERS ?? '').split(',');
+      expect(brokers.map((broker) => hostAndPort(broker.trim()).host)).toEqual([KAFKA]);
+      expect(service(KAFKA).image).toMatch(/^apache\/kafka:/);
+    });
+
+    it('reaches the Temporal frontend by its compose service name', () => {
+      expect(hostAndPort(serviceEnvironment().TEMPORAL_ADDRESS ?? '').host).toBe(TEMPORAL);
+      expect(service(TEMPORAL).image).toMatch(/^temporalio\/auto-setup:/);
+    });
+  });
+
+  describe('Temporal search attributes', () => {
+    it('registers exactly the search attributes the workflow sets', () => {
+      const expected = Object.values(transferSearchAttributes).map((key) => `${key.name}:${key.type}`);
+      expect(registeredSearchAttributes().sort()).toEqual(expected.sort());
+    });
+
+    it('registers them in the namespace the service uses', () => {
+      const namespace = serviceEnvironment().TEMPORAL_NAMESPACE;
+      expect(adminToolsCommand()).toContain(`search-attribute create --namespace ${namespace} `);
+    });
+  });
+});
