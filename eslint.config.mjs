@@ -29,7 +29,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['*', '!@temporalio/workflow', '!@temporalio/common', '!../domain/*', '!./*'],
+              regex: '^(?!(@temporalio/(workflow|common)|\\.\\./domain/.+|\\./.+)$)',
               message: 'Workflow code may import only @temporalio/workflow, @temporalio/common and src/domain.',
               allowTypeImports: true,
             },

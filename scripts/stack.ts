@@ -2,8 +2,9 @@
  * `npm run stack -- up [--with-test-server] | down | status`
  *
  * Provisions the real local stack without Docker: PostgreSQL 15 and Redis 7 from Debian packages,
- * Apache Kafka 3.9 (KRaft) from Maven Central jars, the Temporal CLI dev server built from its Go
- * module, and — for workflow tests — Temporal's Java time-skipping test server. A service that
+ * Apache Kafka 3.9 (KRaft) from Maven Central jars and the Temporal CLI dev server built from its Go
+ * module; `--with-test-server` also fetches the jars of Temporal's Java time-skipping test server,
+ * which each workflow test file starts for itself (test/support/time-skipping.ts). A service that
  * already answers on its configured port is reused; anything else is installed once into
  * ~/.cache/transfer-saga and started with its data and logs under .stack/. `down` stops only what
  * `up` started, by the pids it recorded.
@@ -12,21 +13,16 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 import { loadConfig } from '../src/config';
 import { transferSearchAttributes } from '../src/domain/search-attributes';
-
-const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-const KAFKA_VERSION = '3.9.1';
-const TEST_SERVER_VERSION = '1.32.0';
+import { CACHE_DIR, jarDir, KAFKA_VERSION, TEMPORAL_CLI, TEMPORAL_CLI_MODULE, TEST_SERVER_VERSION } from './toolchain';
 
 const repoRoot = resolve(__dirname, '..');
 const stackDir = join(repoRoot, '.stack');
 const logDir = join(stackDir, 'logs');
 const pidDir = join(stackDir, 'pids');
-const cacheDir = join(homedir(), '.cache', 'transfer-saga');
 const isRoot = process.getuid?.() === 0;
 
 interface Endpoint {
@@ -148,12 +144,7 @@ async function stopDaemon(name: string): Promise<void> {
   rmSync(join(pidDir, `${name}.pid`), { force: true });
 }
 
-/** Where the jars that Maven resolves from scripts/jars/<pom>.pom.xml are cached. */
-function jarDir(pom: string, version: string): string {
-  return join(cacheDir, `${pom}-${version}`, 'libs');
-}
-
-function installMavenJars(pom: string, version: string): void {
+function installMavenJars(pom: 'kafka' | 'temporal-test-server', version: string): void {
   const libs = jarDir(pom, version);
   if (existsSync(libs) && readdirSync(libs).length > 0) return;
   for (const tool of ['java', 'mvn']) {
@@ -301,7 +292,6 @@ const redis: Service = {
 // ---------------------------------------------------------------------------------------------
 // Temporal CLI dev server
 
-const temporalBinary = join(cacheDir, 'bin', 'temporal');
 const temporalEndpoint = endpointOfHostPort(config.temporal.address);
 
 const temporal: Service = {
@@ -310,12 +300,12 @@ const temporal: Service = {
   alsoWaitFor: [endpointOf(config.temporal.uiUrl, 80)],
   startupSeconds: 60,
   install() {
-    if (existsSync(temporalBinary)) return;
+    if (existsSync(TEMPORAL_CLI)) return;
     if (!commandExists('go')) aptInstall('golang-go', 'Go (to build the Temporal CLI)');
     console.log(`building the Temporal CLI (${TEMPORAL_CLI_MODULE}); the first build takes several minutes…`);
     execFileSync('go', ['install', TEMPORAL_CLI_MODULE], {
       stdio: 'inherit',
-      env: { ...process.env, GOBIN: dirname(temporalBinary), GOFLAGS: '-buildvcs=false' },
+      env: { ...process.env, GOBIN: dirname(TEMPORAL_CLI), GOFLAGS: '-buildvcs=false' },
     });
   },
   start() {
@@ -328,7 +318,7 @@ const temporal: Service = {
       '--search-attribute',
       `${key.name}=${cliType(key.type)}`,
     ]);
-    startDaemon('temporal', temporalBinary, [
+    startDaemon('temporal', TEMPORAL_CLI, [
       'server',
       'start-dev',
       '--ip',
@@ -418,31 +408,9 @@ const kafka: Service = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Temporal's Java time-skipping test server (workflow tests only)
-
-const testServer: Service = {
-  name: 'temporal-test-server',
-  endpoint: { host: '127.0.0.1', port: config.temporal.testServerPort },
-  startupSeconds: 60,
-  install() {
-    installMavenJars('temporal-test-server', TEST_SERVER_VERSION);
-  },
-  start() {
-    startDaemon('temporal-test-server', 'java', [
-      '-Xmx512m',
-      '-cp',
-      `${jarDir('temporal-test-server', TEST_SERVER_VERSION)}/*`,
-      'io.temporal.testserver.TestServer',
-      String(this.endpoint.port),
-      '--enable-time-skipping',
-    ]);
-  },
-};
-
-// ---------------------------------------------------------------------------------------------
 
 async function up(services: Service[]): Promise<void> {
-  for (const dir of [stackDir, logDir, pidDir, cacheDir]) mkdirSync(dir, { recursive: true });
+  for (const dir of [stackDir, logDir, pidDir, CACHE_DIR]) mkdirSync(dir, { recursive: true });
   // Install everything first (the slow part on a fresh machine), then start in dependency-free order.
   const missing: Service[] = [];
   for (const service of services) {
@@ -489,14 +457,20 @@ function report(service: Service, state: string): void {
 async function main(): Promise<void> {
   const [command, ...flags] = process.argv.slice(2);
   const services = [postgres, redis, temporal, kafka];
-  const withTestServer = flags.includes('--with-test-server');
   switch (command) {
     case 'up':
-      return up(withTestServer ? [...services, testServer] : services);
+      await up(services);
+      if (flags.includes('--with-test-server')) {
+        installMavenJars('temporal-test-server', TEST_SERVER_VERSION);
+        console.log(
+          `${'temporal-test-server'.padEnd(22)} jars in ${jarDir('temporal-test-server', TEST_SERVER_VERSION)}`,
+        );
+      }
+      return;
     case 'down':
-      return down([...services, testServer]);
+      return down(services);
     case 'status':
-      return status([...services, testServer]);
+      return status(services);
     default:
       console.error('usage: npm run stack -- up [--with-test-server] | down | status');
       process.exitCode = 2;

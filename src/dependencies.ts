@@ -39,7 +39,13 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
 
-    const postgres = new Pool({ connectionString: config.postgres.url, max: 20 });
+    // Bounded waits: a stopped PostgreSQL must fail an activity attempt, not hang it.
+    const postgres = new Pool({
+      connectionString: config.postgres.url,
+      max: 20,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 10_000,
+    });
     // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
     postgres.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'));
     closers.push(() => postgres.end());

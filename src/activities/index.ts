@@ -1,0 +1,29 @@
+import type { Dependencies } from '../dependencies';
+import { EventPublisher } from '../events/publisher';
+import { PostgresLedger } from '../ledger/postgres-ledger';
+import { RedisBalances } from '../ledger/redis-balances';
+import { passEverything, type RiskEvaluator } from '../risk/evaluator';
+import { createBalanceActivities } from './balance';
+import { createEventActivities } from './events';
+import { createLedgerActivities } from './ledger';
+import { createNotifyActivities } from './notify';
+import { createRiskActivities } from './risk';
+import { createSweepActivities } from './sweep';
+import { createSyncActivities } from './sync';
+
+/** Binds every activity to the process's clients; the worker registers the result. */
+export function createActivities(dependencies: Dependencies, risk: RiskEvaluator = passEverything) {
+  const ledger = new PostgresLedger(dependencies.postgres);
+  const balances = new RedisBalances(dependencies.redis, (accountId) => ledger.balanceSnapshot(accountId));
+  return {
+    ...createBalanceActivities({ balances, ledger }),
+    ...createLedgerActivities({ ledger, balances }),
+    ...createRiskActivities({ risk }),
+    ...createEventActivities({ events: new EventPublisher(dependencies.producer) }),
+    ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),
+    ...createSyncActivities({ ledger, balances }),
+    ...createSweepActivities({ ledger, temporal: dependencies.temporal }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,82 @@
+import { ErrorType } from '../domain/errors';
+import type { RiskAssessment, TransferSagaInput, TransferStatus, TransferStep } from '../domain/transfer';
+import {
+  type CloseOutcome,
+  type PostgresLedger,
+  SettlementRefusedError,
+  TransitionError,
+} from '../ledger/postgres-ledger';
+import type { RedisBalances } from '../ledger/redis-balances';
+import { finalFailure } from './failures';
+
+export interface CloseRequest {
+  transfer: Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount' | 'currency'> &
+    Partial<Pick<TransferSagaInput, 'memo' | 'requestedBy' | 'submittedAt'>>;
+  status: Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>;
+  step: TransferStep;
+  reason: string;
+  actor?: string;
+}
+
+/** The PostgreSQL ledger, and the Redis half of settlement that must follow it. */
+export function createLedgerActivities({ ledger, balances }: { ledger: PostgresLedger; balances: RedisBalances }) {
+  return {
+    /**
+     * Records the transfer as PENDING with an OPEN hold, then makes sure Redis still holds the money:
+     * if Redis lost its data after the reserve and rebuilt before this row existed, the rebuild did
+     * not count this hold, and reserving again (idempotent) puts it back.
+     */
+    async recordTransfer(input: TransferSagaInput): Promise<void> {
+      await ledger.recordTransfer(input);
+      const outcome = await balances.reserve(input.transferId, input.fromAccountId, input.amount);
+      if (outcome === 'INSUFFICIENT') {
+        throw finalFailure(
+          ErrorType.InsufficientFunds,
+          `the hold on ${input.fromAccountId} was lost and cannot be re-made`,
+        );
+      }
+    },
+
+    async setTransferStatus(request: {
+      transferId: string;
+      status: 'PENDING' | 'UNDER_REVIEW';
+      step: TransferStep;
+      risk?: RiskAssessment;
+      reason?: string;
+    }): Promise<void> {
+      try {
+        await ledger.setRunningStatus(request.transferId, request.status, request.step, request.risk, request.reason);
+      } catch (error) {
+        if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
+        throw error;
+      }
+    },
+
+    /** Settles in PostgreSQL, then posts the hold and credit in Redis, then notes Redis is done. */
+    async settleTransfer(
+      transfer: Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount'>,
+    ): Promise<void> {
+      try {
+        const { redisApplied } = await ledger.settle(transfer.transferId);
+        if (redisApplied) return;
+      } catch (error) {
+        if (error instanceof SettlementRefusedError) throw finalFailure(ErrorType.InsufficientFunds, error.message);
+        if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
+        throw error;
+      }
+      await balances.post(transfer.transferId, transfer.fromAccountId, transfer.toAccountId, transfer.amount);
+      await ledger.markRedisApplied(transfer.transferId);
+    },
+
+    /** Ends a transfer that moves no money; PostgreSQL first, so the Redis release cannot be undone. */
+    async closeTransfer(request: CloseRequest): Promise<CloseOutcome> {
+      return ledger.closeTransfer(
+        request.transfer,
+        request.status,
+        request.step,
+        request.reason,
+        request.actor ?? null,
+      );
+    },
+  };
+}

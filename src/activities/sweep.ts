@@ -1,0 +1,24 @@
+import type { Client } from '@temporalio/client';
+
+import { transferWorkflowId } from '../domain/temporal';
+import type { PostgresLedger, TransferRow } from '../ledger/postgres-ledger';
+
+export function createSweepActivities({ ledger, temporal }: { ledger: PostgresLedger; temporal: Client }) {
+  return {
+    /** Transfers PostgreSQL still shows as running after `olderThanMs`, oldest first. */
+    async findUnfinishedTransfers(olderThanMs: number): Promise<TransferRow[]> {
+      return ledger.findUnfinished(olderThanMs);
+    },
+
+    /** Whether the transfer's saga is still running in Temporal. */
+    async isSagaRunning(transferId: string): Promise<boolean> {
+      try {
+        const description = await temporal.workflow.getHandle(transferWorkflowId(transferId)).describe();
+        return description.status.name === 'RUNNING';
+      } catch (error) {
+        if ((error as Error).name === 'WorkflowNotFoundError') return false;
+        throw error;
+      }
+    },
+  };
+}

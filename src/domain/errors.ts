@@ -1,0 +1,23 @@
+/**
+ * Failure types activities raise (as `ApplicationFailure.type`) and workflows branch on. Strings,
+ * not class names, so they survive serialisation and refactoring alike.
+ */
+export const ErrorType = {
+  InsufficientFunds: 'InsufficientFunds',
+  AccountNotFound: 'AccountNotFound',
+  AccountClosed: 'AccountClosed',
+  CurrencyMismatch: 'CurrencyMismatch',
+  /** PostgreSQL and the saga disagree in a way no retry can fix (e.g. settling a finished transfer). */
+  InvalidTransition: 'InvalidTransition',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** A transfer that fails with one of these never moved money: it ends DECLINED. */
+export const DECLINE_ERRORS: readonly ErrorType[] = [
+  ErrorType.InsufficientFunds,
+  ErrorType.AccountNotFound,
+  ErrorType.AccountClosed,
+  ErrorType.CurrencyMismatch,
+];
+
+export const NON_RETRYABLE_ERRORS: string[] = [...DECLINE_ERRORS, ErrorType.InvalidTransition];

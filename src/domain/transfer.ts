@@ -1,0 +1,98 @@
+/** Transfer statuses clients see (DESIGN.md §3). */
+export const TRANSFER_STATUSES = [
+  'PENDING',
+  'UNDER_REVIEW',
+  'COMPLETED',
+  'DECLINED',
+  'BLOCKED',
+  'REJECTED',
+  'FAILED',
+] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+const TERMINAL: ReadonlySet<TransferStatus> = new Set(['COMPLETED', 'DECLINED', 'BLOCKED', 'REJECTED', 'FAILED']);
+
+export function isTerminal(status: TransferStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/** Where a running saga is; `step` beside `status` in every view of a transfer. */
+export type TransferStep =
+  'submitted' | 'reserve' | 'record' | 'evaluate' | 'review' | 'settle' | 'notify' | 'compensate' | 'done';
+
+export type RiskDecision = 'PASS' | 'REVIEW' | 'BLOCK';
+
+/** A validated transfer request. `amount` is integer minor units (cents). */
+export interface TransferRequest {
+  fromAccountId: string;
+  toAccountId: string;
+  amount: number;
+  currency: string;
+  memo?: string;
+}
+
+/** Durations the saga waits; workflow input so tests and operators can change them per transfer. */
+export interface SagaTimings {
+  /** Pause between the three attempts of a forward step. */
+  forwardRetryIntervalMs: number;
+  /** Age after submission at which a transfer that is not finished raises one Slack alert. */
+  stuckAfterMs: number;
+  /** How long a REVIEW waits for an operator before it is rejected. */
+  reviewTimeoutMs: number;
+}
+
+export const DEFAULT_SAGA_TIMINGS: SagaTimings = {
+  forwardRetryIntervalMs: 10_000,
+  stuckAfterMs: 10 * 60_000,
+  reviewTimeoutMs: 24 * 60 * 60_000,
+};
+
+export interface TransferSagaInput extends TransferRequest {
+  transferId: string;
+  /** The `sub` of the caller who submitted it. */
+  requestedBy: string;
+  /** ISO-8601 time the API accepted it; the stuck alert counts from here. */
+  submittedAt: string;
+  timings: SagaTimings;
+}
+
+export interface StatusChange {
+  status: TransferStatus;
+  step: TransferStep;
+  at: string;
+  reason?: string;
+}
+
+/** What the `status` query answers. */
+export interface SagaState {
+  transferId: string;
+  status: TransferStatus;
+  step: TransferStep;
+  riskDecision?: RiskDecision;
+  failureReason?: string;
+  history: StatusChange[];
+}
+
+export interface RiskAssessment {
+  decision: RiskDecision;
+  score: number;
+  reasons: string[];
+}
+
+export interface ReviewDecision {
+  decision: 'APPROVE' | 'REJECT';
+  reason: string;
+  reviewer: string;
+}
+
+/** Why the saga handed a transfer to syncCompensation. */
+export interface SyncCompensationInput {
+  transferId: string;
+  fromAccountId: string;
+  toAccountId: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  /** Who asked: the saga, the stuck sweep, or another producer of tx.sync_required. */
+  source: string;
+}

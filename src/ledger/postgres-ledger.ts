@@ -1,0 +1,409 @@
+import type { Pool, PoolClient } from 'pg';
+
+import type { RiskAssessment, TransferSagaInput, TransferStatus, TransferStep } from '../domain/transfer';
+import type { BalanceSnapshot } from './redis-balances';
+
+export interface AccountRow {
+  accountId: string;
+  ownerId: string;
+  currency: string;
+  balance: number;
+  status: 'OPEN' | 'CLOSED';
+}
+
+export interface TransferRow {
+  transferId: string;
+  fromAccountId: string;
+  toAccountId: string;
+  amount: number;
+  currency: string;
+  memo: string | null;
+  requestedBy: string;
+  status: TransferStatus;
+  step: TransferStep;
+  riskDecision: string | null;
+  riskScore: number | null;
+  failureReason: string | null;
+  submittedAt: string;
+  settledAt: string | null;
+  updatedAt: string;
+}
+
+export interface HistoryRow {
+  fromStatus: TransferStatus | null;
+  status: TransferStatus;
+  step: TransferStep;
+  reason: string | null;
+  actor: string | null;
+  at: string;
+}
+
+/** Raised when a settlement finds the sender's settled balance too small (Redis and PostgreSQL disagreed). */
+export class SettlementRefusedError extends Error {
+  override readonly name = 'SettlementRefusedError';
+}
+
+/** Raised when the saga asks for a change the row's current status does not allow. */
+export class TransitionError extends Error {
+  override readonly name = 'TransitionError';
+}
+
+export type CloseOutcome = 'CLOSED' | 'ALREADY_CLOSED' | 'ALREADY_COMPLETED';
+
+const TRANSFER_COLUMNS = `
+  transfer_id AS "transferId", from_account_id AS "fromAccountId", to_account_id AS "toAccountId",
+  amount::float8 AS amount, currency, memo, requested_by AS "requestedBy", status, step,
+  risk_decision AS "riskDecision", risk_score AS "riskScore", failure_reason AS "failureReason",
+  submitted_at AS "submittedAt", settled_at AS "settledAt", updated_at AS "updatedAt"`;
+
+/**
+ * The settled ledger in PostgreSQL: accounts, transactions, their history and double-entry postings.
+ * Every write is idempotent per transfer and step, so an activity may run it again after a crash.
+ */
+export class PostgresLedger {
+  constructor(private readonly pool: Pool) {}
+
+  async openAccount(account: {
+    accountId: string;
+    ownerId: string;
+    currency: string;
+    initialBalance: number;
+  }): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO accounts (account_id, owner_id, currency, balance, initial_balance)
+       VALUES ($1, $2, $3, $4, $4) ON CONFLICT (account_id) DO NOTHING`,
+      [account.accountId, account.ownerId, account.currency, account.initialBalance],
+    );
+    return rowCount === 1;
+  }
+
+  async getAccounts(accountIds: string[]): Promise<Map<string, AccountRow>> {
+    const { rows } = await this.pool.query<AccountRow>(
+      `SELECT account_id AS "accountId", owner_id AS "ownerId", currency, balance::float8 AS balance, status
+       FROM accounts WHERE account_id = ANY($1)`,
+      [accountIds],
+    );
+    return new Map(rows.map((row) => [row.accountId, row]));
+  }
+
+  /** The account as a Redis rebuild needs it, read in one statement so it is one snapshot. */
+  async balanceSnapshot(accountId: string): Promise<BalanceSnapshot | undefined> {
+    const { rows } = await this.pool.query<{
+      balance: number;
+      openHolds: Array<{ transferId: string; amount: number }>;
+      postedNotApplied: string[];
+      creditedNotApplied: string[];
+    }>(
+      `SELECT a.balance::float8 AS balance,
+         COALESCE((SELECT json_agg(json_build_object('transferId', t.transfer_id, 'amount', t.amount))
+                   FROM transactions t WHERE t.from_account_id = a.account_id AND t.hold_state = 'OPEN'), '[]')
+           AS "openHolds",
+         COALESCE((SELECT json_agg(t.transfer_id) FROM transactions t
+                   WHERE t.from_account_id = a.account_id AND t.hold_state = 'POSTED' AND NOT t.redis_applied), '[]')
+           AS "postedNotApplied",
+         COALESCE((SELECT json_agg(t.transfer_id) FROM transactions t
+                   WHERE t.to_account_id = a.account_id AND t.status = 'COMPLETED' AND NOT t.redis_applied), '[]')
+           AS "creditedNotApplied"
+       FROM accounts a WHERE a.account_id = $1`,
+      [accountId],
+    );
+    const row = rows[0];
+    return row && { accountId, ...row };
+  }
+
+  /** Inserts the transfer as PENDING with its hold OPEN (the saga reserved it first). */
+  async recordTransfer(input: TransferSagaInput): Promise<void> {
+    await this.inTransaction(async (client) => {
+      const { rowCount } = await client.query(
+        `INSERT INTO transactions (transfer_id, from_account_id, to_account_id, amount, currency, memo, requested_by,
+                                   status, step, hold_state, submitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', 'record', 'OPEN', $8)
+         ON CONFLICT (transfer_id) DO NOTHING`,
+        [
+          input.transferId,
+          input.fromAccountId,
+          input.toAccountId,
+          input.amount,
+          input.currency,
+          input.memo ?? null,
+          input.requestedBy,
+          input.submittedAt,
+        ],
+      );
+      if (rowCount === 1) await addHistory(client, input.transferId, null, 'PENDING', 'record', null, null);
+    });
+  }
+
+  /**
+   * Ends a transfer that will not move money (DECLINED, BLOCKED, REJECTED, FAILED) with its hold
+   * VOIDED in PostgreSQL — before Redis gives the hold back, so a Redis rebuild in between cannot
+   * resurrect the hold. Inserts the row when the saga never recorded it.
+   */
+  async closeTransfer(
+    input: Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount' | 'currency'> &
+      Partial<Pick<TransferSagaInput, 'memo' | 'requestedBy' | 'submittedAt'>>,
+    status: Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>,
+    step: TransferStep,
+    reason: string,
+    actor: string | null = null,
+  ): Promise<CloseOutcome> {
+    return this.inTransaction(async (client) => {
+      await client.query(
+        `INSERT INTO transactions (transfer_id, from_account_id, to_account_id, amount, currency, memo, requested_by,
+                                   status, step, hold_state, failure_reason, submitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', $8, 'NONE', $9, COALESCE($10::timestamptz, now()))
+         ON CONFLICT (transfer_id) DO NOTHING`,
+        [
+          input.transferId,
+          input.fromAccountId,
+          input.toAccountId,
+          input.amount,
+          input.currency,
+          input.memo ?? null,
+          input.requestedBy ?? 'system',
+          step,
+          reason,
+          input.submittedAt ?? null,
+        ],
+      );
+      const current = await lockTransfer(client, input.transferId);
+      if (current.status === 'COMPLETED') return 'ALREADY_COMPLETED';
+      if (current.status !== 'PENDING' && current.status !== 'UNDER_REVIEW') return 'ALREADY_CLOSED';
+      await client.query(
+        `UPDATE transactions SET status = $2, step = $3, failure_reason = $4, updated_at = now(),
+           hold_state = CASE WHEN hold_state = 'OPEN' THEN 'VOIDED' ELSE hold_state END
+         WHERE transfer_id = $1`,
+        [input.transferId, status, step, reason],
+      );
+      await addHistory(client, input.transferId, current.status, status, step, reason, actor);
+      return 'CLOSED';
+    });
+  }
+
+  /** Moves a running transfer between PENDING and UNDER_REVIEW, recording the risk verdict. */
+  async setRunningStatus(
+    transferId: string,
+    status: 'PENDING' | 'UNDER_REVIEW',
+    step: TransferStep,
+    risk?: RiskAssessment,
+    reason: string | null = null,
+  ): Promise<void> {
+    await this.inTransaction(async (client) => {
+      const current = await lockTransfer(client, transferId);
+      if (current.status !== 'PENDING' && current.status !== 'UNDER_REVIEW') {
+        throw new TransitionError(`transfer ${transferId} is ${current.status}; it cannot become ${status}`);
+      }
+      await client.query(
+        `UPDATE transactions SET status = $2, step = $3, risk_decision = COALESCE($4, risk_decision),
+           risk_score = COALESCE($5, risk_score), updated_at = now()
+         WHERE transfer_id = $1`,
+        [transferId, status, step, risk?.decision ?? null, risk?.score ?? null],
+      );
+      if (current.status !== status) await addHistory(client, transferId, current.status, status, step, reason, null);
+    });
+  }
+
+  /**
+   * Settles in one PostgreSQL transaction: debit and credit postings, both balances, the status and
+   * its history. A second call finds the transfer COMPLETED and changes nothing.
+   */
+  async settle(transferId: string): Promise<{ redisApplied: boolean }> {
+    return this.inTransaction(async (client) => {
+      const transfer = await lockTransfer(client, transferId);
+      if (transfer.status === 'COMPLETED') return { redisApplied: transfer.redisApplied };
+      if (transfer.status !== 'PENDING' && transfer.status !== 'UNDER_REVIEW') {
+        throw new TransitionError(`transfer ${transferId} is ${transfer.status}; it cannot be settled`);
+      }
+      // Lock both accounts in a fixed order so two opposite transfers cannot deadlock.
+      const { rows } = await client.query<{ accountId: string; balance: number; status: string }>(
+        `SELECT account_id AS "accountId", balance::float8 AS balance, status FROM accounts
+         WHERE account_id = ANY($1) ORDER BY account_id FOR UPDATE`,
+        [[transfer.fromAccountId, transfer.toAccountId]],
+      );
+      const sender = rows.find((row) => row.accountId === transfer.fromAccountId);
+      if (!sender || sender.balance < transfer.amount) {
+        throw new SettlementRefusedError(`account ${transfer.fromAccountId} cannot cover ${transfer.amount}`);
+      }
+      await client.query(
+        `UPDATE accounts SET balance = balance + CASE WHEN account_id = $1 THEN -$3::bigint ELSE $3::bigint END,
+           updated_at = now()
+         WHERE account_id IN ($1, $2)`,
+        [transfer.fromAccountId, transfer.toAccountId, transfer.amount],
+      );
+      await client.query(
+        `INSERT INTO ledger_entries (transfer_id, account_id, direction, amount)
+         VALUES ($1, $2, 'DEBIT', $4), ($1, $3, 'CREDIT', $4)`,
+        [transferId, transfer.fromAccountId, transfer.toAccountId, transfer.amount],
+      );
+      await client.query(
+        `UPDATE transactions SET status = 'COMPLETED', step = 'settle', hold_state = 'POSTED', redis_applied = false,
+           settled_at = now(), updated_at = now()
+         WHERE transfer_id = $1`,
+        [transferId],
+      );
+      await addHistory(client, transferId, transfer.status, 'COMPLETED', 'settle', null, null);
+      return { redisApplied: false };
+    });
+  }
+
+  /** Notes that Redis has applied the settlement, so a later Redis rebuild need not mark it. */
+  async markRedisApplied(transferId: string): Promise<void> {
+    await this.pool.query('UPDATE transactions SET redis_applied = true WHERE transfer_id = $1', [transferId]);
+  }
+
+  async setStep(transferId: string, step: TransferStep): Promise<void> {
+    await this.pool.query('UPDATE transactions SET step = $2, updated_at = now() WHERE transfer_id = $1', [
+      transferId,
+      step,
+    ]);
+  }
+
+  async getTransfer(transferId: string): Promise<(TransferRow & { history: HistoryRow[] }) | undefined> {
+    const { rows } = await this.pool.query<TransferRow>(
+      `SELECT ${TRANSFER_COLUMNS} FROM transactions WHERE transfer_id = $1`,
+      [transferId],
+    );
+    const transfer = rows[0];
+    if (!transfer) return undefined;
+    const history = await this.pool.query<HistoryRow>(
+      `SELECT from_status AS "fromStatus", to_status AS status, step, reason, actor, occurred_at AS at
+       FROM tx_history WHERE transfer_id = $1 ORDER BY occurred_at, id`,
+      [transferId],
+    );
+    return { ...transfer, history: history.rows };
+  }
+
+  /** Newest first; the cursor is the last row's (submittedAt, transferId). */
+  async listTransfers(filter: {
+    status?: TransferStatus;
+    accountId?: string;
+    limit: number;
+    after?: { submittedAt: string; transferId: string };
+  }): Promise<TransferRow[]> {
+    const { rows } = await this.pool.query<TransferRow>(
+      `SELECT ${TRANSFER_COLUMNS} FROM transactions
+       WHERE ($1::text IS NULL OR status = $1)
+         AND ($2::text IS NULL OR from_account_id = $2 OR to_account_id = $2)
+         AND ($3::timestamptz IS NULL OR (submitted_at, transfer_id) < ($3::timestamptz, $4::uuid))
+       ORDER BY submitted_at DESC, transfer_id DESC
+       LIMIT $5`,
+      [
+        filter.status ?? null,
+        filter.accountId ?? null,
+        filter.after?.submittedAt ?? null,
+        filter.after?.transferId ?? null,
+        filter.limit,
+      ],
+    );
+    return rows;
+  }
+
+  /** Transfers still running in PostgreSQL's eyes after `olderThanMs`. */
+  async findUnfinished(olderThanMs: number, limit = 100): Promise<TransferRow[]> {
+    const { rows } = await this.pool.query<TransferRow>(
+      `SELECT ${TRANSFER_COLUMNS} FROM transactions
+       WHERE status IN ('PENDING', 'UNDER_REVIEW') AND submitted_at < now() - make_interval(secs => $1 / 1000.0)
+       ORDER BY submitted_at LIMIT $2`,
+      [olderThanMs, limit],
+    );
+    return rows;
+  }
+
+  /** Settled transfers whose Redis post may not have happened (the saga failed after settling). */
+  async isSettledButNotApplied(transferId: string): Promise<boolean> {
+    const { rows } = await this.pool.query(
+      `SELECT 1 FROM transactions WHERE transfer_id = $1 AND status = 'COMPLETED' AND NOT redis_applied`,
+      [transferId],
+    );
+    return rows.length > 0;
+  }
+
+  async logCorrection(entry: { transferId?: string; accountId?: string; kind: string; detail: object }): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO correction_log (transfer_id, account_id, kind, detail) VALUES ($1, $2, $3, $4)',
+      [entry.transferId ?? null, entry.accountId ?? null, entry.kind, JSON.stringify(entry.detail)],
+    );
+  }
+
+  /** Opens a dead-letter record for an event or repair; one OPEN record per source and event. */
+  async openDeadLetter(entry: {
+    source: string;
+    eventId: string;
+    transferId?: string;
+    payload: object;
+    error: string;
+  }): Promise<number> {
+    const existing = await this.pool.query<{ id: string }>(
+      `SELECT id FROM dlq_events WHERE source = $1 AND event_id = $2 AND status = 'OPEN' ORDER BY id LIMIT 1`,
+      [entry.source, entry.eventId],
+    );
+    if (existing.rows[0]) return Number(existing.rows[0].id);
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO dlq_events (source, event_id, transfer_id, payload, error) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [entry.source, entry.eventId, entry.transferId ?? null, JSON.stringify(entry.payload), entry.error],
+    );
+    return Number(rows[0]?.id);
+  }
+
+  async resolveDeadLetter(id: number): Promise<void> {
+    await this.pool.query(`UPDATE dlq_events SET status = 'RESOLVED', resolved_at = now() WHERE id = $1`, [id]);
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+async function lockTransfer(
+  client: PoolClient,
+  transferId: string,
+): Promise<{
+  status: TransferStatus;
+  fromAccountId: string;
+  toAccountId: string;
+  amount: number;
+  redisApplied: boolean;
+}> {
+  const { rows } = await client.query<{
+    status: TransferStatus;
+    fromAccountId: string;
+    toAccountId: string;
+    amount: number;
+    redisApplied: boolean;
+  }>(
+    `SELECT status, from_account_id AS "fromAccountId", to_account_id AS "toAccountId", amount::float8 AS amount,
+       redis_applied AS "redisApplied"
+     FROM transactions WHERE transfer_id = $1 FOR UPDATE`,
+    [transferId],
+  );
+  const row = rows[0];
+  if (!row) throw new TransitionError(`transfer ${transferId} is not recorded`);
+  return row;
+}
+
+async function addHistory(
+  client: PoolClient,
+  transferId: string,
+  fromStatus: TransferStatus | null,
+  toStatus: TransferStatus,
+  step: TransferStep,
+  reason: string | null,
+  actor: string | null,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO tx_history (transfer_id, from_status, to_status, step, reason, actor)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transfer_id, to_status) DO NOTHING`,
+    [transferId, fromStatus, toStatus, step, reason, actor],
+  );
+}

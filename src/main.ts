@@ -1,0 +1,54 @@
+import { ConfigError, loadConfig } from './config';
+import { migrate } from './db/migrate';
+import { createDependencies } from './dependencies';
+import { ensureTopics } from './events/publisher';
+import { createLogger } from './logger';
+import { ROLES, type Role, type RunningRole, startRole } from './roles';
+
+/**
+ * The one entry point: `node dist/main.js [api] [worker] [consumers]` (all three when none is named).
+ * SIGINT/SIGTERM drain every role, then close every client.
+ */
+async function main(argv: string[]): Promise<void> {
+  const requested = argv.length > 0 ? argv : [...ROLES];
+  const unknown = requested.filter((role) => !(ROLES as readonly string[]).includes(role));
+  if (unknown.length > 0) throw new ConfigError(`unknown role(s) ${unknown.join(', ')}; expected ${ROLES.join(', ')}`);
+  const roles = requested as Role[];
+
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  await migrate(config.postgres.url, logger);
+  const dependencies = await createDependencies(config, logger);
+  await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
+
+  const running: RunningRole[] = [];
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    for (const role of running.reverse()) await role.stop();
+    await dependencies.close();
+    logger.info('stopped');
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void shutdown(signal).finally(() => process.exit(0)));
+  }
+
+  for (const role of roles) running.push(await startRole(role, dependencies));
+  logger.info(
+    {
+      roles,
+      api: roles.includes('api') ? `http://localhost:${config.http.port}/v1` : undefined,
+      metrics: roles.includes('api') ? `http://localhost:${config.http.port}/metrics` : undefined,
+      temporalUi: `${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
+    },
+    'transfer-saga is running',
+  );
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // A bad setting is the operator's to fix: say which, without a stack trace.
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

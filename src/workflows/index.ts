@@ -1,0 +1,3 @@
+export * from './stuck-transfer-sweep';
+export * from './sync-compensation';
+export * from './transfer-saga';

@@ -1,0 +1,282 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+
+import type { Activities } from '../activities';
+import { DECLINE_ERRORS } from '../domain/errors';
+import { type EventData, type EventType, transferEvent } from '../domain/events';
+import { transferSearchAttributes } from '../domain/search-attributes';
+import { syncWorkflowId } from '../domain/temporal';
+import {
+  isTerminal,
+  type ReviewDecision,
+  type RiskAssessment,
+  type SagaState,
+  type TransferSagaInput,
+  type TransferStatus,
+  type TransferStep,
+} from '../domain/transfer';
+import { compensation, forwardStep, notification, untilDone } from './options';
+import { syncCompensation } from './sync-compensation';
+
+/** Query `status`: where the saga is and every status it has had. */
+export const statusQuery = defineQuery<SagaState>('status');
+/** Update `review`: an operator's decision on a transfer UNDER_REVIEW; answers the new state. */
+export const reviewUpdate = defineUpdate<SagaState, [ReviewDecision]>('review');
+/** Signal `review`: the same decision, for tools that can only signal (the Web UI's signal form). */
+export const reviewSignal = defineSignal<[ReviewDecision]>('review');
+
+type ClosedStatus = Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>;
+
+/** Ends the forward path with a status that moves no money. */
+class TransferStopped extends Error {
+  constructor(
+    readonly status: ClosedStatus,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * One money transfer as a saga (DESIGN.md §1): reserve → record → evaluate → settle → notify, each
+ * step publishing its event; any failure after the reserve is compensated (row closed in PostgreSQL
+ * first, then the hold released), and what compensation cannot finish goes to syncCompensation.
+ */
+export async function transferSaga(input: TransferSagaInput): Promise<SagaState> {
+  const { transferId, timings } = input;
+  const forward = proxyActivities<Activities>(forwardStep(timings.forwardRetryIntervalMs));
+  const undo = proxyActivities<Activities>(compensation);
+  const { publishEvent } = proxyActivities<Activities>(untilDone);
+  const { alertOperators } = proxyActivities<Activities>(notification);
+
+  const state: SagaState = {
+    transferId,
+    status: 'PENDING',
+    step: 'submitted',
+    history: [{ status: 'PENDING', step: 'submitted', at: input.submittedAt }],
+  };
+  let review: ReviewDecision | undefined;
+  setHandler(statusQuery, () => state);
+  setHandler(reviewSignal, (decision: ReviewDecision) => {
+    if (state.status === 'UNDER_REVIEW' && review === undefined && isReviewDecision(decision)) review = decision;
+  });
+  setHandler(
+    reviewUpdate,
+    async (decision) => {
+      review = decision;
+      await condition(() => state.step !== 'review');
+      return state;
+    },
+    {
+      validator: (decision: ReviewDecision) => {
+        if (!isReviewDecision(decision)) throw new Error('decision must be APPROVE or REJECT, with a reviewer');
+        if (state.status !== 'UNDER_REVIEW') throw new Error(`transfer is ${state.status}, not UNDER_REVIEW`);
+        if (review !== undefined) throw new Error('transfer was already decided');
+      },
+    },
+  );
+
+  const moveTo = (status: TransferStatus, step: TransferStep, reason?: string) => {
+    if (status !== state.status) {
+      state.history.push({ status, step, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
+      upsertSearchAttributes([{ key: transferSearchAttributes.status, value: status }]);
+    }
+    state.status = status;
+    state.step = step;
+  };
+  const publish = <T extends EventType>(type: T, data: EventData[T]) =>
+    publishEvent(transferEvent(type, transferId, new Date().toISOString(), data));
+  const parties = { fromAccountId: input.fromAccountId, toAccountId: input.toAccountId, amount: input.amount };
+  const alert = async (title: string, fields: Record<string, string | number | undefined>) => {
+    try {
+      await alertOperators({ title, transferId, fields: { amount: `${input.amount} ${input.currency}`, ...fields } });
+    } catch (error) {
+      log.warn('Slack did not take an operator alert', { transferId, title, error: String(error) });
+    }
+  };
+
+  raiseAlarmIfStuck(input, state, alert);
+
+  await publish('transfer.initiated', { ...parties, currency: input.currency });
+  let reserveAttempted = false;
+  try {
+    state.step = 'reserve';
+    reserveAttempted = true;
+    await forward.reserveFunds(input);
+
+    state.step = 'record';
+    await forward.recordTransfer(input);
+    await publish('transfer.created', { ...parties, currency: input.currency });
+
+    state.step = 'evaluate';
+    const risk = await forward.evaluateRisk(input);
+    state.riskDecision = risk.decision;
+    upsertSearchAttributes([{ key: transferSearchAttributes.riskDecision, value: risk.decision }]);
+    if (risk.decision === 'PASS') {
+      await forward.setTransferStatus({ transferId, status: 'PENDING', step: 'evaluate', risk });
+      await publish('transfer.approved', { ...parties, decision: risk.decision, score: risk.score });
+    } else {
+      await publish('transfer.flagged', {
+        ...parties,
+        decision: risk.decision,
+        score: risk.score,
+        reasons: risk.reasons,
+      });
+      if (risk.decision === 'BLOCK') throw new TransferStopped('BLOCKED', `risk blocked it: ${describeRisk(risk)}`);
+      await awaitReview(risk);
+    }
+
+    state.step = 'settle';
+    await forward.settleTransfer(input);
+    moveTo('COMPLETED', 'settle');
+    await publish('transfer.completed', { ...parties, currency: input.currency });
+    moveTo('COMPLETED', 'done');
+    return state;
+  } catch (error) {
+    const stopped = asStopped(error);
+    state.failureReason = stopped.reason;
+    return await compensate(stopped);
+  }
+
+  async function awaitReview(risk: RiskAssessment): Promise<void> {
+    await forward.setTransferStatus({ transferId, status: 'UNDER_REVIEW', step: 'review', risk });
+    moveTo('UNDER_REVIEW', 'review', describeRisk(risk));
+    await alert('Transfer needs review', {
+      decision: risk.decision,
+      score: risk.score,
+      reasons: risk.reasons.join('; '),
+    });
+    const halfway = Math.floor(timings.reviewTimeoutMs / 2);
+    if (!(await condition(() => review !== undefined, halfway))) {
+      await alert('Review waiting: half of its time has passed', {
+        'times out in': `${timings.reviewTimeoutMs - halfway} ms`,
+      });
+    }
+    const decided = await condition(() => review !== undefined, timings.reviewTimeoutMs - halfway);
+    if (!decided || review === undefined) throw new TransferStopped('REJECTED', 'review timed out');
+    if (review.decision === 'REJECT') {
+      throw new TransferStopped('REJECTED', `rejected by ${review.reviewer}: ${review.reason}`);
+    }
+    state.step = 'settle';
+    await publish('transfer.approved', { ...parties, decision: 'REVIEW', score: risk.score });
+  }
+
+  /**
+   * Unwinds the compensations of record and reserve, in reverse: the row is closed in PostgreSQL
+   * first (it is inserted if record never ran), then the hold is released. A compensation that fails
+   * after its retries is not swallowed: the transfer goes to syncCompensation.
+   */
+  async function compensate(stopped: TransferStopped): Promise<SagaState> {
+    state.step = 'compensate';
+    let needsSync = stopped.status === 'FAILED';
+    let settledAfterAll = false;
+    try {
+      const row = await undo.closeTransfer({
+        transfer: input,
+        status: stopped.status,
+        step: 'compensate',
+        reason: stopped.reason,
+      });
+      // The settlement committed even though its activity failed: money moved, only Redis may lag.
+      settledAfterAll = row === 'ALREADY_COMPLETED';
+    } catch (error) {
+      log.error('closing the transfer row failed', { transferId, error: String(error) });
+      needsSync = true;
+    }
+    if (settledAfterAll) {
+      moveTo('COMPLETED', 'compensate');
+      await handToSync('settled in PostgreSQL, but the saga failed before Redis was updated');
+      await publish('transfer.completed', { ...parties, currency: input.currency });
+      moveTo('COMPLETED', 'done');
+      return state;
+    }
+    if (reserveAttempted) {
+      try {
+        await undo.releaseHold(input);
+      } catch (error) {
+        log.error('releasing the hold failed', { transferId, error: String(error) });
+        needsSync = true;
+      }
+    }
+    moveTo(stopped.status, 'compensate', stopped.reason);
+    if (needsSync) await handToSync(stopped.reason);
+    await publish('transfer.failed', { ...parties, status: stopped.status, reason: stopped.reason });
+    state.step = 'notify';
+    if (stopped.status === 'FAILED' || stopped.status === 'BLOCKED') {
+      await alert(`Transfer ${stopped.status}`, {
+        reason: stopped.reason,
+        from: input.fromAccountId,
+        to: input.toAccountId,
+      });
+    }
+    state.step = 'done';
+    return state;
+  }
+
+  /** Publishes tx.sync_required and starts the repair child, which outlives this saga. */
+  async function handToSync(reason: string): Promise<void> {
+    const request = { ...parties, currency: input.currency, reason, source: 'transferSaga' };
+    await publish('tx.sync_required', request);
+    try {
+      await startChild(syncCompensation, {
+        workflowId: syncWorkflowId(transferId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{ transferId, ...request }],
+      });
+    } catch (error) {
+      // The tx.sync_required consumer or the sweep may have started it first; one repair is enough.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+}
+
+/** One Slack alert if the transfer is not finished `stuckAfterMs` after submission. */
+function raiseAlarmIfStuck(
+  input: TransferSagaInput,
+  state: SagaState,
+  alert: (title: string, fields: Record<string, string | number | undefined>) => Promise<void>,
+): void {
+  const dueIn = Date.parse(input.submittedAt) + input.timings.stuckAfterMs - Date.now();
+  void (async () => {
+    if (dueIn > 0) await sleep(dueIn);
+    if (isTerminal(state.status)) return;
+    await alert('Transfer stuck', {
+      status: state.status,
+      step: state.step,
+      age: `${Math.round((Date.now() - Date.parse(input.submittedAt)) / 1000)} s`,
+      submittedAt: input.submittedAt,
+    });
+  })();
+}
+
+function asStopped(error: unknown): TransferStopped {
+  if (error instanceof TransferStopped) return error;
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure && DECLINE_ERRORS.some((type) => type === cause.type)) {
+    return new TransferStopped('DECLINED', cause.message);
+  }
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new TransferStopped('FAILED', `a step failed beyond its retries: ${reason}`);
+}
+
+function isReviewDecision(decision: ReviewDecision): boolean {
+  return (decision?.decision === 'APPROVE' || decision?.decision === 'REJECT') && Boolean(decision.reviewer);
+}
+
+function describeRisk(risk: RiskAssessment): string {
+  return `${risk.decision} (score ${risk.score}${risk.reasons.length ? `; ${risk.reasons.join('; ')}` : ''})`;
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+
+import type { Activities } from '../../src/activities';
+import { DEFAULT_SAGA_TIMINGS, type TransferSagaInput } from '../../src/domain/transfer';
+import { transferSaga } from '../../src/workflows';
+import { createTimeSkippingEnvironment, startOnceRunning } from './time-skipping';
+
+/** A jest double typed as the activity it stands in for. */
+function double<F extends (...args: never[]) => unknown>(implementation: (...args: Parameters<F>) => ReturnType<F>) {
+  return jest.fn<ReturnType<F>, Parameters<F>>(implementation);
+}
+
+export type ActivityDoubles = {
+  [Name in keyof Activities]: jest.Mock<ReturnType<Activities[Name]>, Parameters<Activities[Name]>>;
+};
+
+/** Doubles of every activity, happy by default; each test overrides what it needs. */
+export function activityDoubles(): ActivityDoubles {
+  return {
+    reserveFunds: double<Activities['reserveFunds']>(async () => 'RESERVED'),
+    releaseHold: double<Activities['releaseHold']>(async () => 'VOIDED'),
+    recordTransfer: double<Activities['recordTransfer']>(async () => undefined),
+    setTransferStatus: double<Activities['setTransferStatus']>(async () => undefined),
+    settleTransfer: double<Activities['settleTransfer']>(async () => undefined),
+    closeTransfer: double<Activities['closeTransfer']>(async () => 'CLOSED'),
+    evaluateRisk: double<Activities['evaluateRisk']>(async () => ({ decision: 'PASS', score: 0, reasons: [] })),
+    publishEvent: double<Activities['publishEvent']>(async () => undefined),
+    alertOperators: double<Activities['alertOperators']>(async () => undefined),
+    repairTransfer: double<Activities['repairTransfer']>(async () => ({ row: 'CLOSED', redis: 'VOIDED' })),
+    openDeadLetter: double<Activities['openDeadLetter']>(async () => 1),
+    resolveDeadLetter: double<Activities['resolveDeadLetter']>(async () => undefined),
+    findUnfinishedTransfers: double<Activities['findUnfinishedTransfers']>(async () => []),
+    isSagaRunning: double<Activities['isSagaRunning']>(async () => false),
+  };
+}
+
+export const publishedTypes = (activities: ActivityDoubles) =>
+  activities.publishEvent.mock.calls.map(([event]) => event.type);
+
+type SagaHandle = Awaited<ReturnType<typeof startOnceRunning<typeof transferSaga>>>;
+
+/** A time-skipping server and the workflow bundle, built once per test file. */
+export class SagaHarness {
+  private constructor(
+    readonly environment: TestWorkflowEnvironment,
+    private readonly bundle: WorkflowBundle,
+  ) {}
+
+  static async create(): Promise<SagaHarness> {
+    const environment = await createTimeSkippingEnvironment();
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: quietLogger,
+    });
+    return new SagaHarness(environment, bundle);
+  }
+
+  teardown(): Promise<void> {
+    return this.environment.teardown();
+  }
+
+  /** A transfer submitted now, in the test server's time, with the default durations. */
+  async input(): Promise<TransferSagaInput> {
+    return {
+      transferId: randomUUID(),
+      fromAccountId: 'alice-eur',
+      toAccountId: 'bob-eur',
+      amount: 2_500,
+      currency: 'EUR',
+      requestedBy: 'alice',
+      submittedAt: new Date(await this.environment.currentTimeMs()).toISOString(),
+      timings: DEFAULT_SAGA_TIMINGS,
+    };
+  }
+
+  /** Runs the saga to its end on a fresh worker; `during` may act on the running saga first. */
+  async run(activities: ActivityDoubles, input: TransferSagaInput, during?: (handle: SagaHandle) => Promise<void>) {
+    const { environment } = this;
+    const taskQueue = `test-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: environment.nativeConnection,
+      taskQueue,
+      workflowBundle: this.bundle,
+      activities,
+    });
+    const saga = environment.client.workflow.getHandle(`transfer-${input.transferId}`);
+    const sync = environment.client.workflow.getHandle(`sync-${input.transferId}`);
+    try {
+      return await worker.runUntil(async () => {
+        const handle = await startOnceRunning(environment, transferSaga, {
+          taskQueue,
+          workflowId: saga.workflowId,
+          args: [input],
+        });
+        if (during) await during(handle);
+        const result = await handle.result();
+        const syncRan = await sync.describe().then(
+          async () => (await sync.result(), true),
+          () => false,
+        );
+        return { result, syncRan };
+      });
+    } finally {
+      // A workflow left running without a worker would hold the test server's clock.
+      for (const handle of [saga, sync]) await handle.terminate('test finished').catch(() => undefined);
+    }
+  }
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
