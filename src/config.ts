@@ -42,7 +42,10 @@ const configSchema = z
     TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://localhost:8233'),
     AUTH_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     SLACK_WEBHOOK_URL: url(['http:', 'https:']).optional(),
-    MAX_TRANSFER_AMOUNT: positiveInteger.default(1_000_000_000),
+    MAX_TRANSFER_AMOUNT: positiveInteger.max(Number.MAX_SAFE_INTEGER).default(1_000_000_000),
+    SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(10_000),
+    SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(10 * 60_000),
+    SAGA_REVIEW_TIMEOUT_MS: positiveInteger.default(24 * 60 * 60_000),
   })
   .transform((env, context) => {
     const secret = env.AUTH_JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET);
@@ -65,6 +68,11 @@ const configSchema = z
       auth: { jwtSecret: secret },
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
+      saga: {
+        forwardRetryIntervalMs: env.SAGA_FORWARD_RETRY_INTERVAL_MS,
+        stuckAfterMs: env.SAGA_STUCK_ALERT_AFTER_MS,
+        reviewTimeoutMs: env.SAGA_REVIEW_TIMEOUT_MS,
+      },
     };
   });
 

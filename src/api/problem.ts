@@ -1,6 +1,16 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 
 import type { Logger } from '../logger';
+import { type RefusalKind, RequestRefused } from '../use-cases/errors';
+
+const STATUS_OF: Record<RefusalKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unprocessable: 422,
+};
 
 /**
  * An error the API answers with an RFC 9457 problem document. `type` is stable, so clients branch
@@ -47,6 +57,15 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
 
 function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
+  if (error instanceof RequestRefused) {
+    return new ProblemError(
+      STATUS_OF[error.kind],
+      error.type,
+      error.type.replace(/-/g, ' '),
+      error.message,
+      error.field,
+    );
+  }
   // body-parser's errors carry a status and a type of their own.
   const parserError = error as { status?: number; type?: string; message?: string };
   if (parserError.type === 'entity.parse.failed') {

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+import { TRANSFER_STATUSES } from '../domain/transfer';
+import { openAccountBody, transferBody } from './schemas';
+
+const problem = {
+  description: 'A problem document (RFC 9457); `type` is stable and `field` names the bad input',
+  content: {
+    'application/problem+json': {
+      schema: {
+        type: 'object',
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          field: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), problem]));
+
+const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+const transfer = {
+  type: 'object',
+  properties: {
+    transferId: { type: 'string', format: 'uuid' },
+    status: { type: 'string', enum: TRANSFER_STATUSES },
+    step: { type: 'string' },
+    fromAccountId: { type: 'string' },
+    toAccountId: { type: 'string' },
+    amount: { type: 'integer', description: 'minor units' },
+    currency: { type: 'string' },
+    riskDecision: { type: ['string', 'null'] },
+    failureReason: { type: ['string', 'null'] },
+    history: { type: 'array', items: { type: 'object' } },
+    links: { type: 'object' },
+  },
+};
+
+const account = {
+  type: 'object',
+  properties: {
+    accountId: { type: 'string' },
+    ownerId: { type: 'string' },
+    currency: { type: 'string' },
+    balance: { type: 'integer' },
+    available: { type: 'integer' },
+    held: { type: 'integer' },
+  },
+};
+
+/** The OpenAPI 3.1 description served at /openapi.json; request schemas come from the validators. */
+export function openApiDocument(maxTransferAmount: number): object {
+  const input = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'transfer-saga', version: '1', description: 'Money transfers as durable Temporal sagas.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/accounts': {
+        post: {
+          summary: 'Open an account (SUPER_ADMIN)',
+          requestBody: { required: true, content: { 'application/json': { schema: input(openAccountBody) } } },
+          responses: { '201': json(account, 'The account'), ...errors(400, 401, 403, 409) },
+        },
+      },
+      '/v1/accounts/{id}': {
+        get: {
+          summary: 'An account with its settled, available and held amounts',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': json(account, 'The account'), ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/v1/transfers': {
+        post: {
+          summary: 'Submit a transfer (USER, from an account it owns); answers at once, the saga runs on',
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', maxLength: 255 } },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: input(transferBody(maxTransferAmount)) } },
+          },
+          responses: { '202': json(transfer, 'Accepted'), ...errors(400, 401, 403, 409, 413, 422) },
+        },
+        get: {
+          summary: 'List transfers (staff), newest first',
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string', enum: TRANSFER_STATUSES } },
+            { name: 'accountId', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': json(
+              { type: 'object', properties: { items: { type: 'array', items: transfer }, nextCursor: {} } },
+              'A page',
+            ),
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      '/v1/transfers/{id}': {
+        get: {
+          summary: 'A transfer: status, step, amounts, risk decision and history',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { '200': json(transfer, 'The transfer'), ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
+      '/readyz': {
+        get: {
+          security: [],
+          summary: 'Readiness of every dependency',
+          responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+        },
+      },
+      '/metrics': {
+        get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'metrics' } } },
+      },
+    },
+  };
+}

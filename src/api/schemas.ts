@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+import { TRANSFER_STATUSES } from '../domain/transfer';
+import { RequestRefused } from '../use-cases/errors';
+
+/** ISO-4217 codes as the runtime's ICU knows them (Node ships full ICU). */
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+export const accountId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/,
+    'must be 1–64 letters, digits, or _ . : - (starting with a letter or digit)',
+  );
+
+const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO-4217 code in capitals')
+  .refine((code) => ISO_CURRENCIES.has(code), 'is not an ISO-4217 currency');
+
+/** Minor units as a JSON integer or a string of decimal digits; never a float. */
+const minorUnits = (min: number, max: number) =>
+  z
+    .union([
+      z.number().int('must be a whole number of minor units (cents)'),
+      z.string().regex(/^\d+$/, 'must contain only decimal digits'),
+    ])
+    .transform((value) => Number(value))
+    .refine(
+      (value) => Number.isSafeInteger(value) && value >= min && value <= max,
+      `must be between ${min} and ${max}`,
+    );
+
+export const openAccountBody = z.strictObject({
+  accountId: accountId.optional(),
+  ownerId: z.string().min(1).max(128),
+  currency,
+  initialBalance: minorUnits(0, Number.MAX_SAFE_INTEGER),
+});
+export type OpenAccountBody = z.output<typeof openAccountBody>;
+
+export function transferBody(maxAmount: number) {
+  return z
+    .strictObject({
+      fromAccountId: accountId,
+      toAccountId: accountId,
+      amount: minorUnits(1, maxAmount),
+      currency,
+      memo: z.string().max(140).optional(),
+    })
+    .refine((body) => body.fromAccountId !== body.toAccountId, {
+      path: ['toAccountId'],
+      message: 'must differ from fromAccountId',
+    });
+}
+
+export const listTransfersQuery = z.strictObject({
+  status: z.enum(TRANSFER_STATUSES).optional(),
+  accountId: accountId.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const transferId = z.uuid();
+
+/**
+ * Parses input or refuses it with a 400 that names the first bad field (`where` prefixes it, e.g.
+ * `query.limit`); unknown fields are named too.
+ */
+export function parse<S extends z.ZodType>(schema: S, input: unknown, where?: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys] : issue.path;
+  const field = [where, ...path.map(String)].filter(Boolean).join('.') || where || 'body';
+  const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
+  throw new RequestRefused('invalid', 'validation-failed', `${field} ${message}`, field);
+}

@@ -1,0 +1,18 @@
+/** Who may call the API (DESIGN.md §4); USER is a customer, every other role is staff. */
+export const ROLES = [
+  'USER',
+  'SUPER_ADMIN',
+  'RULE_ADMIN',
+  'AUDITOR',
+  'OPS_AGENT',
+  'RISK_ANALYST',
+  'READ_ONLY',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  sub: string;
+  role: Role;
+}
+
+export const isStaff = (principal: Principal): boolean => principal.role !== 'USER';

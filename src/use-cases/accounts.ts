@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+
+import { isStaff, type Principal } from '../domain/roles';
+import type { UseCaseContext } from './context';
+import { RequestRefused } from './errors';
+
+export interface AccountView {
+  accountId: string;
+  ownerId: string;
+  currency: string;
+  status: 'OPEN' | 'CLOSED';
+  /** Settled balance (PostgreSQL). */
+  balance: number;
+  /** What can be spent now: balance minus open holds (Redis). */
+  available: number;
+  /** Held by transfers still in flight. */
+  held: number;
+}
+
+/** Opens an account funded with its initial balance; the id is generated when not given. */
+export async function openAccount(
+  context: UseCaseContext,
+  request: { accountId?: string; ownerId: string; currency: string; initialBalance: number },
+): Promise<AccountView> {
+  const accountId = request.accountId ?? `acc_${randomUUID()}`;
+  const opened = await context.ledger.openAccount({ ...request, accountId });
+  if (!opened)
+    throw new RequestRefused('conflict', 'account-exists', `account ${accountId} already exists`, 'accountId');
+  return viewAccount(context, accountId);
+}
+
+/** An account with its live balances; a USER sees only its own. */
+export async function getAccount(
+  context: UseCaseContext,
+  principal: Principal,
+  accountId: string,
+): Promise<AccountView> {
+  const account = (await context.ledger.getAccounts([accountId])).get(accountId);
+  if (!account) throw new RequestRefused('not-found', 'account-not-found', `account ${accountId} does not exist`);
+  if (!isStaff(principal) && account.ownerId !== principal.sub) {
+    throw new RequestRefused('forbidden', 'not-account-owner', `account ${accountId} is not yours`);
+  }
+  return viewAccount(context, accountId);
+}
+
+async function viewAccount(context: UseCaseContext, accountId: string): Promise<AccountView> {
+  const account = (await context.ledger.getAccounts([accountId])).get(accountId);
+  if (!account) throw new RequestRefused('not-found', 'account-not-found', `account ${accountId} does not exist`);
+  const { available, held } = await context.balances.read(accountId);
+  return { ...account, available, held };
+}

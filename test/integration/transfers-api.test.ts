@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+
+import { moneyViolations } from '../support/conservation';
+import { EventCollector } from '../support/event-collector';
+import { ServiceHarness } from '../support/service-harness';
+
+interface BadRequest {
+  body?: unknown;
+  rawBody?: string;
+  /** null: send no Idempotency-Key header at all. */
+  key?: null;
+}
+
+describe('transfers through the REST API', () => {
+  let service: ServiceHarness;
+  let events: EventCollector;
+  beforeAll(async () => {
+    service = await ServiceHarness.start();
+    events = await EventCollector.start(service.dependencies.kafka);
+  });
+  afterAll(async () => {
+    await events?.stop();
+    await service?.stop();
+  });
+
+  const accountView = async (accountId: string) =>
+    (
+      await service.request<{ balance: number; available: number; held: number }>('GET', `/v1/accounts/${accountId}`, {
+        token: service.token('auditor', 'AUDITOR'),
+      })
+    ).body;
+
+  it('on the PASS path moves the money, answers 202 at once and emits every event in order', async () => {
+    const alice = await service.openAccount('alice', 10_000);
+    const bob = await service.openAccount('bob', 500);
+
+    const accepted = await service.submit('alice', {
+      fromAccountId: alice,
+      toAccountId: bob,
+      amount: 2_500,
+      memo: 'rent',
+    });
+
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({
+      status: 'PENDING',
+      links: { self: `/v1/transfers/${accepted.body.transferId}` },
+    });
+    const statuses = await service.waitForTerminal([accepted.body.transferId]);
+    expect(statuses.get(accepted.body.transferId)).toBe('COMPLETED');
+    expect(await accountView(alice)).toMatchObject({ balance: 7_500, available: 7_500, held: 0 });
+    expect(await accountView(bob)).toMatchObject({ balance: 3_000, available: 3_000, held: 0 });
+
+    const transfer = await service.request<{ status: string; history: Array<{ status: string }>; amount: number }>(
+      'GET',
+      `/v1/transfers/${accepted.body.transferId}`,
+      { token: service.token('bob', 'USER') },
+    );
+    expect(transfer.body).toMatchObject({ status: 'COMPLETED', amount: 2_500 });
+    expect(transfer.body.history.map((change) => change.status)).toEqual(['PENDING', 'COMPLETED']);
+
+    const emitted = await events.waitFor(accepted.body.transferId, 4);
+    expect(emitted.map((event) => event.type)).toEqual([
+      'transfer.initiated',
+      'transfer.created',
+      'transfer.approved',
+      'transfer.completed',
+    ]);
+    expect(emitted[0]).toMatchObject({ eventId: `${accepted.body.transferId}:transfer.initiated`, version: 1 });
+    expect(await moneyViolations(service.dependencies.postgres, service.balances, [alice, bob])).toEqual([]);
+  });
+
+  it('when the sender cannot cover the amount, declines it and holds nothing', async () => {
+    const carol = await service.openAccount('carol', 100);
+    const dave = await service.openAccount('dave', 0);
+
+    const accepted = await service.submit('carol', { fromAccountId: carol, toAccountId: dave, amount: 101 });
+
+    expect(accepted.status).toBe(202);
+    const statuses = await service.waitForTerminal([accepted.body.transferId]);
+    expect(statuses.get(accepted.body.transferId)).toBe('DECLINED');
+    expect(await accountView(carol)).toMatchObject({ balance: 100, available: 100, held: 0 });
+    const emitted = await events.waitFor(accepted.body.transferId, 2);
+    expect(emitted.at(-1)).toMatchObject({ type: 'transfer.failed', data: { status: 'DECLINED' } });
+  });
+
+  it('when the same key and body arrive 20 times at once, starts one transfer and answers the same each time', async () => {
+    const erin = await service.openAccount('erin', 1_000);
+    const frank = await service.openAccount('frank', 0);
+    const key = randomUUID();
+    const body = { fromAccountId: erin, toAccountId: frank, amount: 300 };
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => service.submit('erin', body, key)));
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(202));
+    const ids = new Set(answers.map((answer) => answer.body.transferId));
+    expect(ids.size).toBe(1);
+    const [transferId] = [...ids] as [string];
+    await service.waitForTerminal([transferId]);
+    const replay = await service.submit('erin', body, key);
+    expect(replay.body).toMatchObject({ transferId, status: 'COMPLETED' });
+    expect(await accountView(erin)).toMatchObject({ balance: 700, available: 700 });
+    expect(await accountView(frank)).toMatchObject({ balance: 300 });
+  });
+
+  it('when the key is reused with a different body, answers 409 and moves nothing more', async () => {
+    const gina = await service.openAccount('gina', 1_000);
+    const hugo = await service.openAccount('hugo', 0);
+    const key = randomUUID();
+
+    const first = await service.submit('gina', { fromAccountId: gina, toAccountId: hugo, amount: 100 }, key);
+    const second = await service.submit('gina', { fromAccountId: gina, toAccountId: hugo, amount: 999 }, key);
+
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(409);
+    expect(second.contentType).toContain('application/problem+json');
+    expect(second.body).toMatchObject({ field: 'Idempotency-Key' });
+    await service.waitForTerminal([first.body.transferId]);
+    expect(await accountView(gina)).toMatchObject({ balance: 900 });
+  });
+
+  describe('bad input', () => {
+    let ivan: string;
+    let judy: string;
+    let usd: string;
+    beforeAll(async () => {
+      ivan = await service.openAccount('ivan', 5_000);
+      judy = await service.openAccount('judy', 0);
+      usd = await service.openAccount('judy', 0, 'USD');
+    });
+
+    const transfer = (fields: Record<string, unknown>) => ({
+      body: { fromAccountId: ivan, toAccountId: judy, amount: 1, currency: 'EUR', ...fields },
+    });
+    const cases: Array<{ name: string; status: number; field: string; input: () => BadRequest }> = [
+      { name: 'a missing amount', status: 400, field: 'body.amount', input: () => transfer({ amount: undefined }) },
+      { name: 'an unknown field', status: 400, field: 'body.fee', input: () => transfer({ fee: 2 }) },
+      { name: 'a float amount', status: 400, field: 'body.amount', input: () => transfer({ amount: 10.5 }) },
+      { name: 'a zero amount', status: 400, field: 'body.amount', input: () => transfer({ amount: 0 }) },
+      { name: 'a negative amount', status: 400, field: 'body.amount', input: () => transfer({ amount: -5 }) },
+      {
+        name: 'an oversize amount',
+        status: 400,
+        field: 'body.amount',
+        input: () => transfer({ amount: 1_000_000_001 }),
+      },
+      {
+        name: 'a decimal amount string',
+        status: 400,
+        field: 'body.amount',
+        input: () => transfer({ amount: '10.00' }),
+      },
+      {
+        name: 'a lower-case currency',
+        status: 400,
+        field: 'body.currency',
+        input: () => transfer({ currency: 'eur' }),
+      },
+      {
+        name: 'a currency ISO-4217 does not know',
+        status: 400,
+        field: 'body.currency',
+        input: () => transfer({ currency: 'XYZ' }),
+      },
+      {
+        name: 'a transfer to itself',
+        status: 400,
+        field: 'body.toAccountId',
+        input: () => transfer({ toAccountId: ivan }),
+      },
+      {
+        name: 'an unknown receiver',
+        status: 422,
+        field: 'toAccountId',
+        input: () => transfer({ toAccountId: 'no-such-account' }),
+      },
+      {
+        name: 'a currency the sender does not hold',
+        status: 422,
+        field: 'currency',
+        input: () => transfer({ toAccountId: usd, currency: 'USD' }),
+      },
+      { name: 'malformed JSON', status: 400, field: 'body', input: () => ({ rawBody: '{"fromAccountId": ' }) },
+      { name: 'an oversize body', status: 413, field: 'body', input: () => transfer({ memo: 'x'.repeat(20_000) }) },
+      {
+        name: 'no Idempotency-Key',
+        status: 400,
+        field: 'Idempotency-Key',
+        input: () => ({ ...transfer({}), key: null }),
+      },
+    ];
+
+    it.each(cases)(
+      'with $name, answers $status naming $field and reserves, writes and publishes nothing',
+      async ({ status, field, input }) => {
+        const request = input();
+        const before = await footprint(ivan);
+        const answer = await service.request('POST', '/v1/transfers', {
+          token: service.token('ivan', 'USER'),
+          headers: request.key === null ? {} : { 'Idempotency-Key': randomUUID() },
+          ...(request.rawBody === undefined ? { body: request.body } : { rawBody: request.rawBody }),
+        });
+        expect(answer.status).toBe(status);
+        expect(answer.contentType).toContain('application/problem+json');
+        expect(answer.body).toMatchObject({ status, field });
+        expect(await footprint(ivan)).toEqual(before);
+      },
+    );
+
+    it('when a USER moves money out of an account it does not own, answers 403 and writes nothing', async () => {
+      const before = await footprint(ivan);
+      const answer = await service.submit('judy', { fromAccountId: ivan, toAccountId: judy, amount: 1 });
+      expect(answer.status).toBe(403);
+      expect(await footprint(ivan)).toEqual(before);
+    });
+
+    it('without a token, answers 401', async () => {
+      const answer = await service.request('POST', '/v1/transfers', { body: {} });
+      expect(answer.status).toBe(401);
+    });
+
+    /** Everything a transfer from `accountId` would touch: its balances, rows, keys and events. */
+    async function footprint(accountId: string) {
+      const { rows } = await service.dependencies.postgres.query<{ transfers: number; keys: number }>(
+        `SELECT (SELECT count(*)::int FROM transactions WHERE from_account_id = $1) AS transfers,
+                (SELECT count(*)::int FROM idempotency_keys WHERE caller = 'ivan') AS keys`,
+        [accountId],
+      );
+      const published = events.events.filter((event) => event.data.fromAccountId === accountId).length;
+      return { ...(await accountView(accountId)), ...rows[0], published };
+    }
+  });
+});

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Consumer, Kafka } from 'kafkajs';
+
+import { type EventEnvelope, TOPICS } from '../../src/domain/events';
+
+/** Reads every transfer topic (from the beginning, in a fresh group) and keeps what arrives. */
+export class EventCollector {
+  readonly events: EventEnvelope[] = [];
+
+  private constructor(private readonly consumer: Consumer) {}
+
+  static async start(kafka: Kafka): Promise<EventCollector> {
+    const consumer = kafka.consumer({ groupId: `test-collector-${randomUUID()}` });
+    const collector = new EventCollector(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...TOPICS], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.value) collector.events.push(JSON.parse(message.value.toString('utf8')) as EventEnvelope);
+      },
+    });
+    return collector;
+  }
+
+  /** The transfer's events, one per eventId (duplicates dropped as a consumer would), by occurrence. */
+  of(transferId: string): EventEnvelope[] {
+    const unique = new Map(
+      this.events.filter((event) => event.transferId === transferId).map((event) => [event.eventId, event]),
+    );
+    return [...unique.values()].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  }
+
+  async waitFor(transferId: string, count: number, timeoutMs = 30_000): Promise<EventEnvelope[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.of(transferId).length < count) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `saw ${this.of(transferId)
+            .map((event) => event.type)
+            .join(', ')} only`,
+        );
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
+    return this.of(transferId);
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.disconnect();
+  }
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+
+import jwt from 'jsonwebtoken';
+
+import { startApi, type RunningApi } from '../../src/api/server';
+import { type Config, loadConfig } from '../../src/config';
+import { migrate } from '../../src/db/migrate';
+import { createDependencies, type Dependencies } from '../../src/dependencies';
+import type { Role } from '../../src/domain/roles';
+import { isTerminal, type TransferStatus } from '../../src/domain/transfer';
+import { ensureTopics } from '../../src/events/publisher';
+import { PostgresLedger } from '../../src/ledger/postgres-ledger';
+import { RedisBalances } from '../../src/ledger/redis-balances';
+import { createLogger } from '../../src/logger';
+import { SlackReceiver } from './slack-receiver';
+import { WorkerProcess } from './worker-process';
+
+export interface HttpAnswer<T = Record<string, unknown>> {
+  status: number;
+  contentType: string;
+  body: T;
+}
+
+/**
+ * The whole service against the real local stack: the API in this process (port 0), the worker as
+ * a child process, Slack as a local receiver. Forward steps retry at 500 ms instead of 10 s so that
+ * failure paths finish within a test; everything else is the production code path.
+ */
+export class ServiceHarness {
+  readonly balances: RedisBalances;
+  readonly ledger: PostgresLedger;
+
+  private constructor(
+    readonly config: Config,
+    readonly env: NodeJS.ProcessEnv,
+    readonly dependencies: Dependencies,
+    readonly api: RunningApi,
+    readonly slack: SlackReceiver,
+    public worker: WorkerProcess,
+  ) {
+    this.ledger = new PostgresLedger(dependencies.postgres);
+    this.balances = new RedisBalances(dependencies.redis, (accountId) => this.ledger.balanceSnapshot(accountId));
+  }
+
+  static async start(overrides: Record<string, string> = {}): Promise<ServiceHarness> {
+    const slack = await SlackReceiver.start();
+    const env = {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      SLACK_WEBHOOK_URL: slack.url,
+      SAGA_FORWARD_RETRY_INTERVAL_MS: '500',
+      ...overrides,
+    };
+    const config = loadConfig(env);
+    const logger = createLogger('warn');
+    await migrate(config.postgres.url, logger);
+    const dependencies = await createDependencies(config, logger);
+    await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
+    const api = await startApi(dependencies, 0);
+    const worker = await WorkerProcess.start(env);
+    return new ServiceHarness(config, env, dependencies, api, slack, worker);
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.stop();
+    await this.api.stop();
+    await this.dependencies.close();
+    await this.slack.stop();
+  }
+
+  /** Kills the worker without warning and starts a new one, as a crash and a supervisor would. */
+  async crashAndRestartWorker(): Promise<void> {
+    await this.worker.stop('SIGKILL');
+    this.worker = await WorkerProcess.start(this.env);
+  }
+
+  token(sub: string, role: Role): string {
+    return jwt.sign({ sub, role }, this.config.auth.jwtSecret, { algorithm: 'HS256', expiresIn: '1h' });
+  }
+
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<HttpAnswer<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${this.api.url}${path}`, { method, headers, body });
+    const text = await response.text();
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      body: (text ? JSON.parse(text) : {}) as T,
+    };
+  }
+
+  /** Opens an account owned by `ownerId` through the API, as SUPER_ADMIN. */
+  async openAccount(ownerId: string, initialBalance: number, currency = 'EUR'): Promise<string> {
+    const accountId = `t-${ownerId}-${randomUUID().slice(0, 8)}`;
+    const answer = await this.request('POST', '/v1/accounts', {
+      token: this.token('admin', 'SUPER_ADMIN'),
+      body: { accountId, ownerId, currency, initialBalance },
+    });
+    if (answer.status !== 201)
+      throw new Error(`opening ${accountId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return accountId;
+  }
+
+  /** Submits a transfer as the owner of the source account; answers the API's reply. */
+  submit(
+    owner: string,
+    body: { fromAccountId: string; toAccountId: string; amount: number | string; currency?: string; memo?: string },
+    key: string = randomUUID(),
+  ): Promise<HttpAnswer<{ transferId: string; status: TransferStatus }>> {
+    return this.request('POST', '/v1/transfers', {
+      token: this.token(owner, 'USER'),
+      headers: { 'Idempotency-Key': key },
+      body: { currency: 'EUR', ...body },
+    });
+  }
+
+  /** Waits until PostgreSQL shows every transfer terminal; answers their statuses. */
+  async waitForTerminal(transferIds: string[], timeoutMs = 60_000): Promise<Map<string, TransferStatus>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await this.dependencies.postgres.query<{ transferId: string; status: TransferStatus }>(
+        `SELECT transfer_id AS "transferId", status FROM transactions WHERE transfer_id = ANY($1::uuid[])`,
+        [transferIds],
+      );
+      const statuses = new Map(rows.map((row) => [row.transferId, row.status]));
+      if (transferIds.every((id) => statuses.has(id) && isTerminal(statuses.get(id) as TransferStatus)))
+        return statuses;
+      if (Date.now() > deadline) {
+        const open = transferIds.filter((id) => !isTerminal(statuses.get(id) ?? 'PENDING'));
+        throw new Error(
+          `${open.length} transfers still not terminal after ${timeoutMs} ms, e.g. ${open.slice(0, 3).join(', ')}`,
+        );
+      }
+      await new Promise((wake) => setTimeout(wake, 250));
+    }
+  }
+}
