@@ -119,6 +119,48 @@ describe('transfers through the REST API', () => {
     expect(await accountView(gina)).toMatchObject({ balance: 900 });
   });
 
+  it('lists transfers for staff from PostgreSQL, newest first, a page at a time', async () => {
+    const kim = await service.openAccount('kim', 1_000);
+    const leo = await service.openAccount('leo', 0);
+    const ids: string[] = [];
+    for (const amount of [10, 20, 30]) {
+      ids.push((await service.submit('kim', { fromAccountId: kim, toAccountId: leo, amount })).body.transferId);
+    }
+    await service.waitForTerminal(ids);
+    const staff = service.token('reader', 'READ_ONLY');
+
+    type Page = { items: Array<{ transferId: string; amount: number; status: string }>; nextCursor: string | null };
+    const first = await service.request<Page>('GET', `/v1/transfers?accountId=${kim}&limit=2`, { token: staff });
+    const second = await service.request<Page>(
+      'GET',
+      `/v1/transfers?accountId=${kim}&limit=2&cursor=${first.body.nextCursor ?? ''}`,
+      { token: staff },
+    );
+
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((item) => item.amount)).toEqual([30, 20]);
+    expect(second.body.items.map((item) => item.amount)).toEqual([10]);
+    expect(second.body.nextCursor).toBeNull();
+    const completed = await service.request<Page>('GET', `/v1/transfers?accountId=${kim}&status=COMPLETED`, {
+      token: staff,
+    });
+    expect(completed.body.items).toHaveLength(3);
+    const forUser = await service.request('GET', `/v1/transfers?accountId=${kim}`, {
+      token: service.token('kim', 'USER'),
+    });
+    expect(forUser.status).toBe(403);
+    const badCursor = await service.request('GET', '/v1/transfers?cursor=not-a-cursor', { token: staff });
+    expect(badCursor.body).toMatchObject({ status: 400, field: 'query.cursor' });
+  });
+
+  it('describes itself at /openapi.json', async () => {
+    const answer = await service.request<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
+    expect(answer.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(answer.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/accounts', '/v1/accounts/{id}', '/v1/transfers', '/v1/transfers/{id}']),
+    );
+  });
+
   describe('bad input', () => {
     let ivan: string;
     let judy: string;
