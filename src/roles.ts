@@ -1,9 +1,10 @@
 import { startApi } from './api/server';
+import { startConsumers } from './consumers';
 import type { Dependencies } from './dependencies';
 import { startWorker } from './worker';
 
 /** The processes this service can run as; each is stateless, so run as many of each as load needs. */
-export const ROLES = ['api', 'worker'] as const;
+export const ROLES = ['api', 'worker', 'consumers'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface RunningRole {
@@ -17,5 +18,7 @@ export function startRole(role: Role, dependencies: Dependencies): Promise<Runni
       return startApi(dependencies);
     case 'worker':
       return startWorker(dependencies);
+    case 'consumers':
+      return startConsumers(dependencies);
   }
 }

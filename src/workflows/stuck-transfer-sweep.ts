@@ -26,6 +26,7 @@ export async function stuckTransferSweep(
       await startChild(syncCompensation, {
         workflowId: syncWorkflowId(transfer.transferId),
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [
           {
             transferId: transfer.transferId,

@@ -235,6 +235,8 @@ export async function transferSaga(input: TransferSagaInput): Promise<SagaState>
       await startChild(syncCompensation, {
         workflowId: syncWorkflowId(transferId),
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        // One repair per transfer, whoever asks first (this saga, the consumer, the sweep).
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{ transferId, ...request }],
       });
     } catch (error) {

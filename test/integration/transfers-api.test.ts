@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { transferEvent } from '../../src/domain/events';
+import { EventPublisher } from '../../src/events/publisher';
 import { moneyViolations } from '../support/conservation';
 import { EventCollector } from '../support/event-collector';
 import { ServiceHarness } from '../support/service-harness';
@@ -159,6 +161,38 @@ describe('transfers through the REST API', () => {
     expect(Object.keys(answer.body.paths)).toEqual(
       expect.arrayContaining(['/v1/accounts', '/v1/accounts/{id}', '/v1/transfers', '/v1/transfers/{id}']),
     );
+  });
+
+  it('when another producer asks for tx.sync_required, repairs the transfer once, past a poison message and a duplicate', async () => {
+    const mona = await service.openAccount('mona', 2_000);
+    const ned = await service.openAccount('ned', 0);
+    // A saga that died right after its reserve: Redis holds the money, PostgreSQL has no row.
+    const transferId = randomUUID();
+    await service.balances.reserve(transferId, mona, 400);
+    expect(await service.balances.read(mona)).toMatchObject({ available: 1_600, held: 400 });
+    const request = transferEvent('tx.sync_required', transferId, new Date().toISOString(), {
+      fromAccountId: mona,
+      toAccountId: ned,
+      amount: 400,
+      currency: 'EUR',
+      reason: 'saga lost after reserve',
+      source: 'external-test',
+    });
+
+    const { producer } = service.dependencies;
+    await producer.send({ topic: 'tx.sync_required', messages: [{ key: mona, value: '{"not": "an event"' }] });
+    await new EventPublisher(producer).publish(request);
+    await new EventPublisher(producer).publish(request);
+
+    const statuses = await service.waitForTerminal([transferId], 60_000);
+    expect(statuses.get(transferId)).toBe('FAILED');
+    await service.dependencies.temporal.workflow.getHandle(`sync-${transferId}`).result();
+    expect(await service.balances.read(mona)).toMatchObject({ available: 2_000, held: 0 });
+    const processed = await service.dependencies.postgres.query('SELECT 1 FROM processed_events WHERE event_id = $1', [
+      request.eventId,
+    ]);
+    expect(processed.rows).toHaveLength(1);
+    expect(await moneyViolations(service.dependencies.postgres, service.balances, [mona, ned])).toEqual([]);
   });
 
   describe('bad input', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 const REPO_ROOT = join(__dirname, '..', '..');
 
 /**
- * The worker role as a real child process (`src/main.ts worker`), so a test can SIGKILL it mid-saga
+ * The worker and consumers roles as a real child process (`src/main.ts worker consumers`), so a test can SIGKILL it mid-saga
  * and start another, as a crash and a restart would.
  */
 export class WorkerProcess {
@@ -19,7 +19,7 @@ export class WorkerProcess {
   }
 
   static async start(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts', 'worker'], {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts', 'worker', 'consumers'], {
       cwd: REPO_ROOT,
       // info, at least: readiness is read from the "worker polling" line.
       env: { ...env, LOG_LEVEL: 'info' },
