@@ -1,18 +1,18 @@
 import { ErrorType } from '../domain/errors';
-import type { RiskAssessment, TransferSagaInput, TransferStatus, TransferStep } from '../domain/transfer';
+import type { ClosedStatus, RiskAssessment, TransferSagaInput, TransferStep } from '../domain/transfer';
 import {
   type CloseOutcome,
   type PostgresLedger,
   SettlementRefusedError,
+  type TransferFacts,
   TransitionError,
 } from '../ledger/postgres-ledger';
 import type { RedisBalances } from '../ledger/redis-balances';
 import { finalFailure } from './failures';
 
 export interface CloseRequest {
-  transfer: Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount' | 'currency'> &
-    Partial<Pick<TransferSagaInput, 'memo' | 'requestedBy' | 'submittedAt'>>;
-  status: Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>;
+  transfer: TransferFacts;
+  status: ClosedStatus;
   step: TransferStep;
   reason: string;
   actor?: string;

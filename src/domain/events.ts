@@ -1,4 +1,4 @@
-import type { RiskDecision, TransferStatus } from './transfer';
+import type { ClosedStatus, RiskDecision, SyncRequest } from './transfer';
 
 /** The Kafka event surface (DESIGN.md §5); each topic has a `<topic>.dlt` twin for dead letters. */
 export const TOPICS = [
@@ -40,17 +40,10 @@ export interface EventData {
     fromAccountId: string;
     toAccountId: string;
     amount: number;
-    status: Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>;
+    status: ClosedStatus;
     reason: string;
   };
-  'tx.sync_required': {
-    fromAccountId: string;
-    toAccountId: string;
-    amount: number;
-    currency: string;
-    reason: string;
-    source: string;
-  };
+  'tx.sync_required': SyncRequest;
 }
 
 export interface EventEnvelope<T extends EventType = EventType> {

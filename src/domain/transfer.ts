@@ -12,6 +12,9 @@ export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 
 const TERMINAL: ReadonlySet<TransferStatus> = new Set(['COMPLETED', 'DECLINED', 'BLOCKED', 'REJECTED', 'FAILED']);
 
+/** A terminal status in which no money moved. */
+export type ClosedStatus = Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>;
+
 export function isTerminal(status: TransferStatus): boolean {
   return TERMINAL.has(status);
 }
@@ -85,9 +88,8 @@ export interface ReviewDecision {
   reviewer: string;
 }
 
-/** Why the saga handed a transfer to syncCompensation. */
-export interface SyncCompensationInput {
-  transferId: string;
+/** A request to repair one transfer: the data of tx.sync_required. */
+export interface SyncRequest {
   fromAccountId: string;
   toAccountId: string;
   amount: number;
@@ -95,4 +97,9 @@ export interface SyncCompensationInput {
   reason: string;
   /** Who asked: the saga, the stuck sweep, or another producer of tx.sync_required. */
   source: string;
+}
+
+/** What syncCompensation repairs. */
+export interface SyncCompensationInput extends SyncRequest {
+  transferId: string;
 }

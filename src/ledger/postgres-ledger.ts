@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 
-import type { RiskAssessment, TransferSagaInput, TransferStatus, TransferStep } from '../domain/transfer';
+import type { ClosedStatus, RiskAssessment, TransferSagaInput, TransferStatus, TransferStep } from '../domain/transfer';
 import type { BalanceSnapshot } from './redis-balances';
 
 export interface AccountRow {
@@ -114,23 +114,8 @@ export class PostgresLedger {
   /** Inserts the transfer as PENDING with its hold OPEN (the saga reserved it first). */
   async recordTransfer(input: TransferSagaInput): Promise<void> {
     await this.inTransaction(async (client) => {
-      const { rowCount } = await client.query(
-        `INSERT INTO transactions (transfer_id, from_account_id, to_account_id, amount, currency, memo, requested_by,
-                                   status, step, hold_state, submitted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', 'record', 'OPEN', $8)
-         ON CONFLICT (transfer_id) DO NOTHING`,
-        [
-          input.transferId,
-          input.fromAccountId,
-          input.toAccountId,
-          input.amount,
-          input.currency,
-          input.memo ?? null,
-          input.requestedBy,
-          input.submittedAt,
-        ],
-      );
-      if (rowCount === 1) await addHistory(client, input.transferId, null, 'PENDING', 'record', null, null);
+      const inserted = await insertPendingRow(client, input, { step: 'record', holdState: 'OPEN' });
+      if (inserted) await addHistory(client, input.transferId, null, 'PENDING', 'record', null, null);
     });
   }
 
@@ -140,32 +125,14 @@ export class PostgresLedger {
    * resurrect the hold. Inserts the row when the saga never recorded it.
    */
   async closeTransfer(
-    input: Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount' | 'currency'> &
-      Partial<Pick<TransferSagaInput, 'memo' | 'requestedBy' | 'submittedAt'>>,
-    status: Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>,
+    input: TransferFacts,
+    status: ClosedStatus,
     step: TransferStep,
     reason: string,
     actor: string | null = null,
   ): Promise<CloseOutcome> {
     return this.inTransaction(async (client) => {
-      await client.query(
-        `INSERT INTO transactions (transfer_id, from_account_id, to_account_id, amount, currency, memo, requested_by,
-                                   status, step, hold_state, failure_reason, submitted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', $8, 'NONE', $9, COALESCE($10::timestamptz, now()))
-         ON CONFLICT (transfer_id) DO NOTHING`,
-        [
-          input.transferId,
-          input.fromAccountId,
-          input.toAccountId,
-          input.amount,
-          input.currency,
-          input.memo ?? null,
-          input.requestedBy ?? 'system',
-          step,
-          reason,
-          input.submittedAt ?? null,
-        ],
-      );
+      await insertPendingRow(client, input, { step, holdState: 'NONE' });
       const current = await lockTransfer(client, input.transferId);
       if (current.status === 'COMPLETED') return 'ALREADY_COMPLETED';
       if (current.status !== 'PENDING' && current.status !== 'UNDER_REVIEW') return 'ALREADY_CLOSED';
@@ -363,6 +330,40 @@ export class PostgresLedger {
       client.release();
     }
   }
+}
+
+/** What is known of a transfer even when the saga never recorded it. */
+export type TransferFacts = Pick<
+  TransferSagaInput,
+  'transferId' | 'fromAccountId' | 'toAccountId' | 'amount' | 'currency'
+> &
+  Partial<Pick<TransferSagaInput, 'memo' | 'requestedBy' | 'submittedAt'>>;
+
+/** The one place a transactions row is created: PENDING, idempotent; answers whether it was new. */
+async function insertPendingRow(
+  client: PoolClient,
+  input: TransferFacts,
+  { step, holdState }: { step: TransferStep; holdState: 'OPEN' | 'NONE' },
+): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `INSERT INTO transactions (transfer_id, from_account_id, to_account_id, amount, currency, memo, requested_by,
+                               status, step, hold_state, submitted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', $8, $9, COALESCE($10::timestamptz, now()))
+     ON CONFLICT (transfer_id) DO NOTHING`,
+    [
+      input.transferId,
+      input.fromAccountId,
+      input.toAccountId,
+      input.amount,
+      input.currency,
+      input.memo ?? null,
+      input.requestedBy ?? 'system',
+      step,
+      holdState,
+      input.submittedAt ?? null,
+    ],
+  );
+  return rowCount === 1;
 }
 
 async function lockTransfer(

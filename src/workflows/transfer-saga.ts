@@ -21,6 +21,7 @@ import { type EventData, type EventType, transferEvent } from '../domain/events'
 import { transferSearchAttributes } from '../domain/search-attributes';
 import { syncWorkflowId } from '../domain/temporal';
 import {
+  type ClosedStatus,
   isTerminal,
   type ReviewDecision,
   type RiskAssessment,
@@ -38,8 +39,6 @@ export const statusQuery = defineQuery<SagaState>('status');
 export const reviewUpdate = defineUpdate<SagaState, [ReviewDecision]>('review');
 /** Signal `review`: the same decision, for tools that can only signal (the Web UI's signal form). */
 export const reviewSignal = defineSignal<[ReviewDecision]>('review');
-
-type ClosedStatus = Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>;
 
 /** Ends the forward path with a status that moves no money. */
 class TransferStopped extends Error {
