@@ -26,7 +26,8 @@ describe('transferSaga when steps fail', () => {
     const intervals = attemptTimes.slice(1).map((time, index) => time - (attemptTimes[index] as number));
     for (const interval of intervals) {
       expect(interval).toBeGreaterThanOrEqual(10_000);
-      expect(interval).toBeLessThan(11_000);
+      // Retries run in real time on the test server; allow a loaded machine a second of dispatch delay.
+      expect(interval).toBeLessThan(12_000);
     }
     // PostgreSQL first, then Redis: the row is closed before the hold is released.
     const closeOrder = activities.closeTransfer.mock.invocationCallOrder[0] as number;
