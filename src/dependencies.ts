@@ -1,11 +1,12 @@
 import { IncomingWebhook } from '@slack/webhook';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { type Admin, Kafka, logLevel as KafkaLogLevel, type LogEntry, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, Kafka, logLevel as KafkaLogLevel, type LogEntry, Partitioners } from 'kafkajs';
 import { Pool } from 'pg';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import type { Config } from './config';
+import { EventPublisher } from './events/publisher';
 import type { Logger } from './logger';
 
 /** Where operator alerts go: a Slack incoming webhook, or the log when none is configured. */
@@ -25,7 +26,8 @@ export interface Dependencies {
   postgres: Pool;
   redis: Redis;
   kafka: Kafka;
-  producer: Producer;
+  /** Every Kafka write of the process goes through this one serialised publisher. */
+  events: EventPublisher;
   kafkaAdmin: Admin;
   temporal: Client;
   slack: SlackSender;
@@ -85,7 +87,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       postgres,
       redis,
       kafka,
-      producer,
+      events: new EventPublisher(producer),
       kafkaAdmin,
       temporal,
       slack,

@@ -1,5 +1,4 @@
 import type { Dependencies } from '../dependencies';
-import { EventPublisher } from '../events/publisher';
 import { PostgresLedger } from '../ledger/postgres-ledger';
 import { RedisBalances } from '../ledger/redis-balances';
 import { passEverything, type RiskEvaluator } from '../risk/evaluator';
@@ -19,7 +18,7 @@ export function createActivities(dependencies: Dependencies, risk: RiskEvaluator
     ...createBalanceActivities({ balances, ledger }),
     ...createLedgerActivities({ ledger, balances }),
     ...createRiskActivities({ risk }),
-    ...createEventActivities({ events: new EventPublisher(dependencies.producer) }),
+    ...createEventActivities({ events: dependencies.events }),
     ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),
     ...createSyncActivities({ ledger, balances }),
     ...createSweepActivities({ ledger, temporal: dependencies.temporal }),

@@ -35,7 +35,7 @@ const syncRequiredEvent = z.object({
  * redelivery after a crash does nothing twice; retried in place, then dead-lettered, so a poison
  * message never stalls its partition. Kafka commits the offset only after this returns.
  */
-export function createSyncRequiredHandler({ temporal, postgres, producer, logger }: Dependencies) {
+export function createSyncRequiredHandler({ temporal, postgres, events, logger }: Dependencies) {
   return async ({ message, partition }: EachMessagePayload): Promise<void> => {
     const raw = message.value?.toString('utf8') ?? '';
     let event: z.output<typeof syncRequiredEvent>;
@@ -87,10 +87,9 @@ export function createSyncRequiredHandler({ temporal, postgres, producer, logger
 
   async function deadLetter(value: string, headers: EachMessagePayload['message']['headers'], reason: string) {
     logger.warn({ topic: TOPIC, reason }, 'dead-lettering a tx.sync_required message');
-    await producer.send({
-      topic: deadLetterTopic(TOPIC),
-      acks: -1,
-      messages: [{ value, headers: { ...headers, error: reason, consumerGroup: SYNC_REQUIRED_GROUP } }],
+    await events.send(deadLetterTopic(TOPIC), {
+      value,
+      headers: { ...headers, error: reason, consumerGroup: SYNC_REQUIRED_GROUP },
     });
   }
 }

@@ -1,27 +1,73 @@
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin, IHeaders, Producer } from 'kafkajs';
 
 import { deadLetterTopic, type EventEnvelope, TOPICS } from '../domain/events';
 
+interface Outgoing {
+  topic: string;
+  message: { key?: string; value: string; headers: IHeaders };
+  sent: () => void;
+  failed: (error: unknown) => void;
+}
+
 /**
- * Publishes transfer events: keyed by the sender so one sender's events stay in order, with the
- * eventId, type and version also in headers so consumers can route and de-duplicate unparsed.
+ * The process's one way onto Kafka. kafkajs's idempotent producer numbers records when `send` is
+ * called, so concurrent sends can reach a partition out of order and the broker then refuses every
+ * later one ("out of order sequence number"). Here sends are serialised: whatever arrives while a
+ * batch is in flight goes out together in the next one. Should the broker still report a sequence
+ * error, the producer session is re-created so later batches get a fresh producer id.
  */
 export class EventPublisher {
+  private queue: Outgoing[] = [];
+  private sending = false;
+
   constructor(private readonly producer: Producer) {}
 
-  async publish(event: EventEnvelope): Promise<void> {
-    await this.producer.send({
-      topic: event.type,
-      acks: -1,
-      messages: [
-        {
-          key: event.data.fromAccountId,
-          value: JSON.stringify(event),
-          headers: { eventId: event.eventId, type: event.type, version: String(event.version) },
-        },
-      ],
+  /** Publishes a transfer event: keyed by the sender (per-sender order), eventId/type/version in headers. */
+  publish(event: EventEnvelope): Promise<void> {
+    return this.send(event.type, {
+      key: event.data.fromAccountId,
+      value: JSON.stringify(event),
+      headers: { eventId: event.eventId, type: event.type, version: String(event.version) },
     });
   }
+
+  /** Sends one record to any topic (dead letters, for instance) through the same serialised path. */
+  send(topic: string, message: Outgoing['message']): Promise<void> {
+    return new Promise((sent, failed) => {
+      this.queue.push({ topic, message, sent, failed });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0);
+        try {
+          await this.producer.sendBatch({ acks: -1, topicMessages: byTopic(batch) });
+          for (const item of batch) item.sent();
+        } catch (error) {
+          for (const item of batch) item.failed(error);
+          if ((error as { type?: string }).type === 'OUT_OF_ORDER_SEQUENCE_NUMBER') await this.restartSession();
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async restartSession(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+    await this.producer.connect().catch(() => undefined);
+  }
+}
+
+function byTopic(batch: Outgoing[]) {
+  const topics = new Map<string, Array<Outgoing['message']>>();
+  for (const { topic, message } of batch) topics.set(topic, [...(topics.get(topic) ?? []), message]);
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }
 
 /** Creates every topic of the event surface and its dead-letter twin when missing. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
 import { transferEvent } from '../../src/domain/events';
-import { EventPublisher } from '../../src/events/publisher';
 import { moneyViolations } from '../support/conservation';
 import { EventCollector } from '../support/event-collector';
 import { ServiceHarness } from '../support/service-harness';
@@ -179,10 +178,10 @@ describe('transfers through the REST API', () => {
       source: 'external-test',
     });
 
-    const { producer } = service.dependencies;
-    await producer.send({ topic: 'tx.sync_required', messages: [{ key: mona, value: '{"not": "an event"' }] });
-    await new EventPublisher(producer).publish(request);
-    await new EventPublisher(producer).publish(request);
+    const { events: publisher } = service.dependencies;
+    await publisher.send('tx.sync_required', { key: mona, value: '{"not": "an event"', headers: {} });
+    await publisher.publish(request);
+    await publisher.publish(request);
 
     const statuses = await service.waitForTerminal([transferId], 60_000);
     expect(statuses.get(transferId)).toBe('FAILED');

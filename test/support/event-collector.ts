@@ -4,22 +4,38 @@ import type { Consumer, Kafka } from 'kafkajs';
 
 import { type EventEnvelope, TOPICS } from '../../src/domain/events';
 
-/** Reads every transfer topic (from the beginning, in a fresh group) and keeps what arrives. */
+/**
+ * Reads every transfer topic in a fresh group, starting at each partition's end as it was when the
+ * collector started (not at the beginning: a long-lived local stack holds thousands of old events),
+ * and keeps what arrives.
+ */
 export class EventCollector {
   readonly events: EventEnvelope[] = [];
 
   private constructor(private readonly consumer: Consumer) {}
 
   static async start(kafka: Kafka): Promise<EventCollector> {
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = await Promise.all(
+      TOPICS.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })),
+    );
+    await admin.disconnect();
+
     const consumer = kafka.consumer({ groupId: `test-collector-${randomUUID()}` });
     const collector = new EventCollector(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...TOPICS], fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.run({
       eachMessage: async ({ message }) => {
         if (message.value) collector.events.push(JSON.parse(message.value.toString('utf8')) as EventEnvelope);
       },
     });
+    for (const { topic, offsets } of ends) {
+      for (const { partition, high } of offsets) consumer.seek({ topic, partition, offset: high });
+    }
+    await joined;
     return collector;
   }
 
