@@ -7,6 +7,9 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import type { Config } from './config';
 import { EventPublisher } from './events/publisher';
+import { createMoneyStores } from './ledger';
+import type { PostgresLedger } from './ledger/postgres-ledger';
+import type { RedisBalances } from './ledger/redis-balances';
 import type { Logger } from './logger';
 
 /** Where operator alerts go: a Slack incoming webhook, or the log when none is configured. */
@@ -31,6 +34,8 @@ export interface Dependencies {
   kafkaAdmin: Admin;
   temporal: Client;
   slack: SlackSender;
+  ledger: PostgresLedger;
+  balances: RedisBalances;
   /** Closes every client, in the reverse order of creation. */
   close(): Promise<void>;
 }
@@ -91,6 +96,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       kafkaAdmin,
       temporal,
       slack,
+      ...createMoneyStores(postgres, redis),
       close: () => closeAll(closers, logger),
     };
   } catch (error) {

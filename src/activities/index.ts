@@ -1,6 +1,4 @@
 import type { Dependencies } from '../dependencies';
-import { PostgresLedger } from '../ledger/postgres-ledger';
-import { RedisBalances } from '../ledger/redis-balances';
 import { passEverything, type RiskEvaluator } from '../risk/evaluator';
 import { createBalanceActivities } from './balance';
 import { createEventActivities } from './events';
@@ -12,8 +10,7 @@ import { createSyncActivities } from './sync';
 
 /** Binds every activity to the process's clients; the worker registers the result. */
 export function createActivities(dependencies: Dependencies, risk: RiskEvaluator = passEverything) {
-  const ledger = new PostgresLedger(dependencies.postgres);
-  const balances = new RedisBalances(dependencies.redis, (accountId) => ledger.balanceSnapshot(accountId));
+  const { ledger, balances } = dependencies;
   return {
     ...createBalanceActivities({ balances, ledger }),
     ...createLedgerActivities({ ledger, balances }),

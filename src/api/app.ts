@@ -2,7 +2,6 @@ import express, { type Express } from 'express';
 
 import type { Dependencies } from '../dependencies';
 import { getAccount, openAccount } from '../use-cases/accounts';
-import { createUseCaseContext } from '../use-cases/context';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
 import { authenticate, authorize, principalOf } from './auth';
 import { checkReadiness, readinessChecks } from './health';
@@ -22,7 +21,7 @@ import {
 /** Builds the HTTP application; each route parses its input and calls one use case. */
 export function createApp(dependencies: Dependencies): Express {
   const { config, logger, metrics } = dependencies;
-  const context = createUseCaseContext(dependencies);
+  const context = dependencies;
   const submitBody = transferBody(config.money.maxTransferAmount);
   const document = openApiDocument(config.money.maxTransferAmount);
 

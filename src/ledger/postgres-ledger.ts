@@ -218,13 +218,6 @@ export class PostgresLedger {
     await this.pool.query('UPDATE transactions SET redis_applied = true WHERE transfer_id = $1', [transferId]);
   }
 
-  async setStep(transferId: string, step: TransferStep): Promise<void> {
-    await this.pool.query('UPDATE transactions SET step = $2, updated_at = now() WHERE transfer_id = $1', [
-      transferId,
-      step,
-    ]);
-  }
-
   async getTransfer(transferId: string): Promise<(TransferRow & { history: HistoryRow[] }) | undefined> {
     const { rows } = await this.pool.query<TransferRow>(
       `SELECT ${TRANSFER_COLUMNS} FROM transactions WHERE transfer_id = $1`,

@@ -26,7 +26,7 @@ export async function openAccount(
   const opened = await context.ledger.openAccount({ ...request, accountId });
   if (!opened)
     throw new RequestRefused('conflict', 'account-exists', `account ${accountId} already exists`, 'accountId');
-  return viewAccount(context, accountId);
+  return getAccount(context, { sub: request.ownerId, role: 'USER' }, accountId);
 }
 
 /** An account with its live balances; a USER sees only its own. */
@@ -40,12 +40,6 @@ export async function getAccount(
   if (!isStaff(principal) && account.ownerId !== principal.sub) {
     throw new RequestRefused('forbidden', 'not-account-owner', `account ${accountId} is not yours`);
   }
-  return viewAccount(context, accountId);
-}
-
-async function viewAccount(context: UseCaseContext, accountId: string): Promise<AccountView> {
-  const account = (await context.ledger.getAccounts([accountId])).get(accountId);
-  if (!account) throw new RequestRefused('not-found', 'account-not-found', `account ${accountId} does not exist`);
   const { available, held } = await context.balances.read(accountId);
   return { ...account, available, held };
 }

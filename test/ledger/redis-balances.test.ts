@@ -5,8 +5,7 @@ import { Pool } from 'pg';
 
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
-import { PostgresLedger } from '../../src/ledger/postgres-ledger';
-import { RedisBalances } from '../../src/ledger/redis-balances';
+import { createMoneyStores } from '../../src/ledger';
 import { createLogger } from '../../src/logger';
 
 const config = loadConfig();
@@ -14,8 +13,7 @@ const config = loadConfig();
 describe('Redis balances against PostgreSQL', () => {
   const postgres = new Pool({ connectionString: config.postgres.url });
   const redis = new Redis(config.redis.url);
-  const ledger = new PostgresLedger(postgres);
-  const balances = new RedisBalances(redis, (accountId) => ledger.balanceSnapshot(accountId));
+  const { ledger, balances } = createMoneyStores(postgres, redis);
   beforeAll(() => migrate(config.postgres.url, createLogger('warn')));
   afterAll(async () => {
     await redis.quit();

@@ -9,8 +9,8 @@ import { createDependencies, type Dependencies } from '../../src/dependencies';
 import type { Role } from '../../src/domain/roles';
 import { isTerminal, type TransferStatus } from '../../src/domain/transfer';
 import { ensureTopics } from '../../src/events/publisher';
-import { PostgresLedger } from '../../src/ledger/postgres-ledger';
-import { RedisBalances } from '../../src/ledger/redis-balances';
+import type { PostgresLedger } from '../../src/ledger/postgres-ledger';
+import type { RedisBalances } from '../../src/ledger/redis-balances';
 import { createLogger } from '../../src/logger';
 import { SlackReceiver } from './slack-receiver';
 import { WorkerProcess } from './worker-process';
@@ -38,8 +38,8 @@ export class ServiceHarness {
     readonly slack: SlackReceiver,
     public worker: WorkerProcess,
   ) {
-    this.ledger = new PostgresLedger(dependencies.postgres);
-    this.balances = new RedisBalances(dependencies.redis, (accountId) => this.ledger.balanceSnapshot(accountId));
+    this.ledger = dependencies.ledger;
+    this.balances = dependencies.balances;
   }
 
   static async start(overrides: Record<string, string> = {}): Promise<ServiceHarness> {
