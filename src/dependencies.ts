@@ -68,13 +68,10 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
     });
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
-    closers.push(() => producer.disconnect());
+    const events = await EventPublisher.connect(() =>
+      kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }),
+    );
+    closers.push(() => events.close());
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
     closers.push(() => kafkaAdmin.disconnect());
@@ -92,7 +89,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       postgres,
       redis,
       kafka,
-      events: new EventPublisher(producer),
+      events,
       kafkaAdmin,
       temporal,
       slack,

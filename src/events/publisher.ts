@@ -11,16 +11,30 @@ interface Outgoing {
 
 /**
  * The process's one way onto Kafka. kafkajs's idempotent producer numbers records when `send` is
- * called, so concurrent sends can reach a partition out of order and the broker then refuses every
- * later one ("out of order sequence number"). Here sends are serialised: whatever arrives while a
- * batch is in flight goes out together in the next one. Should the broker still report a sequence
- * error, the producer session is re-created so later batches get a fresh producer id.
+ * called, so concurrent sends — or a request it retried after a timeout — can reach a partition out
+ * of order, and the broker then refuses every later record from that producer ("out of order
+ * sequence number"). Here sends are serialised (whatever arrives while a batch is in flight goes out
+ * together in the next one), and after a sequence error the producer is replaced by a new one, whose
+ * fresh producer id starts its sequences again; the failed batch is retried by its callers.
  */
 export class EventPublisher {
   private queue: Outgoing[] = [];
   private sending = false;
 
-  constructor(private readonly producer: Producer) {}
+  private constructor(
+    private readonly createProducer: () => Producer,
+    private producer: Producer,
+  ) {}
+
+  static async connect(createProducer: () => Producer): Promise<EventPublisher> {
+    const producer = createProducer();
+    await producer.connect();
+    return new EventPublisher(createProducer, producer);
+  }
+
+  close(): Promise<void> {
+    return this.producer.disconnect();
+  }
 
   /** Publishes a transfer event: keyed by the sender (per-sender order), eventId/type/version in headers. */
   publish(event: EventEnvelope): Promise<void> {
@@ -50,7 +64,7 @@ export class EventPublisher {
           for (const item of batch) item.sent();
         } catch (error) {
           for (const item of batch) item.failed(error);
-          if ((error as { type?: string }).type === 'OUT_OF_ORDER_SEQUENCE_NUMBER') await this.restartSession();
+          if ((error as { type?: string }).type === 'OUT_OF_ORDER_SEQUENCE_NUMBER') await this.replaceProducer();
         }
       }
     } finally {
@@ -58,9 +72,16 @@ export class EventPublisher {
     }
   }
 
-  private async restartSession(): Promise<void> {
-    await this.producer.disconnect().catch(() => undefined);
-    await this.producer.connect().catch(() => undefined);
+  private async replaceProducer(): Promise<void> {
+    const broken = this.producer;
+    const fresh = this.createProducer();
+    try {
+      await fresh.connect();
+    } catch {
+      return; // Kafka is unreachable; the next batch tries the old producer and lands here again.
+    }
+    this.producer = fresh;
+    await broken.disconnect().catch(() => undefined);
   }
 }
 

@@ -134,6 +134,8 @@ describe('money under faults', () => {
     // syncCompensation keeps retrying and writes the FAILED row once PostgreSQL takes writes again.
     const statuses = await service.waitForTerminal([transferId], 150_000);
     expect(statuses.get(transferId)).toBe('FAILED');
+    // The row turns FAILED mid-repair; the dead letter is resolved by the repair's last steps.
+    await service.dependencies.temporal.workflow.getHandle(`sync-${transferId}`).result();
     const repaired = await postgres.query<{ kind: string }>('SELECT kind FROM correction_log WHERE transfer_id = $1', [
       transferId,
     ]);
