@@ -229,9 +229,13 @@ async function checkCanSee(
 
 /** The saga's own view (its `status` query), or nothing if it does not answer within a second. */
 async function liveState(context: UseCaseContext, transferId: string): Promise<SagaState | undefined> {
-  const query = context.temporal.workflow.getHandle(transferWorkflowId(transferId)).query<SagaState>('status');
+  // Handled here, not only through the race: a query that loses the race may still fail later.
+  const query = context.temporal.workflow
+    .getHandle(transferWorkflowId(transferId))
+    .query<SagaState>('status')
+    .catch(() => undefined);
   const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref());
-  return Promise.race([query, timeout]).catch(() => undefined);
+  return Promise.race([query, timeout]);
 }
 
 function view(
