@@ -46,6 +46,13 @@ const configSchema = z
     SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(10_000),
     SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(10 * 60_000),
     SAGA_REVIEW_TIMEOUT_MS: positiveInteger.default(24 * 60 * 60_000),
+    RISK_REVIEW_THRESHOLD: z.coerce.number().positive().default(50),
+    RISK_BLOCK_THRESHOLD: z.coerce.number().positive().default(100),
+    RISK_ANOMALY_WEIGHT: z.coerce.number().min(0).default(40),
+  })
+  .refine((env) => env.RISK_BLOCK_THRESHOLD > env.RISK_REVIEW_THRESHOLD, {
+    path: ['RISK_BLOCK_THRESHOLD'],
+    message: 'must be above RISK_REVIEW_THRESHOLD',
   })
   .transform((env, context) => {
     const secret = env.AUTH_JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET);
@@ -72,6 +79,11 @@ const configSchema = z
         forwardRetryIntervalMs: env.SAGA_FORWARD_RETRY_INTERVAL_MS,
         stuckAfterMs: env.SAGA_STUCK_ALERT_AFTER_MS,
         reviewTimeoutMs: env.SAGA_REVIEW_TIMEOUT_MS,
+      },
+      risk: {
+        reviewThreshold: env.RISK_REVIEW_THRESHOLD,
+        blockThreshold: env.RISK_BLOCK_THRESHOLD,
+        anomalyWeight: env.RISK_ANOMALY_WEIGHT,
       },
     };
   });

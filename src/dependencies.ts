@@ -11,6 +11,7 @@ import { createMoneyStores } from './ledger';
 import type { PostgresLedger } from './ledger/postgres-ledger';
 import type { RedisBalances } from './ledger/redis-balances';
 import type { Logger } from './logger';
+import { createRiskServices, type RiskServices } from './risk';
 
 /** Where operator alerts go: a Slack incoming webhook, or the log when none is configured. */
 export interface SlackSender {
@@ -36,6 +37,8 @@ export interface Dependencies {
   slack: SlackSender;
   ledger: PostgresLedger;
   balances: RedisBalances;
+  /** Rules, the risk engine and its provenance log. */
+  risk: RiskServices;
   /** Closes every client, in the reverse order of creation. */
   close(): Promise<void>;
 }
@@ -94,6 +97,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       temporal,
       slack,
       ...createMoneyStores(postgres, redis),
+      risk: createRiskServices(postgres, redis, config.risk),
       close: () => closeAll(closers, logger),
     };
   } catch (error) {

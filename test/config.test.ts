@@ -20,6 +20,8 @@ describe('config', () => {
     ['SLACK_WEBHOOK_URL', 'hooks.slack.example'],
     ['MAX_TRANSFER_AMOUNT', '-5'],
     ['AUTH_JWT_SECRET', 'short'],
+    ['RISK_REVIEW_THRESHOLD', '-1'],
+    ['RISK_ANOMALY_WEIGHT', 'heavy'],
   ])('refuses a malformed %s (%j) with its name in the message', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
@@ -29,6 +31,12 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWT_SECRET/);
     expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'a-production-grade-secret' }).auth.jwtSecret).toBe(
       'a-production-grade-secret',
+    );
+  });
+
+  it('refuses a block threshold that is not above the review threshold, naming it', () => {
+    expect(() => loadConfig({ RISK_REVIEW_THRESHOLD: '80', RISK_BLOCK_THRESHOLD: '80' })).toThrow(
+      /RISK_BLOCK_THRESHOLD/,
     );
   });
 

@@ -1,5 +1,4 @@
 import type { Dependencies } from '../dependencies';
-import { passEverything, type RiskEvaluator } from '../risk/evaluator';
 import { createBalanceActivities } from './balance';
 import { createEventActivities } from './events';
 import { createLedgerActivities } from './ledger';
@@ -9,15 +8,15 @@ import { createSweepActivities } from './sweep';
 import { createSyncActivities } from './sync';
 
 /** Binds every activity to the process's clients; the worker registers the result. */
-export function createActivities(dependencies: Dependencies, risk: RiskEvaluator = passEverything) {
-  const { ledger, balances } = dependencies;
+export function createActivities(dependencies: Dependencies) {
+  const { ledger, balances, risk } = dependencies;
   return {
     ...createBalanceActivities({ balances, ledger }),
     ...createLedgerActivities({ ledger, balances }),
     ...createRiskActivities({ risk }),
     ...createEventActivities({ events: dependencies.events }),
     ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),
-    ...createSyncActivities({ ledger, balances }),
+    ...createSyncActivities({ ledger, balances, risk }),
     ...createSweepActivities({ ledger, temporal: dependencies.temporal }),
   };
 }

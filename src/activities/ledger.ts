@@ -1,5 +1,5 @@
 import { ErrorType } from '../domain/errors';
-import type { ClosedStatus, RiskAssessment, TransferSagaInput, TransferStep } from '../domain/transfer';
+import type { ClosedStatus, ReviewDecision, RiskAssessment, TransferSagaInput, TransferStep } from '../domain/transfer';
 import {
   type CloseOutcome,
   type PostgresLedger,
@@ -50,6 +50,12 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
         if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
         throw error;
       }
+    },
+
+    /** Records who decided a review, and how, before the saga acts on it. */
+    async recordReview(request: ReviewDecision & { transferId: string }): Promise<void> {
+      const { transferId, ...review } = request;
+      await ledger.recordReview(transferId, review);
     },
 
     /** Settles in PostgreSQL, then posts the hold and credit in Redis, then notes Redis is done. */

@@ -1,19 +1,31 @@
 import type { SyncCompensationInput } from '../domain/transfer';
 import type { CloseOutcome, PostgresLedger } from '../ledger/postgres-ledger';
 import type { RedisBalances, VoidOutcome } from '../ledger/redis-balances';
+import type { RiskServices } from '../risk';
+import type { WithdrawOutcome } from '../risk/redis-risk-state';
 
 export interface RepairOutcome {
   /** What PostgreSQL said when the repair closed the row. */
   row: CloseOutcome;
   /** What Redis did: gave a hold back, found none, or finished posting a settled transfer. */
   redis: VoidOutcome | 'POST_APPLIED' | 'POST_ALREADY_APPLIED';
+  /** Whether the transfer's velocity and daily-limit counts were taken back (money that never moved). */
+  velocity?: WithdrawOutcome;
 }
 
 /**
  * The repairs syncCompensation retries until they succeed. Each step is idempotent, so a repair
  * interrupted anywhere is simply run again.
  */
-export function createSyncActivities({ ledger, balances }: { ledger: PostgresLedger; balances: RedisBalances }) {
+export function createSyncActivities({
+  ledger,
+  balances,
+  risk,
+}: {
+  ledger: PostgresLedger;
+  balances: RedisBalances;
+  risk: RiskServices;
+}) {
   return {
     /**
      * Brings PostgreSQL and Redis into agreement for one transfer: a transfer that settled in
@@ -34,13 +46,14 @@ export function createSyncActivities({ ledger, balances }: { ledger: PostgresLed
         return { row, redis: 'POST_APPLIED' };
       }
       const redis = await balances.void(input.transferId, input.fromAccountId);
+      const velocity = await risk.state.withdraw(input.transferId);
       await ledger.logCorrection({
         transferId: input.transferId,
         accountId: input.fromAccountId,
         kind: 'sync-compensation',
-        detail: { ...input, row, redis },
+        detail: { ...input, row, redis, velocity },
       });
-      return { row, redis };
+      return { row, redis, velocity };
     },
 
     async openDeadLetter(input: SyncCompensationInput): Promise<number> {

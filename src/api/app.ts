@@ -2,6 +2,8 @@ import express, { type Express } from 'express';
 
 import type { Dependencies } from '../dependencies';
 import { getAccount, openAccount } from '../use-cases/accounts';
+import { getRiskRecord, listReviews, reviewTransfer } from '../use-cases/reviews';
+import { createRule, deleteRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
 import { authenticate, authorize, principalOf } from './auth';
 import { checkReadiness, readinessChecks } from './health';
@@ -10,10 +12,16 @@ import { openApiDocument } from './openapi';
 import { notFoundRoute, problemHandler } from './problem';
 import {
   accountId,
+  expectedVersion,
   idempotencyKey,
   listTransfersQuery,
+  newRuleBody,
   openAccountBody,
   parse,
+  reviewBody,
+  reviewsQuery,
+  ruleDefinition,
+  ruleId,
   transferBody,
   transferId,
 } from './schemas';
@@ -65,6 +73,43 @@ export function createApp(dependencies: Dependencies): Express {
   });
   v1.get('/transfers/:id', authorize('read transfers'), async (request, response) => {
     response.json(await getTransfer(context, principalOf(response), parse(transferId, request.params.id, 'path.id')));
+  });
+
+  v1.get('/transfers/:id/risk', authorize('read risk'), async (request, response) => {
+    response.json(await getRiskRecord(context, parse(transferId, request.params.id, 'path.id')));
+  });
+  v1.post('/transfers/:id/review', authorize('review transfers'), async (request, response) => {
+    const id = parse(transferId, request.params.id, 'path.id');
+    const decision = parse(reviewBody, request.body ?? {}, 'body');
+    response.json(await reviewTransfer(context, principalOf(response), id, decision));
+  });
+  v1.get('/reviews', authorize('list reviews'), async (request, response) => {
+    response.json(await listReviews(context, parse(reviewsQuery, request.query, 'query')));
+  });
+
+  v1.get('/rules', authorize('read rules'), async (_request, response) => {
+    response.json(await listRules(context));
+  });
+  v1.post('/rules', authorize('write rules'), async (request, response) => {
+    const rule = await createRule(context, principalOf(response), parse(newRuleBody, request.body ?? {}, 'body'));
+    response.status(201).location(`/v1/rules/${rule.ruleId}`).json(rule);
+  });
+  v1.get('/rules/:id', authorize('read rules'), async (request, response) => {
+    response.json(await getRule(context, parse(ruleId, request.params.id, 'path.id')));
+  });
+  v1.put('/rules/:id', authorize('write rules'), async (request, response) => {
+    const id = parse(ruleId, request.params.id, 'path.id');
+    const definition = parse(ruleDefinition, request.body ?? {}, 'body');
+    const expected = parse(expectedVersion, request.get('If-Match'), 'If-Match');
+    response.json(await updateRule(context, principalOf(response), id, definition, expected));
+  });
+  v1.delete('/rules/:id', authorize('write rules'), async (request, response) => {
+    const id = parse(ruleId, request.params.id, 'path.id');
+    await deleteRule(context, principalOf(response), id, parse(expectedVersion, request.get('If-Match'), 'If-Match'));
+    response.status(204).end();
+  });
+  v1.get('/rules/:id/history', authorize('read rules'), async (request, response) => {
+    response.json(await ruleHistory(context, parse(ruleId, request.params.id, 'path.id')));
   });
 
   app.use('/v1', v1);

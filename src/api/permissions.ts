@@ -3,10 +3,22 @@ import type { Role } from '../domain/roles';
 const STAFF: Role[] = ['SUPER_ADMIN', 'RULE_ADMIN', 'AUDITOR', 'OPS_AGENT', 'RISK_ANALYST', 'READ_ONLY'];
 
 /**
- * The permission matrix, in one place (the README shows the same table). A USER is further limited
- * by ownership inside the use cases: it sees and moves only its own accounts' money.
+ * The permission matrix, in one place (the README shows the same table). Every staff role reads;
+ * only the roles named write. A USER is further limited by ownership inside the use cases: it sees
+ * and moves only its own accounts' money. Moving money is the owner's alone (DESIGN.md §4), so not
+ * even SUPER_ADMIN submits transfers.
  */
-export type Action = 'open accounts' | 'read accounts' | 'submit transfers' | 'read transfers' | 'list transfers';
+export type Action =
+  | 'open accounts'
+  | 'read accounts'
+  | 'submit transfers'
+  | 'read transfers'
+  | 'list transfers'
+  | 'read risk'
+  | 'review transfers'
+  | 'list reviews'
+  | 'read rules'
+  | 'write rules';
 
 export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'open accounts': ['SUPER_ADMIN'],
@@ -14,4 +26,9 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'submit transfers': ['USER'],
   'read transfers': ['USER', ...STAFF],
   'list transfers': STAFF,
+  'read risk': STAFF,
+  'review transfers': ['OPS_AGENT', 'SUPER_ADMIN'],
+  'list reviews': STAFF,
+  'read rules': STAFF,
+  'write rules': ['RULE_ADMIN', 'SUPER_ADMIN'],
 };

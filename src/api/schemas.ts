@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { TRANSFER_STATUSES } from '../domain/transfer';
+import { RULE_ACTIONS } from '../risk/rules';
 import { RequestRefused } from '../use-cases/errors';
 
 /** ISO-4217 codes as the runtime's ICU knows them (Node ships full ICU). */
@@ -68,6 +69,42 @@ export const idempotencyKey = z
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
 export const transferId = z.uuid();
+
+export const reviewBody = z.strictObject({
+  decision: z.enum(['APPROVE', 'REJECT']),
+  reason: z.string().trim().min(1).max(500),
+});
+
+export const reviewsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const ruleId = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]{0,63}$/,
+    'must be 1–64 lower-case letters, digits, or _ . - (starting with one of the first two)',
+  );
+
+/** A rule's definition; the condition's language is checked separately, so its errors can name a path. */
+export const ruleDefinition = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  description: z.string().max(1000).nullable().default(null),
+  condition: z.record(z.string(), z.unknown()),
+  score: z.number().finite().min(0).max(10_000),
+  action: z.enum(RULE_ACTIONS),
+  enabled: z.boolean().default(true),
+  shadow: z.boolean().default(false),
+});
+
+export const newRuleBody = ruleDefinition.extend({ ruleId: ruleId.optional() });
+
+/** `If-Match: "<version>"` (or a bare number): the version a rule write expects to replace. */
+export const expectedVersion = z
+  .string()
+  .regex(/^"?\d+"?$/, 'must be the rule version the change replaces, e.g. "3"')
+  .transform((value) => Number(value.replace(/"/g, '')))
+  .optional();
 
 /**
  * Parses input or refuses it with a 400 that names the first bad field (`where` prefixes it, e.g.

@@ -1,4 +1,4 @@
-import type { ClosedStatus, RiskDecision, SyncRequest } from './transfer';
+import type { ClosedStatus, RiskDecision, RuleHit, SyncRequest } from './transfer';
 
 /** The Kafka event surface (DESIGN.md §5); each topic has a `<topic>.dlt` twin for dead letters. */
 export const TOPICS = [
@@ -34,6 +34,7 @@ export interface EventData {
     decision: Exclude<RiskDecision, 'PASS'>;
     score: number;
     reasons: string[];
+    ruleHits: RuleHit[];
   };
   'transfer.completed': { fromAccountId: string; toAccountId: string; amount: number; currency: string };
   'transfer.failed': {

@@ -76,10 +76,26 @@ export interface SagaState {
   history: StatusChange[];
 }
 
+/** A rule that hit, as transfer.flagged and the saga see it. */
+export interface RuleHit {
+  ruleId: string;
+  version: number;
+  score: number;
+  /** Shadow rules are logged but never change a decision. */
+  shadow: boolean;
+  reason: string;
+}
+
+/** What the evaluate step decided, and from what (DESIGN.md §1, step 3). */
 export interface RiskAssessment {
   decision: RiskDecision;
+  /** Σ scores of the deciding rules that hit + the weighted anomaly score. */
   score: number;
   reasons: string[];
+  anomalyScore: number;
+  ruleSetVersion: string;
+  modelVersion: string;
+  hits: RuleHit[];
 }
 
 export interface ReviewDecision {

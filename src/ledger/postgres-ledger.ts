@@ -1,6 +1,14 @@
 import type { Pool, PoolClient } from 'pg';
 
-import type { ClosedStatus, RiskAssessment, TransferSagaInput, TransferStatus, TransferStep } from '../domain/transfer';
+import type {
+  ClosedStatus,
+  ReviewDecision,
+  RiskAssessment,
+  TransferSagaInput,
+  TransferStatus,
+  TransferStep,
+} from '../domain/transfer';
+import { inTransaction } from '../db/transaction';
 import type { BalanceSnapshot } from './redis-balances';
 
 export interface AccountRow {
@@ -27,6 +35,10 @@ export interface TransferRow {
   submittedAt: string;
   settledAt: string | null;
   updatedAt: string;
+}
+
+export interface ReviewRow extends ReviewDecision {
+  decidedAt: string;
 }
 
 export interface HistoryRow {
@@ -218,7 +230,18 @@ export class PostgresLedger {
     await this.pool.query('UPDATE transactions SET redis_applied = true WHERE transfer_id = $1', [transferId]);
   }
 
-  async getTransfer(transferId: string): Promise<(TransferRow & { history: HistoryRow[] }) | undefined> {
+  /** Records an operator's decision; the first one recorded for a transfer stays. */
+  async recordReview(transferId: string, review: ReviewDecision): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO transfer_reviews (transfer_id, decision, reason, reviewer) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (transfer_id) DO NOTHING`,
+      [transferId, review.decision, review.reason, review.reviewer],
+    );
+  }
+
+  async getTransfer(
+    transferId: string,
+  ): Promise<(TransferRow & { history: HistoryRow[]; review: ReviewRow | null }) | undefined> {
     const { rows } = await this.pool.query<TransferRow>(
       `SELECT ${TRANSFER_COLUMNS} FROM transactions WHERE transfer_id = $1`,
       [transferId],
@@ -230,7 +253,11 @@ export class PostgresLedger {
        FROM tx_history WHERE transfer_id = $1 ORDER BY occurred_at, id`,
       [transferId],
     );
-    return { ...transfer, history: history.rows };
+    const review = await this.pool.query<ReviewRow>(
+      `SELECT decision, reason, reviewer, decided_at AS "decidedAt" FROM transfer_reviews WHERE transfer_id = $1`,
+      [transferId],
+    );
+    return { ...transfer, history: history.rows, review: review.rows[0] ?? null };
   }
 
   /** Newest first; the cursor is the last row's (submittedAt, transferId). */
@@ -254,6 +281,16 @@ export class PostgresLedger {
         filter.after?.transferId ?? null,
         filter.limit,
       ],
+    );
+    return rows;
+  }
+
+  /** The review queue: transfers UNDER_REVIEW, longest waiting first (nothing updates them while they wait). */
+  async reviewQueue(limit: number): Promise<TransferRow[]> {
+    const { rows } = await this.pool.query<TransferRow>(
+      `SELECT ${TRANSFER_COLUMNS} FROM transactions WHERE status = 'UNDER_REVIEW'
+       ORDER BY updated_at, transfer_id LIMIT $1`,
+      [limit],
     );
     return rows;
   }
@@ -310,18 +347,7 @@ export class PostgresLedger {
   }
 
   private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, work);
   }
 }
 

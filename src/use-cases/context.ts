@@ -1,4 +1,4 @@
 import type { Dependencies } from '../dependencies';
 
 /** What the API's use cases work with: a narrow view of the composition root. */
-export type UseCaseContext = Pick<Dependencies, 'config' | 'postgres' | 'ledger' | 'balances' | 'temporal'>;
+export type UseCaseContext = Pick<Dependencies, 'config' | 'postgres' | 'ledger' | 'balances' | 'temporal' | 'risk'>;

@@ -13,7 +13,7 @@ import {
   type TransferStatus,
   type TransferStep,
 } from '../domain/transfer';
-import type { HistoryRow, TransferRow } from '../ledger/postgres-ledger';
+import type { HistoryRow, ReviewRow, TransferRow } from '../ledger/postgres-ledger';
 import type { transferSaga } from '../workflows/transfer-saga';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
@@ -36,6 +36,8 @@ export interface TransferView {
   submittedAt: string;
   settledAt: string | null;
   history: Array<{ status: TransferStatus; step: TransferStep; at: string; reason: string | null }>;
+  /** The operator's decision, when the transfer went through review. */
+  review: ReviewRow | null;
   links: { self: string; temporalUi: string };
 }
 
@@ -113,7 +115,7 @@ export async function getTransfer(
   if (row) {
     await checkCanSee(context, principal, row.fromAccountId, row.toAccountId, transferId);
     const live = isTerminal(row.status) ? undefined : await liveState(context, transferId);
-    return view(context, row, row.history, live);
+    return { ...transferView(context, row, row.history, live), review: row.review };
   }
   // Accepted, but the saga has not recorded it yet: answer from the idempotency record and the saga.
   const { rows } = await context.postgres.query<{ request: TransferRequest; createdAt: Date; caller: string }>(
@@ -146,7 +148,7 @@ export async function getTransfer(
     actor: null,
     at: change.at,
   }));
-  return view(context, pending, history, live);
+  return transferView(context, pending, history, live);
 }
 
 /** Staff listing from PostgreSQL, newest first, with an opaque cursor. */
@@ -158,7 +160,7 @@ export async function listTransfers(
   const rows = await context.ledger.listTransfers({ ...query, after, limit: query.limit });
   const last = rows.at(-1);
   return {
-    items: rows.map((row) => view(context, row, [], undefined)),
+    items: rows.map((row) => transferView(context, row, [], undefined)),
     nextCursor:
       rows.length === query.limit && last
         ? Buffer.from(JSON.stringify({ s: new Date(last.submittedAt).toISOString(), t: last.transferId })).toString(
@@ -238,7 +240,8 @@ async function liveState(context: UseCaseContext, transferId: string): Promise<S
   return Promise.race([query, timeout]);
 }
 
-function view(
+/** The client's view of a transfer row; `history` and the live saga state when the caller has them. */
+export function transferView(
   context: UseCaseContext,
   row: TransferRow,
   history: HistoryRow[],
@@ -265,6 +268,7 @@ function view(
       at: new Date(change.at).toISOString(),
       reason: change.reason,
     })),
+    review: null,
     links: {
       self: `/v1/transfers/${row.transferId}`,
       temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${transferWorkflowId(row.transferId)}`,

@@ -45,6 +45,8 @@ class TransferStopped extends Error {
   constructor(
     readonly status: ClosedStatus,
     readonly reason: string,
+    /** Who decided it, when a person did (a reviewer). */
+    readonly actor?: string,
   ) {
     super(reason);
   }
@@ -112,6 +114,7 @@ export async function transferSaga(input: TransferSagaInput): Promise<SagaState>
 
   await publish('transfer.initiated', { ...parties, currency: input.currency });
   let reserveAttempted = false;
+  let evaluated = false;
   try {
     state.step = 'reserve';
     reserveAttempted = true;
@@ -122,6 +125,7 @@ export async function transferSaga(input: TransferSagaInput): Promise<SagaState>
     await publish('transfer.created', { ...parties, currency: input.currency });
 
     state.step = 'evaluate';
+    evaluated = true;
     const risk = await forward.evaluateRisk(input);
     state.riskDecision = risk.decision;
     upsertSearchAttributes([{ key: transferSearchAttributes.riskDecision, value: risk.decision }]);
@@ -134,6 +138,7 @@ export async function transferSaga(input: TransferSagaInput): Promise<SagaState>
         decision: risk.decision,
         score: risk.score,
         reasons: risk.reasons,
+        ruleHits: risk.hits,
       });
       if (risk.decision === 'BLOCK') throw new TransferStopped('BLOCKED', `risk blocked it: ${describeRisk(risk)}`);
       await awaitReview(risk);
@@ -167,28 +172,39 @@ export async function transferSaga(input: TransferSagaInput): Promise<SagaState>
     }
     const decided = await condition(() => review !== undefined, timings.reviewTimeoutMs - halfway);
     if (!decided || review === undefined) throw new TransferStopped('REJECTED', 'review timed out');
+    await forward.recordReview({ transferId, ...review });
     if (review.decision === 'REJECT') {
-      throw new TransferStopped('REJECTED', `rejected by ${review.reviewer}: ${review.reason}`);
+      throw new TransferStopped('REJECTED', `rejected by ${review.reviewer}: ${review.reason}`, review.reviewer);
     }
     state.step = 'settle';
     await publish('transfer.approved', { ...parties, decision: 'REVIEW', score: risk.score });
   }
 
   /**
-   * Unwinds the compensations of record and reserve, in reverse: the row is closed in PostgreSQL
-   * first (it is inserted if record never ran), then the hold is released. A compensation that fails
-   * after its retries is not swallowed: the transfer goes to syncCompensation.
+   * Unwinds the compensations of evaluate, record and reserve, in reverse: the transfer's velocity
+   * counts are withdrawn, the row is closed in PostgreSQL (inserted if record never ran), then the hold
+   * is released. A compensation that fails after its retries is not swallowed: the transfer goes to
+   * syncCompensation.
    */
   async function compensate(stopped: TransferStopped): Promise<SagaState> {
     state.step = 'compensate';
     let needsSync = stopped.status === 'FAILED';
     let settledAfterAll = false;
+    if (evaluated) {
+      try {
+        await undo.withdrawVelocity(transferId);
+      } catch (error) {
+        log.error('withdrawing the velocity counts failed', { transferId, error: String(error) });
+        needsSync = true;
+      }
+    }
     try {
       const row = await undo.closeTransfer({
         transfer: input,
         status: stopped.status,
         step: 'compensate',
         reason: stopped.reason,
+        ...(stopped.actor ? { actor: stopped.actor } : {}),
       });
       // The settlement committed even though its activity failed: money moved, only Redis may lag.
       settledAfterAll = row === 'ALREADY_COMPLETED';

@@ -4,7 +4,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 
 import type { Activities } from '../../src/activities';
-import { DEFAULT_SAGA_TIMINGS, type TransferSagaInput } from '../../src/domain/transfer';
+import {
+  DEFAULT_SAGA_TIMINGS,
+  type RiskAssessment,
+  type RiskDecision,
+  type TransferSagaInput,
+} from '../../src/domain/transfer';
 import { transferSaga } from '../../src/workflows';
 import { createTimeSkippingEnvironment, startOnceRunning } from './time-skipping';
 
@@ -17,6 +22,19 @@ export type ActivityDoubles = {
   [Name in keyof Activities]: jest.Mock<ReturnType<Activities[Name]>, Parameters<Activities[Name]>>;
 };
 
+/** A risk assessment as the evaluate activity answers it, with one rule hit per reason. */
+export function assessment(decision: RiskDecision, score = 0, reasons: string[] = []): RiskAssessment {
+  return {
+    decision,
+    score,
+    reasons,
+    anomalyScore: 0,
+    ruleSetVersion: '1',
+    modelVersion: 'test',
+    hits: reasons.map((reason, index) => ({ ruleId: `rule-${index}`, version: 1, score, shadow: false, reason })),
+  };
+}
+
 /** Doubles of every activity, happy by default; each test overrides what it needs. */
 export function activityDoubles(): ActivityDoubles {
   return {
@@ -24,9 +42,11 @@ export function activityDoubles(): ActivityDoubles {
     releaseHold: double<Activities['releaseHold']>(async () => 'VOIDED'),
     recordTransfer: double<Activities['recordTransfer']>(async () => undefined),
     setTransferStatus: double<Activities['setTransferStatus']>(async () => undefined),
+    recordReview: double<Activities['recordReview']>(async () => undefined),
     settleTransfer: double<Activities['settleTransfer']>(async () => undefined),
     closeTransfer: double<Activities['closeTransfer']>(async () => 'CLOSED'),
-    evaluateRisk: double<Activities['evaluateRisk']>(async () => ({ decision: 'PASS', score: 0, reasons: [] })),
+    evaluateRisk: double<Activities['evaluateRisk']>(async () => assessment('PASS')),
+    withdrawVelocity: double<Activities['withdrawVelocity']>(async () => 'WITHDRAWN'),
     publishEvent: double<Activities['publishEvent']>(async () => undefined),
     alertOperators: double<Activities['alertOperators']>(async () => undefined),
     repairTransfer: double<Activities['repairTransfer']>(async () => ({ row: 'CLOSED', redis: 'VOIDED' })),

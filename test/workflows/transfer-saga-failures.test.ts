@@ -1,4 +1,4 @@
-import { activityDoubles, publishedTypes, SagaHarness } from '../support/saga-harness';
+import { activityDoubles, assessment, publishedTypes, SagaHarness } from '../support/saga-harness';
 
 // Activity retries run in real time on the test server (and leave its clock unable to skip), so
 // these tests have a server of their own: about a minute of 10-second retry intervals.
@@ -42,13 +42,26 @@ describe('transferSaga when steps fail', () => {
 
   it('when a compensation keeps failing, does not swallow it but escalates to syncCompensation', async () => {
     const activities = activityDoubles();
-    activities.evaluateRisk.mockResolvedValue({ decision: 'BLOCK', score: 0.97, reasons: ['blocked account'] });
+    activities.evaluateRisk.mockResolvedValue(assessment('BLOCK', 0.97, ['blocked account']));
     activities.closeTransfer.mockRejectedValue(new Error('PostgreSQL is down'));
     const input = await harness.input();
 
     const { result, syncRan } = await harness.run(activities, input);
 
     expect(result.status).toBe('BLOCKED');
+    const flagged = activities.publishEvent.mock.calls
+      .map(([event]) => event)
+      .find((e) => e.type === 'transfer.flagged');
+    expect(flagged?.data).toMatchObject({
+      decision: 'BLOCK',
+      ruleHits: [{ ruleId: 'rule-0', reason: 'blocked account' }],
+    });
+    // Compensations unwind in reverse: evaluate's, then record's, then reserve's.
+    const [withdrawn] = activities.withdrawVelocity.mock.invocationCallOrder;
+    const [closed] = activities.closeTransfer.mock.invocationCallOrder;
+    const [released] = activities.releaseHold.mock.invocationCallOrder;
+    expect(withdrawn).toBeLessThan(closed as number);
+    expect(closed).toBeLessThan(released as number);
     expect(activities.closeTransfer.mock.calls.length).toBeGreaterThan(1);
     expect(activities.releaseHold).toHaveBeenCalledTimes(1);
     expect(publishedTypes(activities)).toContain('tx.sync_required');

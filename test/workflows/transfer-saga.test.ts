@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 
 import { ErrorType } from '../../src/domain/errors';
 import { reviewUpdate, statusQuery } from '../../src/workflows';
-import { activityDoubles, publishedTypes, SagaHarness } from '../support/saga-harness';
+import { activityDoubles, assessment, publishedTypes, SagaHarness } from '../support/saga-harness';
 
 describe('transferSaga', () => {
   let harness: SagaHarness;
@@ -57,7 +57,7 @@ describe('transferSaga', () => {
 
   it('raises one stuck alert at exactly 10 minutes, then rejects a review nobody decided after 24 hours', async () => {
     const activities = activityDoubles();
-    activities.evaluateRisk.mockResolvedValue({ decision: 'REVIEW', score: 0.6, reasons: ['new receiver'] });
+    activities.evaluateRisk.mockResolvedValue(assessment('REVIEW', 0.6, ['new receiver']));
     const alertTimes = new Map<string, number[]>();
     activities.alertOperators.mockImplementation(async (alert) => {
       const times = alertTimes.get(alert.title) ?? [];
@@ -77,12 +77,13 @@ describe('transferSaga', () => {
     expect(result.status).toBe('REJECTED');
     expect(result.failureReason).toBe('review timed out');
     expect(activities.releaseHold).toHaveBeenCalledTimes(1);
+    expect(activities.withdrawVelocity).toHaveBeenCalledWith(input.transferId);
     expect(activities.settleTransfer).not.toHaveBeenCalled();
   });
 
   it('on REVIEW, holds the money until an operator approves through the update, then settles', async () => {
     const activities = activityDoubles();
-    activities.evaluateRisk.mockResolvedValue({ decision: 'REVIEW', score: 0.6, reasons: ['large amount'] });
+    activities.evaluateRisk.mockResolvedValue(assessment('REVIEW', 0.6, ['large amount']));
     const input = await harness.input();
 
     const { result } = await harness.run(activities, input, async (handle) => {
@@ -104,7 +105,11 @@ describe('transferSaga', () => {
 
     expect(result.status).toBe('COMPLETED');
     expect(result.history.map((change) => change.status)).toEqual(['PENDING', 'UNDER_REVIEW', 'COMPLETED']);
+    expect(activities.recordReview).toHaveBeenCalledWith(
+      expect.objectContaining({ decision: 'APPROVE', reviewer: 'ops-1', reason: 'known customer' }),
+    );
     expect(activities.settleTransfer).toHaveBeenCalledTimes(1);
+    expect(activities.withdrawVelocity).not.toHaveBeenCalled();
     expect(publishedTypes(activities)).toEqual([
       'transfer.initiated',
       'transfer.created',

@@ -1,0 +1,526 @@
+/**
+ * The rule condition language: the JSON stored in `rules.condition_json`, its validator and its evaluator.
+ * Pure: no I/O and no imports, so the risk activity, the rules API and tests can all load it.
+ */
+
+/** Facts about one transfer, gathered before rules run. Velocity and daily totals already include this transfer. */
+export interface RiskFacts {
+  /** Integer minor units. */
+  amount: number;
+  currency: string;
+  fromAccountId: string;
+  toAccountId: string;
+  /** ISO-8601 UTC, when the transfer was submitted. */
+  eventTime: string;
+  /** Keyed by windowSeconds. */
+  velocity: Record<number, { count: number; sum: number }>;
+  /** The sender's total for the UTC day of eventTime. */
+  dailyTotal: number;
+  /** First transfer from this sender to this receiver. */
+  newReceiver: boolean;
+  /** 0..1 */
+  anomalyScore: number;
+}
+
+/** Bounds on a number; every bound given must hold. */
+export interface Comparison {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  eq?: number;
+}
+
+/** One node of the language: an object with exactly one key, the operator. */
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { amount: Comparison }
+  | { velocity: { windowSeconds: number; count?: Comparison; sum?: Comparison } }
+  | { dailyTotal: Comparison }
+  | { newReceiver: boolean }
+  | { timeOfDay: { from: string; to: string } }
+  | { account: { side: 'from' | 'to' | 'either'; in: string[] } }
+  | { currency: { in: string[] } }
+  | { anomalyScore: Comparison };
+
+type VelocityArgument = Extract<Condition, { velocity: unknown }>['velocity'];
+type AccountArgument = Extract<Condition, { account: unknown }>['account'];
+type TimeWindow = Extract<Condition, { timeOfDay: unknown }>['timeOfDay'];
+
+export type ConditionCheck = { ok: true; condition: Condition } | { ok: false; path: string; message: string };
+
+const OPERATORS = [
+  'all',
+  'any',
+  'not',
+  'amount',
+  'velocity',
+  'dailyTotal',
+  'newReceiver',
+  'timeOfDay',
+  'account',
+  'currency',
+  'anomalyScore',
+] as const;
+const COMPARATORS = ['gt', 'gte', 'lt', 'lte', 'eq'] as const;
+type Comparator = (typeof COMPARATORS)[number];
+const ACCOUNT_SIDES = ['from', 'to', 'either'] as const;
+
+// Limits keep both validation and the 50-rules-per-transfer evaluation cheap and bounded.
+const MAX_DEPTH = 8;
+const MAX_NODES = 200;
+const MAX_CHILDREN = 20;
+const MAX_LIST_ITEMS = 1000;
+const MAX_WINDOW_SECONDS = 7 * 24 * 60 * 60;
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+// Transfers only ever carry ISO-4217 codes, so any other code in a rule is a typo that would never match.
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** Thrown inside the validator only; parseCondition turns it into a ConditionCheck. */
+class InvalidCondition extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Validates untrusted JSON (from `condition_json` or an API body) and returns a fresh, typed copy.
+ * Nesting is counted in nodes from the root, which is level 1; at most 8 levels and 200 nodes.
+ *
+ * @param json - the parsed JSON to check
+ * @param root - how the path of an error starts, e.g. `rules[2].condition`
+ * @returns the condition, or the first problem found with the exact path of the offending place,
+ *   e.g. `condition.all[1].velocity.windowSeconds`
+ */
+export function parseCondition(json: unknown, root = 'condition'): ConditionCheck {
+  try {
+    return { ok: true, condition: parseNode(json, root, 1, { nodes: 0 }) };
+  } catch (error) {
+    if (error instanceof InvalidCondition) return { ok: false, path: error.path, message: error.message };
+    throw error;
+  }
+}
+
+function parseNode(json: unknown, path: string, depth: number, seen: { nodes: number }): Condition {
+  // Checked before recursing, so hostile input cannot exhaust the stack or the CPU.
+  if (depth > MAX_DEPTH) throw new InvalidCondition(path, `nests deeper than the limit of ${MAX_DEPTH} levels`);
+  seen.nodes += 1;
+  if (seen.nodes > MAX_NODES) {
+    throw new InvalidCondition(path, `makes the condition larger than the limit of ${MAX_NODES} nodes in total`);
+  }
+  const node = expectObject(json, path, 'an object with exactly one operator');
+  const keys = Object.keys(node);
+  const [operator] = keys;
+  if (operator === undefined || keys.length > 1) {
+    const found = keys.length === 0 ? 'none' : `${keys.length} (${keys.join(', ')})`;
+    throw new InvalidCondition(path, `must have exactly one operator, found ${found}`);
+  }
+  const argument = node[operator];
+  const argumentPath = fieldPath(path, operator);
+  switch (operator) {
+    case 'all':
+      return { all: parseChildren(argument, argumentPath, depth, seen) };
+    case 'any':
+      return { any: parseChildren(argument, argumentPath, depth, seen) };
+    case 'not':
+      return { not: parseNode(argument, argumentPath, depth + 1, seen) };
+    case 'amount':
+      return { amount: parseComparison(argument, argumentPath) };
+    case 'velocity':
+      return { velocity: parseVelocity(argument, argumentPath) };
+    case 'dailyTotal':
+      return { dailyTotal: parseComparison(argument, argumentPath) };
+    case 'newReceiver':
+      if (typeof argument !== 'boolean') throw new InvalidCondition(argumentPath, 'must be true or false');
+      return { newReceiver: argument };
+    case 'timeOfDay':
+      return { timeOfDay: parseTimeOfDay(argument, argumentPath) };
+    case 'account':
+      return { account: parseAccount(argument, argumentPath) };
+    case 'currency':
+      return { currency: parseCurrency(argument, argumentPath) };
+    case 'anomalyScore':
+      return { anomalyScore: parseComparison(argument, argumentPath, { min: 0, max: 1 }) };
+    default:
+      throw new InvalidCondition(
+        path,
+        `unknown operator ${JSON.stringify(operator)}; expected one of ${OPERATORS.join(', ')}`,
+      );
+  }
+}
+
+function parseChildren(json: unknown, path: string, depth: number, seen: { nodes: number }): Condition[] {
+  const items = expectList(json, path, 'conditions', MAX_CHILDREN);
+  return items.map((item, index) => parseNode(item, `${path}[${index}]`, depth + 1, seen));
+}
+
+function parseComparison(json: unknown, path: string, range?: { min: number; max: number }): Comparison {
+  const fields = expectFields(json, path, COMPARATORS, `a comparison with at least one of ${COMPARATORS.join(', ')}`);
+  const comparison: Comparison = {};
+  for (const comparator of COMPARATORS) {
+    if (!Object.hasOwn(fields, comparator)) continue;
+    const bound = fields[comparator];
+    const boundPath = fieldPath(path, comparator);
+    if (typeof bound !== 'number' || !Number.isFinite(bound)) {
+      throw new InvalidCondition(boundPath, 'must be a finite number');
+    }
+    if (range && (bound < range.min || bound > range.max)) {
+      throw new InvalidCondition(boundPath, `must be a number from ${range.min} to ${range.max}`);
+    }
+    comparison[comparator] = bound;
+  }
+  if (Object.keys(comparison).length === 0) {
+    throw new InvalidCondition(path, `must have at least one of ${COMPARATORS.join(', ')}`);
+  }
+  return comparison;
+}
+
+function parseVelocity(json: unknown, path: string): VelocityArgument {
+  const fields = expectFields(json, path, ['windowSeconds', 'count', 'sum'], 'an object with windowSeconds');
+  const windowSeconds = requireField(fields, path, 'windowSeconds');
+  if (
+    typeof windowSeconds !== 'number' ||
+    !Number.isInteger(windowSeconds) ||
+    windowSeconds < 1 ||
+    windowSeconds > MAX_WINDOW_SECONDS
+  ) {
+    throw new InvalidCondition(
+      fieldPath(path, 'windowSeconds'),
+      `must be a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS} (7 days)`,
+    );
+  }
+  const velocity: VelocityArgument = { windowSeconds };
+  if (Object.hasOwn(fields, 'count')) velocity.count = parseComparison(fields.count, fieldPath(path, 'count'));
+  if (Object.hasOwn(fields, 'sum')) velocity.sum = parseComparison(fields.sum, fieldPath(path, 'sum'));
+  if (!velocity.count && !velocity.sum) throw new InvalidCondition(path, 'must have count, sum or both');
+  return velocity;
+}
+
+function parseTimeOfDay(json: unknown, path: string): TimeWindow {
+  const fields = expectFields(json, path, ['from', 'to'], 'an object with from and to');
+  const from = parseClock(fields, path, 'from');
+  const to = parseClock(fields, path, 'to');
+  // Equal ends are ambiguous (an empty window or the whole day), so neither is guessed.
+  if (from === to) throw new InvalidCondition(path, `from and to must differ; both are "${from}"`);
+  return { from, to };
+}
+
+function parseClock(fields: Record<string, unknown>, path: string, key: string): string {
+  const time = requireField(fields, path, key);
+  if (typeof time !== 'string' || !HH_MM.test(time)) {
+    throw new InvalidCondition(fieldPath(path, key), 'must be a UTC time "HH:MM" from 00:00 to 23:59');
+  }
+  return time;
+}
+
+function parseAccount(json: unknown, path: string): AccountArgument {
+  const fields = expectFields(json, path, ['side', 'in'], 'an object with side and in');
+  const side = requireField(fields, path, 'side');
+  if (!isAccountSide(side)) {
+    throw new InvalidCondition(fieldPath(path, 'side'), `must be one of ${ACCOUNT_SIDES.join(', ')}`);
+  }
+  const listPath = fieldPath(path, 'in');
+  const accountIds = expectList(requireField(fields, path, 'in'), listPath, 'account ids', MAX_LIST_ITEMS).map(
+    (accountId, index) => {
+      if (typeof accountId !== 'string' || accountId === '') {
+        throw new InvalidCondition(`${listPath}[${index}]`, 'must be a non-empty account id');
+      }
+      return accountId;
+    },
+  );
+  return { side, in: accountIds };
+}
+
+function isAccountSide(value: unknown): value is AccountArgument['side'] {
+  return ACCOUNT_SIDES.some((side) => side === value);
+}
+
+function parseCurrency(json: unknown, path: string): { in: string[] } {
+  const fields = expectFields(json, path, ['in'], 'an object with in');
+  const listPath = fieldPath(path, 'in');
+  const codes = expectList(requireField(fields, path, 'in'), listPath, 'currency codes', MAX_LIST_ITEMS).map(
+    (code, index) => {
+      if (typeof code !== 'string' || !CURRENCY_CODE.test(code)) {
+        throw new InvalidCondition(`${listPath}[${index}]`, 'must be a three-letter currency code in capitals');
+      }
+      if (!ISO_CURRENCIES.has(code)) throw new InvalidCondition(`${listPath}[${index}]`, 'is not an ISO-4217 currency');
+      return code;
+    },
+  );
+  return { in: codes };
+}
+
+function expectObject(json: unknown, path: string, expected: string): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InvalidCondition(path, `must be ${expected}, got ${describeType(json)}`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/** An object whose keys are all among `known`; the first stranger is reported at its own path. */
+function expectFields(
+  json: unknown,
+  path: string,
+  known: readonly string[],
+  expected: string,
+): Record<string, unknown> {
+  const fields = expectObject(json, path, expected);
+  for (const key of Object.keys(fields)) {
+    if (!known.includes(key)) {
+      throw new InvalidCondition(fieldPath(path, key), `is not a known field; expected ${known.join(', ')}`);
+    }
+  }
+  return fields;
+}
+
+function requireField(fields: Record<string, unknown>, path: string, key: string): unknown {
+  if (!Object.hasOwn(fields, key)) throw new InvalidCondition(fieldPath(path, key), 'is required');
+  return fields[key];
+}
+
+function expectList(json: unknown, path: string, itemsName: string, maxItems: number): unknown[] {
+  if (!Array.isArray(json)) {
+    throw new InvalidCondition(path, `must be an array of ${itemsName}, got ${describeType(json)}`);
+  }
+  if (json.length < 1 || json.length > maxItems) {
+    throw new InvalidCondition(path, `must have 1 to ${maxItems} ${itemsName}, got ${json.length}`);
+  }
+  return json;
+}
+
+/** `a.b` for plain names, `a["odd key"]` otherwise, so every path can be read back unambiguously. */
+function fieldPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function describeType(json: unknown): string {
+  if (json === null) return 'null';
+  if (Array.isArray(json)) return 'an array';
+  return `a ${typeof json}`;
+}
+
+/**
+ * Lists the velocity windows a condition reads, so the facts can be gathered once for every rule.
+ *
+ * @returns distinct window lengths in seconds, ascending
+ */
+export function velocityWindows(condition: Condition): number[] {
+  const windows = new Set<number>();
+  collectWindows(condition, windows);
+  return [...windows].sort((a, b) => a - b);
+}
+
+function collectWindows(condition: Condition, windows: Set<number>): void {
+  if ('all' in condition) condition.all.forEach((child) => collectWindows(child, windows));
+  else if ('any' in condition) condition.any.forEach((child) => collectWindows(child, windows));
+  else if ('not' in condition) collectWindows(condition.not, windows);
+  else if ('velocity' in condition) windows.add(condition.velocity.windowSeconds);
+}
+
+/**
+ * Evaluates a validated condition against one transfer's facts. Deterministic: `all` stops at the first miss
+ * and `any` at the first hit, children in their written order.
+ *
+ * Every reason is a true statement about the facts, so reasons of children combine with "and" at any depth:
+ * "amount 150000 ≥ 100000 and 4 transfers in 60 s ≥ 3" when it hits, "amount 5000 < 100000" when it does not.
+ *
+ * The first call compiles the condition and remembers the result for that object, so treat a condition as
+ * immutable once it has been evaluated (parseCondition always returns a fresh one).
+ *
+ * @throws RangeError when a `timeOfDay` node meets an `eventTime` that is not a valid ISO-8601 time;
+ *   that is a bug in whoever gathered the facts, and guessing either way would hide it.
+ */
+export function evaluateCondition(condition: Condition, facts: RiskFacts): { hit: boolean; reason: string } {
+  let compiled = compiledConditions.get(condition);
+  if (!compiled) {
+    compiled = compile(condition);
+    compiledConditions.set(condition, compiled);
+  }
+  return compiled(facts);
+}
+
+interface Verdict {
+  hit: boolean;
+  reason: string;
+}
+type CompiledCondition = (facts: RiskFacts) => Verdict;
+
+// Rules are loaded once and run for every transfer: lists become sets, times become minutes and constant
+// text is built once, leaving little per transfer beyond the comparisons and the reason itself.
+const compiledConditions = new WeakMap<Condition, CompiledCondition>();
+
+function compile(condition: Condition): CompiledCondition {
+  if ('all' in condition) return compileAll(condition.all.map(compile));
+  if ('any' in condition) return compileAny(condition.any.map(compile));
+  if ('not' in condition) {
+    const inner = compile(condition.not);
+    // The child's reason for missing is exactly why its negation hits, and the other way round.
+    return (facts) => {
+      const verdict = inner(facts);
+      return { hit: !verdict.hit, reason: verdict.reason };
+    };
+  }
+  if ('amount' in condition) {
+    const amount = compileComparison(condition.amount);
+    return (facts) => amount(`amount ${facts.amount}`, facts.amount);
+  }
+  if ('velocity' in condition) return compileVelocity(condition.velocity);
+  if ('dailyTotal' in condition) {
+    const dailyTotal = compileComparison(condition.dailyTotal);
+    return (facts) => dailyTotal(`daily total ${facts.dailyTotal}`, facts.dailyTotal);
+  }
+  if ('newReceiver' in condition) {
+    const wanted = condition.newReceiver;
+    return (facts) => ({
+      hit: facts.newReceiver === wanted,
+      reason: facts.newReceiver ? 'first transfer to this receiver' : 'receiver already paid before',
+    });
+  }
+  if ('timeOfDay' in condition) return compileTimeOfDay(condition.timeOfDay);
+  if ('account' in condition) return compileAccount(condition.account);
+  if ('currency' in condition) {
+    const codes = new Set(condition.currency.in);
+    const listed = condition.currency.in.join(', ');
+    return (facts) => {
+      const hit = codes.has(facts.currency);
+      return { hit, reason: `currency ${facts.currency} ${hit ? 'is' : 'is not'} in ${listed}` };
+    };
+  }
+  const anomalyScore = compileComparison(condition.anomalyScore);
+  return (facts) => anomalyScore(`anomaly score ${facts.anomalyScore}`, facts.anomalyScore);
+}
+
+function compileAll(children: CompiledCondition[]): CompiledCondition {
+  return (facts) => {
+    const reasons: string[] = [];
+    for (const child of children) {
+      const verdict = child(facts);
+      if (!verdict.hit) return verdict;
+      reasons.push(verdict.reason);
+    }
+    return { hit: true, reason: reasons.join(' and ') };
+  };
+}
+
+function compileAny(children: CompiledCondition[]): CompiledCondition {
+  return (facts) => {
+    const reasons: string[] = [];
+    for (const child of children) {
+      const verdict = child(facts);
+      if (verdict.hit) return verdict;
+      reasons.push(verdict.reason);
+    }
+    return { hit: false, reason: reasons.join(' and ') };
+  };
+}
+
+const HOLDS: Record<Comparator, (value: number, bound: number) => boolean> = {
+  gt: (value, bound) => value > bound,
+  gte: (value, bound) => value >= bound,
+  lt: (value, bound) => value < bound,
+  lte: (value, bound) => value <= bound,
+  eq: (value, bound) => value === bound,
+};
+const SYMBOL: Record<Comparator, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤', eq: '=' };
+const NEGATED_SYMBOL: Record<Comparator, string> = { gt: '≤', gte: '<', lt: '≥', lte: '>', eq: '≠' };
+
+/** `subject` already names the value, e.g. "4 transfers in 60 s", so the reason reads "… ≥ 3". */
+type CompiledComparison = (subject: string, value: number) => Verdict;
+
+function compileComparison(comparison: Comparison): CompiledComparison {
+  const checks = COMPARATORS.flatMap((comparator) => {
+    const bound = comparison[comparator];
+    if (bound === undefined) return [];
+    return [
+      {
+        holds: HOLDS[comparator],
+        bound,
+        held: `${SYMBOL[comparator]} ${bound}`,
+        missed: ` ${NEGATED_SYMBOL[comparator]} ${bound}`,
+      },
+    ];
+  });
+  const allHeld = ` ${checks.map((check) => check.held).join(' and ')}`;
+  return (subject, value) => {
+    for (const check of checks) {
+      if (!check.holds(value, check.bound)) return { hit: false, reason: subject + check.missed };
+    }
+    return { hit: true, reason: subject + allHeld };
+  };
+}
+
+function compileVelocity({ windowSeconds, count, sum }: VelocityArgument): CompiledCondition {
+  const window = `in ${windowSeconds} s`;
+  const checks: ((seen: { count: number; sum: number }) => Verdict)[] = [];
+  if (count) {
+    const countComparison = compileComparison(count);
+    checks.push((seen) =>
+      countComparison(`${seen.count} transfer${seen.count === 1 ? '' : 's'} ${window}`, seen.count),
+    );
+  }
+  if (sum) {
+    const sumComparison = compileComparison(sum);
+    checks.push((seen) => sumComparison(`sum ${seen.sum} ${window}`, seen.sum));
+  }
+  return (facts) => {
+    // A window nobody gathered means no transfers were seen in it.
+    const seen = facts.velocity[windowSeconds] ?? { count: 0, sum: 0 };
+    const reasons: string[] = [];
+    for (const check of checks) {
+      const verdict = check(seen);
+      if (!verdict.hit) return verdict;
+      reasons.push(verdict.reason);
+    }
+    return { hit: true, reason: reasons.join(' and ') };
+  };
+}
+
+const MS_PER_MINUTE = 60_000;
+const MINUTES_PER_DAY = 24 * 60;
+
+function compileTimeOfDay(window: TimeWindow): CompiledCondition {
+  const from = minutesOf(window.from);
+  const to = minutesOf(window.to);
+  const within = `, within ${window.from}–${window.to}`;
+  const outside = `, outside ${window.from}–${window.to}`;
+  return (facts) => {
+    const epochMs = Date.parse(facts.eventTime);
+    if (Number.isNaN(epochMs)) {
+      throw new RangeError(`eventTime ${JSON.stringify(facts.eventTime)} is not an ISO-8601 time`);
+    }
+    // Bounds are whole minutes, so flooring to the minute keeps [from, to) exact: 05:59:59 is before 06:00.
+    const minute = ((Math.floor(epochMs / MS_PER_MINUTE) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY;
+    const hit = from < to ? minute >= from && minute < to : minute >= from || minute < to;
+    return { hit, reason: `submitted ${clockOf(minute)} UTC${hit ? within : outside}` };
+  };
+}
+
+function minutesOf(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+function clockOf(minuteOfDay: number): string {
+  const hours = Math.floor(minuteOfDay / 60);
+  const minutes = minuteOfDay % 60;
+  return `${hours < 10 ? '0' : ''}${hours}:${minutes < 10 ? '0' : ''}${minutes}`;
+}
+
+function compileAccount({ side, in: accountIds }: AccountArgument): CompiledCondition {
+  const listed = new Set(accountIds);
+  const checksSender = side !== 'to';
+  const checksReceiver = side !== 'from';
+  return ({ fromAccountId, toAccountId }) => {
+    if (checksSender && listed.has(fromAccountId)) return { hit: true, reason: `sender ${fromAccountId} is listed` };
+    if (checksReceiver && listed.has(toAccountId)) return { hit: true, reason: `receiver ${toAccountId} is listed` };
+    if (!checksReceiver) return { hit: false, reason: `sender ${fromAccountId} is not listed` };
+    if (!checksSender) return { hit: false, reason: `receiver ${toAccountId} is not listed` };
+    return { hit: false, reason: `neither sender ${fromAccountId} nor receiver ${toAccountId} is listed` };
+  };
+}

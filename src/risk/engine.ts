@@ -1,0 +1,152 @@
+import type { Config } from '../config';
+import type { RiskDecision, RuleHit, TransferSagaInput } from '../domain/transfer';
+import type { AnomalyModel } from './anomaly';
+import { evaluateCondition, parseCondition, type RiskFacts } from './conditions';
+import type { GatheredFacts, RedisRiskState } from './redis-risk-state';
+import type { RiskEvaluation, RuleOutcome } from './risk-log';
+import type { RuleStore } from './rule-store';
+import type { CompiledRule, Rule } from './rules';
+
+/** Decides PASS, REVIEW or BLOCK for a transfer. The evaluate activity depends only on this. */
+export interface RiskEvaluator {
+  evaluate(transfer: TransferSagaInput): Promise<RiskEvaluation>;
+}
+
+/** How often a worker asks PostgreSQL whether Redis missed a rule-set publication. */
+const PUBLICATION_CHECK_MS = 1000;
+
+/**
+ * Rules + velocity + anomaly score → one decision. One Redis round trip gathers the facts and says
+ * which rule-set version they belong to; the compiled set is cached per version, so a rule change
+ * applies from the next evaluation and no evaluation mixes two versions.
+ *
+ * The combined score is Σ score of the deciding (non-shadow) rules that hit + anomalyWeight × the
+ * anomaly score. BLOCK when a deciding BLOCK rule hits or the score reaches blockThreshold; REVIEW
+ * when a deciding REVIEW rule hits or the score reaches reviewThreshold; PASS otherwise.
+ */
+export class RiskEngine implements RiskEvaluator {
+  private cached: { version: number; rules: CompiledRule[] } = { version: -1, rules: [] };
+  private lastPublicationCheck = 0;
+
+  constructor(
+    private readonly state: RedisRiskState,
+    private readonly ruleStore: RuleStore,
+    private readonly model: AnomalyModel,
+    private readonly settings: Config['risk'],
+  ) {}
+
+  async evaluate(transfer: TransferSagaInput): Promise<RiskEvaluation> {
+    await this.catchUpPublication();
+    const eventTimeMs = Date.parse(transfer.submittedAt);
+    const gathered = await this.gather(transfer, eventTimeMs);
+    if (gathered.rulesJson !== undefined)
+      this.cached = { version: gathered.version, rules: compile(gathered.rulesJson) };
+
+    const anomaly = await this.model.score({
+      amount: transfer.amount,
+      eventTimeMs,
+      newReceiver: gathered.newReceiver,
+      history: gathered.history,
+    });
+    const facts: RiskFacts = {
+      amount: transfer.amount,
+      currency: transfer.currency,
+      fromAccountId: transfer.fromAccountId,
+      toAccountId: transfer.toAccountId,
+      eventTime: transfer.submittedAt,
+      velocity: gathered.velocity,
+      dailyTotal: gathered.dailyTotal,
+      newReceiver: gathered.newReceiver,
+      anomalyScore: anomaly.score,
+    };
+
+    const outcomes: RuleOutcome[] = [];
+    const deciding: CompiledRule[] = [];
+    for (const rule of this.cached.rules) {
+      if (!rule.enabled) continue;
+      const { hit, reason } = evaluateCondition(rule.compiled, facts);
+      outcomes.push({
+        ruleId: rule.ruleId,
+        version: rule.version,
+        hit,
+        shadow: rule.shadow,
+        score: rule.score,
+        reason,
+      });
+      if (hit && !rule.shadow) deciding.push(rule);
+    }
+    const anomalyPart = round(this.settings.anomalyWeight * anomaly.score);
+    const score = round(deciding.reduce((total, rule) => total + rule.score, 0) + anomalyPart);
+    const decision = decide(score, deciding, this.settings);
+    const hits: RuleHit[] = outcomes
+      .filter((outcome) => outcome.hit)
+      .map(({ ruleId, version, score: ruleScore, shadow, reason }) => ({
+        ruleId,
+        version,
+        score: ruleScore,
+        shadow,
+        reason,
+      }));
+    const reasons = hits.filter((hit) => !hit.shadow).map((hit) => `${hit.ruleId}: ${hit.reason}`);
+    if (anomalyPart > 0) reasons.push(`anomaly ${anomaly.score} (${anomaly.reason})`);
+    return {
+      assessment: {
+        decision,
+        score,
+        reasons,
+        anomalyScore: anomaly.score,
+        ruleSetVersion: String(gathered.version),
+        modelVersion: anomaly.modelVersion,
+        hits,
+      },
+      anomalyReason: anomaly.reason,
+      outcomes,
+    };
+  }
+
+  /** Gathers facts; a rule set Redis lost (or never had) is published from PostgreSQL first. */
+  private async gather(
+    transfer: TransferSagaInput,
+    eventTimeMs: number,
+  ): Promise<Extract<GatheredFacts, { ruleSet: 'PUBLISHED' }>> {
+    const request = { ...transfer, eventTimeMs, cachedVersion: this.cached.version };
+    const gathered = await this.state.gather(request);
+    if (gathered.ruleSet === 'PUBLISHED') return gathered;
+    await this.ruleStore.publish();
+    const retried = await this.state.gather(request);
+    if (retried.ruleSet === 'MISSING') throw new Error('the rule set vanished from Redis right after publication');
+    return retried;
+  }
+
+  /**
+   * A rule write that committed but failed to publish (its API process died in between) would
+   * otherwise stay invisible; once a second, compare with PostgreSQL and publish what Redis lacks.
+   * Redis ahead of PostgreSQL means PostgreSQL was restored: PostgreSQL is the truth, so it wins.
+   */
+  private async catchUpPublication(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPublicationCheck < PUBLICATION_CHECK_MS) return;
+    this.lastPublicationCheck = now;
+    const [stored, published] = await Promise.all([this.ruleStore.version(), this.state.publishedVersion()]);
+    if (published !== undefined && published !== stored) await this.ruleStore.publish(published > stored);
+  }
+}
+
+function compile(rulesJson: string): CompiledRule[] {
+  const rules = JSON.parse(rulesJson) as Rule[];
+  return rules.map((rule) => {
+    const parsed = parseCondition(rule.condition);
+    // Conditions are validated before they are stored; one that no longer parses is a code change
+    // that broke the language, and must not silently stop a rule from firing.
+    if (!parsed.ok) throw new Error(`rule ${rule.ruleId} v${rule.version}: ${parsed.path} ${parsed.message}`);
+    return { ...rule, compiled: parsed.condition };
+  });
+}
+
+function decide(score: number, deciding: CompiledRule[], thresholds: Config['risk']): RiskDecision {
+  if (score >= thresholds.blockThreshold || deciding.some((rule) => rule.action === 'BLOCK')) return 'BLOCK';
+  if (score >= thresholds.reviewThreshold || deciding.some((rule) => rule.action === 'REVIEW')) return 'REVIEW';
+  return 'PASS';
+}
+
+const round = (value: number): number => Math.round(value * 10_000) / 10_000;

@@ -1,0 +1,115 @@
+import type { Pool } from 'pg';
+
+import { inTransaction } from '../db/transaction';
+import type { RiskAssessment, RiskDecision } from '../domain/transfer';
+
+/** One rule's part in an evaluation, hit or not: a row of risk_rule_hits. */
+export interface RuleOutcome {
+  ruleId: string;
+  version: number;
+  hit: boolean;
+  shadow: boolean;
+  score: number;
+  reason: string;
+}
+
+/** A whole evaluation: what the saga gets, plus every rule's outcome and the model's reason. */
+export interface RiskEvaluation {
+  assessment: RiskAssessment;
+  anomalyReason: string;
+  outcomes: RuleOutcome[];
+}
+
+/** What `GET /v1/transfers/:id/risk` shows: the provenance of one decision. */
+export interface RiskRecord {
+  transferId: string;
+  decision: RiskDecision;
+  score: number;
+  anomalyScore: number;
+  anomalyReason: string | null;
+  ruleSetVersion: string;
+  modelVersion: string;
+  reasons: string[];
+  evaluatedAt: string;
+  rules: RuleOutcome[];
+}
+
+/** risk_logs and risk_rule_hits: written once per transfer, so a retried evaluation keeps the first. */
+export class RiskLog {
+  constructor(private readonly pool: Pool) {}
+
+  /** Records the evaluation unless one exists; answers the one that is recorded. */
+  async record(transferId: string, evaluation: RiskEvaluation): Promise<RiskAssessment> {
+    await inTransaction(this.pool, async (client) => {
+      const { assessment } = evaluation;
+      const { rowCount } = await client.query(
+        `INSERT INTO risk_logs (transfer_id, decision, combined_score, anomaly_score, rule_set_version, model_version,
+           reasons, anomaly_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (transfer_id) DO NOTHING`,
+        [
+          transferId,
+          assessment.decision,
+          assessment.score,
+          assessment.anomalyScore,
+          assessment.ruleSetVersion,
+          assessment.modelVersion,
+          JSON.stringify(assessment.reasons),
+          evaluation.anomalyReason,
+        ],
+      );
+      if (rowCount === 0 || evaluation.outcomes.length === 0) return;
+      const column = <K extends keyof RuleOutcome>(key: K) => evaluation.outcomes.map((outcome) => outcome[key]);
+      await client.query(
+        `INSERT INTO risk_rule_hits (transfer_id, rule_id, rule_version, hit, shadow, score, reason)
+         SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bool[], $5::bool[], $6::float8[], $7::text[])`,
+        [
+          transferId,
+          column('ruleId'),
+          column('version'),
+          column('hit'),
+          column('shadow'),
+          column('score'),
+          column('reason'),
+        ],
+      );
+    });
+    const recorded = await this.find(transferId);
+    if (!recorded) throw new Error(`risk evaluation of ${transferId} vanished after it was written`);
+    return recorded;
+  }
+
+  /** The recorded decision as the saga sees it, or undefined before the first evaluation. */
+  async find(transferId: string): Promise<RiskAssessment | undefined> {
+    const record = await this.read(transferId);
+    if (!record) return undefined;
+    return {
+      decision: record.decision,
+      score: record.score,
+      reasons: record.reasons,
+      anomalyScore: record.anomalyScore,
+      ruleSetVersion: record.ruleSetVersion,
+      modelVersion: record.modelVersion,
+      hits: record.rules
+        .filter((rule) => rule.hit)
+        .map(({ ruleId, version, score, shadow, reason }) => ({ ruleId, version, score, shadow, reason })),
+    };
+  }
+
+  async read(transferId: string): Promise<RiskRecord | undefined> {
+    const { rows } = await this.pool.query<RiskRecord>(
+      `SELECT transfer_id AS "transferId", decision, combined_score AS score, anomaly_score AS "anomalyScore",
+         anomaly_reason AS "anomalyReason", rule_set_version AS "ruleSetVersion", model_version AS "modelVersion",
+         reasons, evaluated_at AS "evaluatedAt"
+       FROM risk_logs WHERE transfer_id = $1`,
+      [transferId],
+    );
+    const log = rows[0];
+    if (!log) return undefined;
+    const hits = await this.pool.query<RuleOutcome>(
+      `SELECT rule_id AS "ruleId", rule_version AS version, hit, shadow, score, reason
+       FROM risk_rule_hits WHERE transfer_id = $1 ORDER BY hit DESC, score DESC, rule_id`,
+      [transferId],
+    );
+    return { ...log, evaluatedAt: new Date(log.evaluatedAt).toISOString(), rules: hits.rows };
+  }
+}

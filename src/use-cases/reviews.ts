@@ -1,0 +1,72 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+
+import type { Principal } from '../domain/roles';
+import { transferWorkflowId } from '../domain/temporal';
+import type { ReviewDecision, SagaState } from '../domain/transfer';
+import type { RiskRecord } from '../risk/risk-log';
+import type { UseCaseContext } from './context';
+import { RequestRefused } from './errors';
+import { getTransfer, type TransferView, transferView } from './transfers';
+
+/** Why a transfer was decided as it was: the risk log and every rule's outcome. */
+export async function getRiskRecord(context: UseCaseContext, transferId: string): Promise<RiskRecord> {
+  const record = await context.risk.log.read(transferId);
+  if (record) return record;
+  const exists = await context.ledger.getTransfer(transferId);
+  throw new RequestRefused(
+    'not-found',
+    exists ? 'risk-not-evaluated' : 'transfer-not-found',
+    exists ? `transfer ${transferId} has not been evaluated yet` : `transfer ${transferId} does not exist`,
+  );
+}
+
+/** Transfers waiting for an operator, longest waiting first. */
+export async function listReviews(
+  context: UseCaseContext,
+  query: { limit: number },
+): Promise<{ items: Array<TransferView & { underReviewSince: string }> }> {
+  const rows = await context.ledger.reviewQueue(query.limit);
+  return {
+    items: rows.map((row) => ({
+      ...transferView(context, row, [], undefined),
+      underReviewSince: new Date(row.updatedAt).toISOString(),
+    })),
+  };
+}
+
+/**
+ * An operator's decision on a transfer UNDER_REVIEW, sent to its saga as the `review` update. The
+ * saga's validator is the one judge of whether a decision is still possible, so two reviewers racing
+ * get one acceptance and one 409, whichever API process each reached.
+ */
+export async function reviewTransfer(
+  context: UseCaseContext,
+  principal: Principal,
+  transferId: string,
+  body: Omit<ReviewDecision, 'reviewer'>,
+): Promise<TransferView> {
+  const row = await context.ledger.getTransfer(transferId);
+  if (!row) throw new RequestRefused('not-found', 'transfer-not-found', `transfer ${transferId} does not exist`);
+  if (row.status !== 'UNDER_REVIEW') {
+    throw new RequestRefused(
+      'conflict',
+      'not-under-review',
+      `transfer ${transferId} is ${row.status}, not UNDER_REVIEW`,
+    );
+  }
+  try {
+    await context.temporal.workflow
+      .getHandle(transferWorkflowId(transferId))
+      .executeUpdate<SagaState, [ReviewDecision]>('review', { args: [{ ...body, reviewer: principal.sub }] });
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause instanceof Error ? error.cause.message : error.message;
+      throw new RequestRefused('conflict', 'review-refused', `the review was refused: ${cause}`);
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      throw new RequestRefused('conflict', 'not-under-review', `transfer ${transferId} is no longer running`);
+    }
+    throw error;
+  }
+  return getTransfer(context, principal, transferId);
+}

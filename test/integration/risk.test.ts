@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+
+import type { TransferStatus } from '../../src/domain/transfer';
+import type { RiskRecord } from '../../src/risk/risk-log';
+import type { Rule } from '../../src/risk/rules';
+import { moneyViolations } from '../support/conservation';
+import { EventCollector } from '../support/event-collector';
+import { ServiceHarness } from '../support/service-harness';
+
+const REVIEW_TIMEOUT_MS = 12_000;
+
+/**
+ * Risk through the real stack. Every rule here is scoped to this test's own accounts (an `account`
+ * condition), because rules are global: a rule left behind must never touch another test's transfers.
+ */
+describe('risk evaluation, rules and review', () => {
+  let service: ServiceHarness;
+  let events: EventCollector;
+  const created: string[] = [];
+  const ruleAdmin = () => service.token('rule-admin-1', 'RULE_ADMIN');
+  const analyst = () => service.token('analyst-1', 'RISK_ANALYST');
+
+  beforeAll(async () => {
+    service = await ServiceHarness.start({ SAGA_REVIEW_TIMEOUT_MS: String(REVIEW_TIMEOUT_MS) });
+    events = await EventCollector.start(service.dependencies.kafka);
+  });
+  afterAll(async () => {
+    for (const ruleId of created) await service.request('DELETE', `/v1/rules/${ruleId}`, { token: ruleAdmin() });
+    await events?.stop();
+    await service?.stop();
+  });
+
+  const createRule = async (rule: Record<string, unknown>): Promise<Rule> => {
+    const ruleId = `t-${randomUUID().slice(0, 8)}`;
+    const answer = await service.request<Rule>('POST', '/v1/rules', {
+      token: ruleAdmin(),
+      body: { ruleId, name: ruleId, score: 10, ...rule },
+    });
+    if (answer.status !== 201)
+      throw new Error(`creating a rule answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    created.push(ruleId);
+    return answer.body;
+  };
+  const fromAccount = (accountId: string) => ({ account: { side: 'from', in: [accountId] } });
+  const transferOf = async (owner: string, fromAccountId: string, toAccountId: string, amount: number) => {
+    const accepted = await service.submit(owner, { fromAccountId, toAccountId, amount });
+    expect(accepted.status).toBe(202);
+    return accepted.body.transferId;
+  };
+  const finalStatus = async (transferId: string): Promise<TransferStatus> =>
+    (await service.waitForTerminal([transferId])).get(transferId) as TransferStatus;
+  const riskOf = async (transferId: string) =>
+    (await service.request<RiskRecord>('GET', `/v1/transfers/${transferId}/risk`, { token: analyst() })).body;
+  const waitForStatus = async (transferId: string, wanted: TransferStatus, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { body } = await service.request<{ status: TransferStatus }>('GET', `/v1/transfers/${transferId}`, {
+        token: analyst(),
+      });
+      if (body.status === wanted) return;
+      if (Date.now() > deadline) throw new Error(`transfer ${transferId} is ${body.status}, never became ${wanted}`);
+      await new Promise((wake) => setTimeout(wake, 200));
+    }
+  };
+  const accountOf = async (accountId: string) =>
+    (
+      await service.request<{ balance: number; held: number }>('GET', `/v1/accounts/${accountId}`, {
+        token: analyst(),
+      })
+    ).body;
+
+  it('applies a rule change from the next transfer on, and the risk log names the rule version that decided', async () => {
+    const alice = await service.openAccount('alice', 10_000);
+    const bob = await service.openAccount('bob', 0);
+    expect(await finalStatus(await transferOf('alice', alice, bob, 500))).toBe('COMPLETED');
+
+    const rule = await createRule({
+      condition: { all: [fromAccount(alice), { amount: { gte: 400 } }] },
+      action: 'BLOCK',
+    });
+    const blocked = await transferOf('alice', alice, bob, 500);
+    expect(await finalStatus(blocked)).toBe('BLOCKED');
+    const record = await riskOf(blocked);
+    expect(record).toMatchObject({ decision: 'BLOCK', modelVersion: 'robust-z-1' });
+    expect(record.rules.find((outcome) => outcome.ruleId === rule.ruleId)).toMatchObject({ version: 1, hit: true });
+    const flagged = (await events.waitFor(blocked, 4)).find((event) => event.type === 'transfer.flagged');
+    expect(flagged?.data).toMatchObject({
+      decision: 'BLOCK',
+      ruleHits: [expect.objectContaining({ ruleId: rule.ruleId })],
+    });
+
+    const changed = await service.request<Rule>('PUT', `/v1/rules/${rule.ruleId}`, {
+      token: ruleAdmin(),
+      headers: { 'If-Match': '"1"' },
+      body: {
+        name: rule.name,
+        condition: { all: [fromAccount(alice), { amount: { gte: 1_000 } }] },
+        score: 10,
+        action: 'BLOCK',
+      },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ version: 2, updatedBy: 'rule-admin-1' });
+    const passed = await transferOf('alice', alice, bob, 500);
+    expect(await finalStatus(passed)).toBe('COMPLETED');
+    const after = await riskOf(passed);
+    expect(after.rules.find((outcome) => outcome.ruleId === rule.ruleId)).toMatchObject({ version: 2, hit: false });
+    expect(Number(after.ruleSetVersion)).toBeGreaterThan(Number(record.ruleSetVersion));
+    expect(await accountOf(alice)).toMatchObject({ balance: 9_000, held: 0 });
+  });
+
+  it('logs a shadow rule that hits, but does not let it decide', async () => {
+    const carol = await service.openAccount('carol', 5_000);
+    const dave = await service.openAccount('dave', 0);
+    const shadow = await createRule({ condition: fromAccount(carol), action: 'BLOCK', score: 500, shadow: true });
+
+    const transfer = await transferOf('carol', carol, dave, 700);
+
+    expect(await finalStatus(transfer)).toBe('COMPLETED');
+    const record = await riskOf(transfer);
+    expect(record.decision).toBe('PASS');
+    expect(record.score).toBeLessThan(50);
+    expect(record.rules.find((outcome) => outcome.ruleId === shadow.ruleId)).toMatchObject({ hit: true, shadow: true });
+  });
+
+  it('trips a velocity rule on the third transfer in its window, and lets transfers through once the window has passed', async () => {
+    const erin = await service.openAccount('erin', 10_000);
+    const frank = await service.openAccount('frank', 0);
+    await createRule({
+      condition: { all: [fromAccount(erin), { velocity: { windowSeconds: 8, count: { gte: 3 } } }] },
+      action: 'BLOCK',
+    });
+
+    const statuses: TransferStatus[] = [];
+    for (let n = 0; n < 4; n++) statuses.push(await finalStatus(await transferOf('erin', erin, frank, 100)));
+    // The third trips; BLOCKED transfers are withdrawn from the count, so the fourth is again the third.
+    expect(statuses).toEqual(['COMPLETED', 'COMPLETED', 'BLOCKED', 'BLOCKED']);
+
+    await new Promise((wake) => setTimeout(wake, 9_500));
+    expect(await finalStatus(await transferOf('erin', erin, frank, 100))).toBe('COMPLETED');
+    expect(await accountOf(erin)).toMatchObject({ balance: 9_700, held: 0 });
+  });
+
+  it('holds the money under REVIEW: approve moves it, reject and timeout release it, and a second decision is refused', async () => {
+    const gina = await service.openAccount('gina', 10_000);
+    const hank = await service.openAccount('hank', 0);
+    await createRule({ condition: { all: [fromAccount(gina), { amount: { gte: 100 } }] }, action: 'REVIEW' });
+    const ops = service.token('ops-1', 'OPS_AGENT');
+    const review = (transferId: string, decision: string, token = ops) =>
+      service.request<{ status: TransferStatus; history: Array<{ reason: string | null }> }>(
+        'POST',
+        `/v1/transfers/${transferId}/review`,
+        { token, body: { decision, reason: 'checked with the customer' } },
+      );
+
+    const approved = await transferOf('gina', gina, hank, 1_000);
+    await waitForStatus(approved, 'UNDER_REVIEW');
+    const rejected = await transferOf('gina', gina, hank, 2_000);
+    const timedOut = await transferOf('gina', gina, hank, 3_000);
+    await waitForStatus(rejected, 'UNDER_REVIEW');
+    await waitForStatus(timedOut, 'UNDER_REVIEW');
+    expect(await accountOf(gina)).toMatchObject({ balance: 10_000, held: 6_000 });
+    const queue = await service.request<{ items: Array<{ transferId: string }> }>('GET', '/v1/reviews?limit=100', {
+      token: service.token('auditor-1', 'AUDITOR'),
+    });
+    const ours = queue.body.items
+      .map((item) => item.transferId)
+      .filter((id) => [approved, rejected, timedOut].includes(id));
+    expect(ours).toEqual([approved, rejected, timedOut]);
+
+    const approval = await review(approved, 'APPROVE');
+    expect(approval.status).toBe(200);
+    const second = await review(approved, 'REJECT', service.token('admin', 'SUPER_ADMIN'));
+    expect(second.status).toBe(409);
+    expect(await finalStatus(approved)).toBe('COMPLETED');
+    const view = await service.request<{ review: Record<string, string> }>('GET', `/v1/transfers/${approved}`, {
+      token: analyst(),
+    });
+    expect(view.body.review).toMatchObject({
+      decision: 'APPROVE',
+      reviewer: 'ops-1',
+      reason: 'checked with the customer',
+    });
+
+    expect((await review(rejected, 'REJECT', service.token('admin', 'SUPER_ADMIN'))).status).toBe(200);
+    expect(await finalStatus(rejected)).toBe('REJECTED');
+    expect((await review(rejected, 'APPROVE')).status).toBe(409);
+
+    expect(await finalStatus(timedOut)).toBe('REJECTED');
+    const timedOutView = await service.request<{ failureReason: string }>('GET', `/v1/transfers/${timedOut}`, {
+      token: analyst(),
+    });
+    expect(timedOutView.body.failureReason).toBe('review timed out');
+    expect(service.slack.textsAbout(timedOut).some((text) => /half of its time/.test(text))).toBe(true);
+
+    expect(await accountOf(gina)).toMatchObject({ balance: 9_000, held: 0 });
+    expect(await accountOf(hank)).toMatchObject({ balance: 1_000, held: 0 });
+    expect(await moneyViolations(service.dependencies.postgres, service.balances, [gina, hank])).toEqual([]);
+  });
+
+  it('refuses a condition outside the language with a 422 naming its path, and writes nothing', async () => {
+    const ruleId = `t-${randomUUID().slice(0, 8)}`;
+    const answer = await service.request<{ field: string; detail: string }>('POST', '/v1/rules', {
+      token: ruleAdmin(),
+      body: {
+        ruleId,
+        name: 'typo',
+        score: 1,
+        action: 'SCORE',
+        condition: { all: [{ amount: { gte: 1 } }, { amout: {} }] },
+      },
+    });
+
+    expect(answer.status).toBe(422);
+    expect(answer.body.field).toBe('body.condition.all[1]');
+    expect(answer.body.detail).toMatch(/unknown operator "amout"/);
+    expect((await service.request('GET', `/v1/rules/${ruleId}`, { token: analyst() })).status).toBe(404);
+    expect((await service.request('GET', `/v1/rules/${ruleId}/history`, { token: analyst() })).status).toBe(404);
+  });
+
+  it('keeps every version when edits race, and refuses an edit based on a stale version', async () => {
+    const rule = await createRule({ condition: fromAccount(`nobody-${randomUUID()}`), action: 'SCORE' });
+    const edits = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        service.request<Rule>('PUT', `/v1/rules/${rule.ruleId}`, {
+          token: ruleAdmin(),
+          body: { name: `edit ${n}`, condition: rule.condition, score: n, action: 'SCORE' },
+        }),
+      ),
+    );
+    expect(edits.map((edit) => edit.status)).toEqual(Array(12).fill(200));
+
+    const history = await service.request<{ versions: Rule[] }>('GET', `/v1/rules/${rule.ruleId}/history`, {
+      token: service.token('auditor-1', 'AUDITOR'),
+    });
+    expect(history.body.versions.map((version) => version.version)).toEqual(
+      Array.from({ length: 13 }, (_, n) => n + 1),
+    );
+    expect(new Set(history.body.versions.slice(1).map((version) => version.name)).size).toBe(12);
+
+    const stale = await service.request('PUT', `/v1/rules/${rule.ruleId}`, {
+      token: ruleAdmin(),
+      headers: { 'If-Match': '"1"' },
+      body: { name: 'late', condition: rule.condition, score: 1, action: 'SCORE' },
+    });
+    expect(stale.status).toBe(409);
+  });
+});
