@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { TRANSFER_STATUSES } from '../domain/transfer';
-import { openAccountBody, transferBody } from './schemas';
+import { newRuleBody, openAccountBody, reviewBody, ruleDefinition, transferBody } from './schemas';
 
 const problem = {
   description: 'A problem document (RFC 9457); `type` is stable and `field` names the bad input',
@@ -40,6 +40,51 @@ const transfer = {
     history: { type: 'array', items: { type: 'object' } },
     links: { type: 'object' },
   },
+};
+
+const rule = {
+  type: 'object',
+  properties: {
+    ruleId: { type: 'string' },
+    version: { type: 'integer' },
+    name: { type: 'string' },
+    description: { type: ['string', 'null'] },
+    condition: { type: 'object', description: 'the rule language; see the README' },
+    score: { type: 'number' },
+    action: { type: 'string', enum: ['SCORE', 'REVIEW', 'BLOCK'] },
+    enabled: { type: 'boolean' },
+    shadow: { type: 'boolean' },
+    updatedBy: { type: 'string' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+const risk = {
+  type: 'object',
+  properties: {
+    decision: { type: 'string', enum: ['PASS', 'REVIEW', 'BLOCK'] },
+    score: { type: 'number' },
+    anomalyScore: { type: 'number' },
+    anomalyReason: { type: ['string', 'null'] },
+    ruleSetVersion: { type: 'string' },
+    modelVersion: { type: 'string' },
+    reasons: { type: 'array', items: { type: 'string' } },
+    rules: { type: 'array', items: { type: 'object' } },
+  },
+};
+
+const idParameter = (format?: string) => ({
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', ...(format ? { format } : {}) },
+});
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'the rule version this change replaces, e.g. "3"; a newer current version answers 409',
+  schema: { type: 'string' },
 };
 
 const account = {
@@ -111,6 +156,73 @@ export function openApiDocument(maxTransferAmount: number): object {
           summary: 'A transfer: status, step, amounts, risk decision and history',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { '200': json(transfer, 'The transfer'), ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/v1/transfers/{id}/risk': {
+        get: {
+          summary: 'Why risk decided as it did: scores, rule-set and model versions, every rule outcome (staff)',
+          parameters: [idParameter('uuid')],
+          responses: { '200': json(risk, 'The risk record'), ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/v1/transfers/{id}/review': {
+        post: {
+          summary: 'Approve or reject a transfer UNDER_REVIEW (OPS_AGENT, SUPER_ADMIN); the caller is the reviewer',
+          parameters: [idParameter('uuid')],
+          requestBody: { required: true, content: { 'application/json': { schema: input(reviewBody) } } },
+          responses: { '200': json(transfer, 'The transfer after the decision'), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/v1/reviews': {
+        get: {
+          summary: 'Transfers waiting for review, longest waiting first (staff)',
+          parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }],
+          responses: {
+            '200': json({ type: 'object', properties: { items: { type: 'array', items: transfer } } }, 'The queue'),
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      '/v1/rules': {
+        get: {
+          summary: 'Current rules (staff)',
+          responses: {
+            '200': json({ type: 'object', properties: { items: { type: 'array', items: rule } } }, 'The rules'),
+            ...errors(401, 403),
+          },
+        },
+        post: {
+          summary: 'Create a rule at version 1 (RULE_ADMIN, SUPER_ADMIN)',
+          requestBody: { required: true, content: { 'application/json': { schema: input(newRuleBody) } } },
+          responses: { '201': json(rule, 'The rule'), ...errors(400, 401, 403, 409, 422) },
+        },
+      },
+      '/v1/rules/{id}': {
+        get: {
+          summary: 'A rule (staff)',
+          parameters: [idParameter()],
+          responses: { '200': json(rule, 'The rule'), ...errors(400, 401, 403, 404) },
+        },
+        put: {
+          summary: 'Replace a rule as its next version (RULE_ADMIN, SUPER_ADMIN)',
+          parameters: [idParameter(), ifMatch],
+          requestBody: { required: true, content: { 'application/json': { schema: input(ruleDefinition) } } },
+          responses: { '200': json(rule, 'The new version'), ...errors(400, 401, 403, 404, 409, 422) },
+        },
+        delete: {
+          summary: 'Remove a rule; its history keeps every version (RULE_ADMIN, SUPER_ADMIN)',
+          parameters: [idParameter(), ifMatch],
+          responses: { '204': { description: 'Removed' }, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/v1/rules/{id}/history': {
+        get: {
+          summary: 'Every version of a rule, oldest first (staff)',
+          parameters: [idParameter()],
+          responses: {
+            '200': json({ type: 'object', properties: { versions: { type: 'array', items: rule } } }, 'The versions'),
+            ...errors(400, 401, 403, 404),
+          },
         },
       },
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'alive' } } } },

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+
+import { type Action, PERMISSIONS } from '../../src/api/permissions';
+import { ROLES, type Role } from '../../src/domain/roles';
+import type { TransferStatus } from '../../src/domain/transfer';
+import { ServiceHarness } from '../support/service-harness';
+
+/** A request ready to send; built fresh per case, so a write never depends on another case's write. */
+interface Call {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Walks every endpoint of /v1 with every role against the real stack: a role the permission table
+ * allows gets a 2xx, any other a 403, and no token a 401. Each case gets its own fixture (its own rule
+ * to edit, its own transfer under review), so an allowed call fails only if the permission is wrong.
+ */
+describe('the permission matrix', () => {
+  let service: ServiceHarness;
+  const user = `matrix-user-${randomUUID().slice(0, 8)}`;
+  let source: string;
+  let target: string;
+  let settledTransfer: string;
+  let reviewRule: string;
+  const rulesMade: string[] = [];
+
+  beforeAll(async () => {
+    service = await ServiceHarness.start();
+    source = await service.openAccount(user, 1_000_000);
+    target = await service.openAccount(`${user}-payee`, 0);
+    settledTransfer = (await service.submit(user, { fromAccountId: source, toAccountId: target, amount: 10 })).body
+      .transferId;
+    await service.waitForTerminal([settledTransfer]);
+    // Only this test's 77-cent transfers go to review.
+    reviewRule = await newRule({
+      name: 'matrix review',
+      condition: { all: [{ account: { side: 'from', in: [source] } }, { amount: { eq: 77 } }] },
+      score: 1,
+      action: 'REVIEW',
+    });
+  });
+  afterAll(async () => {
+    const admin = service.token('matrix-admin', 'SUPER_ADMIN');
+    const { body } = await service.request<{ items: Array<{ transferId: string; fromAccountId: string }> }>(
+      'GET',
+      '/v1/reviews?limit=100',
+      { token: admin },
+    );
+    for (const waiting of body.items.filter((item) => item.fromAccountId === source)) {
+      await service.request('POST', `/v1/transfers/${waiting.transferId}/review`, {
+        token: admin,
+        body: { decision: 'REJECT', reason: 'test clean-up' },
+      });
+    }
+    for (const ruleId of rulesMade) await service.request('DELETE', `/v1/rules/${ruleId}`, { token: admin });
+    await service?.stop();
+  });
+
+  /** A rule that can never hit: it watches an account nobody has. */
+  const ruleBody = () => ({
+    name: 'matrix rule',
+    condition: { account: { side: 'from', in: [`matrix-nobody-${user}`] } },
+    score: 1,
+    action: 'SCORE',
+  });
+  async function newRule(body: object = ruleBody()): Promise<string> {
+    const ruleId = `m-${randomUUID().slice(0, 8)}`;
+    const answer = await service.request('POST', '/v1/rules', {
+      token: service.token('matrix-admin', 'SUPER_ADMIN'),
+      body: { ruleId, ...body },
+    });
+    if (answer.status !== 201) throw new Error(`rule fixture: ${answer.status} ${JSON.stringify(answer.body)}`);
+    rulesMade.push(ruleId);
+    return ruleId;
+  }
+  async function transferUnderReview(): Promise<string> {
+    const { transferId } = (await service.submit(user, { fromAccountId: source, toAccountId: target, amount: 77 }))
+      .body;
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { body } = await service.request<{ status: TransferStatus }>('GET', `/v1/transfers/${transferId}`, {
+        token: service.token('matrix-admin', 'SUPER_ADMIN'),
+      });
+      if (body.status === 'UNDER_REVIEW') return transferId;
+      if (Date.now() > deadline) throw new Error(`fixture transfer is ${body.status}, not UNDER_REVIEW`);
+      await new Promise((wake) => setTimeout(wake, 200));
+    }
+  }
+
+  const get = (path: string): Call => ({ method: 'GET', path });
+
+  /** Every endpoint, the action the table names for it, and how to build one call (with a fixture when allowed). */
+  const ENDPOINTS: Array<{ route: string; action: Action; call: (allowed: boolean) => Promise<Call> }> = [
+    {
+      route: 'POST /v1/accounts',
+      action: 'open accounts',
+      call: async () => ({
+        method: 'POST',
+        path: '/v1/accounts',
+        body: { ownerId: user, currency: 'EUR', initialBalance: 0 },
+      }),
+    },
+    { route: 'GET /v1/accounts/:id', action: 'read accounts', call: async () => get(`/v1/accounts/${source}`) },
+    {
+      route: 'POST /v1/transfers',
+      action: 'submit transfers',
+      call: async () => ({
+        method: 'POST',
+        path: '/v1/transfers',
+        headers: { 'Idempotency-Key': randomUUID() },
+        body: { fromAccountId: source, toAccountId: target, amount: 1, currency: 'EUR' },
+      }),
+    },
+    { route: 'GET /v1/transfers', action: 'list transfers', call: async () => get('/v1/transfers?limit=1') },
+    {
+      route: 'GET /v1/transfers/:id',
+      action: 'read transfers',
+      call: async () => get(`/v1/transfers/${settledTransfer}`),
+    },
+    {
+      route: 'GET /v1/transfers/:id/risk',
+      action: 'read risk',
+      call: async () => get(`/v1/transfers/${settledTransfer}/risk`),
+    },
+    {
+      route: 'POST /v1/transfers/:id/review',
+      action: 'review transfers',
+      call: async (allowed) => ({
+        method: 'POST',
+        path: `/v1/transfers/${allowed ? await transferUnderReview() : settledTransfer}/review`,
+        body: { decision: 'REJECT', reason: 'permission matrix' },
+      }),
+    },
+    { route: 'GET /v1/reviews', action: 'list reviews', call: async () => get('/v1/reviews') },
+    { route: 'GET /v1/rules', action: 'read rules', call: async () => get('/v1/rules') },
+    {
+      route: 'POST /v1/rules',
+      action: 'write rules',
+      call: async () => {
+        const ruleId = `m-${randomUUID().slice(0, 8)}`;
+        rulesMade.push(ruleId);
+        return { method: 'POST', path: '/v1/rules', body: { ruleId, ...ruleBody() } };
+      },
+    },
+    { route: 'GET /v1/rules/:id', action: 'read rules', call: async () => get(`/v1/rules/${reviewRule}`) },
+    {
+      route: 'PUT /v1/rules/:id',
+      action: 'write rules',
+      call: async (allowed) => ({
+        method: 'PUT',
+        path: `/v1/rules/${allowed ? await newRule() : reviewRule}`,
+        body: ruleBody(),
+      }),
+    },
+    {
+      route: 'DELETE /v1/rules/:id',
+      action: 'write rules',
+      call: async (allowed) => ({ method: 'DELETE', path: `/v1/rules/${allowed ? await newRule() : reviewRule}` }),
+    },
+    {
+      route: 'GET /v1/rules/:id/history',
+      action: 'read rules',
+      call: async () => get(`/v1/rules/${reviewRule}/history`),
+    },
+  ];
+
+  it('grants the roles what DESIGN.md §4 and the risk step say', () => {
+    const actionsOf = (role: Role) =>
+      (Object.keys(PERMISSIONS) as Action[]).filter((action) => PERMISSIONS[action].includes(role));
+    for (const role of ['READ_ONLY', 'AUDITOR'] as const) {
+      expect(actionsOf(role).every((action) => /^(read|list) /.test(action))).toBe(true);
+    }
+    expect(actionsOf('SUPER_ADMIN')).toEqual(
+      (Object.keys(PERMISSIONS) as Action[]).filter((action) => action !== 'submit transfers'),
+    );
+    expect(PERMISSIONS['write rules']).toEqual(['RULE_ADMIN', 'SUPER_ADMIN']);
+    expect(PERMISSIONS['review transfers']).toEqual(['OPS_AGENT', 'SUPER_ADMIN']);
+    expect(PERMISSIONS['submit transfers']).toEqual(['USER']);
+    for (const role of ['RISK_ANALYST', 'AUDITOR'] as const) {
+      expect(actionsOf(role)).toEqual(expect.arrayContaining(['read rules', 'read risk']));
+    }
+  });
+
+  it('covers every /v1 route the OpenAPI document describes', async () => {
+    const { body } = await service.request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json');
+    const documented = Object.entries(body.paths)
+      .filter(([path]) => path.startsWith('/v1/'))
+      .flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      );
+    expect(ENDPOINTS.map((endpoint) => endpoint.route).sort()).toEqual(documented.sort());
+  });
+
+  const cases = ENDPOINTS.flatMap((endpoint) => ROLES.map((role) => [endpoint.route, role, endpoint] as const));
+  it.each(cases)('%s as %s answers as the permission table says', async (_route, role: Role, endpoint) => {
+    const allowed = PERMISSIONS[endpoint.action].includes(role);
+    const call = await endpoint.call(allowed);
+    const sub = role === 'USER' ? user : `matrix-${role.toLowerCase()}`;
+
+    const answer = await service.request(call.method, call.path, {
+      token: service.token(sub, role),
+      body: call.body,
+      headers: call.headers,
+    });
+
+    // The body rides along so a failure shows why the service refused.
+    if (allowed)
+      expect({ success: answer.status >= 200 && answer.status < 300, ...answer }).toMatchObject({ success: true });
+    else expect(answer.status).toBe(403);
+  });
+
+  it.each(ENDPOINTS.map((endpoint) => [endpoint.route, endpoint] as const))(
+    '%s without a token answers 401',
+    async (_route, endpoint) => {
+      const call = await endpoint.call(false);
+      const answer = await service.request(call.method, call.path, { body: call.body, headers: call.headers });
+      expect(answer.status).toBe(401);
+    },
+  );
+});
