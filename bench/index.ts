@@ -1,58 +1,27 @@
 /**
- * `npm run bench -- transfers [count=300] [parallel=30]`: PASS-path throughput through the REST API
- * against the local stack (`npm run stack -- up` first), the worker running as its own process.
+ * Benchmarks against the local stack (`npm run stack -- up` first); each prints its figures.
+ *
+ *   npm run bench -- transfers [count=300] [parallel=30]   PASS-path throughput through the REST API
+ *   npm run bench -- risk [evaluations=3000] [rules=50]    risk evaluation latency, in-process
  */
-import { performance } from 'node:perf_hooks';
+import { risk } from './risk';
+import { transfers } from './transfers';
 
-import { ServiceHarness } from '../test/support/service-harness';
-
-async function transfers(count: number, parallel: number): Promise<void> {
-  const service = await ServiceHarness.start({ SAGA_FORWARD_RETRY_INTERVAL_MS: '10000' });
-  try {
-    const accounts = await Promise.all(
-      Array.from({ length: 20 }, async (_, index) => ({
-        owner: `bench${index}`,
-        accountId: await service.openAccount(`bench${index}`, 1_000_000_000),
-      })),
-    );
-    const submittedAt = new Map<string, number>();
-    const started = performance.now();
-    for (let next = 0; next < count; next += parallel) {
-      const batch = Array.from({ length: Math.min(parallel, count - next) }, (_, offset) => {
-        const from = accounts[(next + offset) % accounts.length] as { owner: string; accountId: string };
-        const to = accounts[(next + offset + 1) % accounts.length] as { owner: string; accountId: string };
-        return service.submit(from.owner, { fromAccountId: from.accountId, toAccountId: to.accountId, amount: 100 });
-      });
-      for (const answer of await Promise.all(batch)) submittedAt.set(answer.body.transferId, performance.now());
-    }
-    const submitted = performance.now();
-    const statuses = await service.waitForTerminal([...submittedAt.keys()], 600_000);
-    const finished = performance.now();
-    const completed = [...statuses.values()].filter((status) => status === 'COMPLETED').length;
-
-    const { rows } = await service.dependencies.postgres.query<{ latencyMs: number }>(
-      `SELECT extract(epoch FROM settled_at - submitted_at) * 1000 AS "latencyMs" FROM transactions
-       WHERE transfer_id = ANY($1::uuid[]) AND settled_at IS NOT NULL ORDER BY 1`,
-      [[...submittedAt.keys()]],
-    );
-    const percentile = (p: number) =>
-      Math.round(rows[Math.min(rows.length - 1, Math.floor((p / 100) * rows.length))]?.latencyMs ?? NaN);
-    console.log(`transfers submitted          ${count} (${parallel} in parallel)`);
-    console.log(`completed                    ${completed}`);
-    console.log(`submit rate                  ${(count / ((submitted - started) / 1000)).toFixed(1)} /s`);
-    console.log(`completed PASS transfers/s   ${(completed / ((finished - started) / 1000)).toFixed(1)}`);
-    console.log(`submit → settled latency     p50 ${percentile(50)} ms, p99 ${percentile(99)} ms`);
-  } finally {
-    await service.stop();
-  }
-}
+const BENCHMARKS: Record<string, (args: number[]) => Promise<void>> = {
+  transfers: ([count = 300, parallel = 30]) => transfers(count, parallel),
+  risk: ([evaluations = 3000, rules = 50]) => risk(evaluations, rules),
+};
 
 const [name = 'transfers', ...args] = process.argv.slice(2);
-if (name !== 'transfers') {
-  console.error('usage: npm run bench -- transfers [count] [parallel]');
+const benchmark = BENCHMARKS[name];
+if (!benchmark) {
+  console.error(`usage: npm run bench -- ${Object.keys(BENCHMARKS).join(' | ')} [numbers…]`);
   process.exit(2);
 }
-transfers(Number(args[0] ?? 300), Number(args[1] ?? 30)).catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+benchmark(args.map(Number)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
