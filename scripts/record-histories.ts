@@ -23,6 +23,18 @@ const WANTED: Array<[name: string, query: string]> = [
     `WorkflowType = 'transferSaga' AND TransferStatus = 'DECLINED' AND ExecutionStatus = 'Completed'`,
   ],
   ['transfer-failed', `WorkflowType = 'transferSaga' AND TransferStatus = 'FAILED' AND ExecutionStatus = 'Completed'`],
+  [
+    'transfer-blocked',
+    `WorkflowType = 'transferSaga' AND TransferStatus = 'BLOCKED' AND ExecutionStatus = 'Completed'`,
+  ],
+  [
+    'transfer-approved-after-review',
+    `WorkflowType = 'transferSaga' AND RiskDecision = 'REVIEW' AND TransferStatus = 'COMPLETED' AND ExecutionStatus = 'Completed'`,
+  ],
+  [
+    'transfer-review-rejected',
+    `WorkflowType = 'transferSaga' AND RiskDecision = 'REVIEW' AND TransferStatus = 'REJECTED' AND ExecutionStatus = 'Completed'`,
+  ],
   ['sync-compensation', `WorkflowType = 'syncCompensation' AND ExecutionStatus = 'Completed'`],
 ];
 

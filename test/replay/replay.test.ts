@@ -12,9 +12,12 @@ describe('replaying recorded histories with the current workflow code', () => {
   it('has a history for every outcome', () => {
     expect(files.sort()).toEqual([
       'sync-compensation.json',
+      'transfer-approved-after-review.json',
+      'transfer-blocked.json',
       'transfer-completed.json',
       'transfer-declined.json',
       'transfer-failed.json',
+      'transfer-review-rejected.json',
     ]);
   });
 
