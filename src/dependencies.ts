@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import type { Config } from './config';
 import { EventPublisher } from './events/publisher';
+import { EventFeed } from './feed/event-feed';
 import { createMoneyStores } from './ledger';
 import type { PostgresLedger } from './ledger/postgres-ledger';
 import type { RedisBalances } from './ledger/redis-balances';
@@ -39,6 +40,8 @@ export interface Dependencies {
   balances: RedisBalances;
   /** Rules, the risk engine and its provenance log. */
   risk: RiskServices;
+  /** The per-account live feed in Redis (written by the live-feed consumer, read by the stream API). */
+  feed: EventFeed;
   /** Closes every client, in the reverse order of creation. */
   close(): Promise<void>;
 }
@@ -98,6 +101,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       slack,
       ...createMoneyStores(postgres, redis),
       risk: createRiskServices(postgres, redis, config.risk),
+      feed: new EventFeed(redis),
       close: () => closeAll(closers, logger),
     };
   } catch (error) {

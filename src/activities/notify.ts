@@ -1,35 +1,12 @@
 import type { Config } from '../config';
 import type { SlackSender } from '../dependencies';
-import { transferWorkflowId } from '../domain/temporal';
-
-export interface OperatorAlert {
-  /** One line an operator reads first. */
-  title: string;
-  transferId?: string;
-  fields: Record<string, string | number | undefined>;
-}
-
-/** A deep link to the transfer's saga in the Temporal Web UI. */
-export function temporalUiLink(config: Config, transferId: string): string {
-  const { uiUrl, namespace } = config.temporal;
-  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(transferWorkflowId(transferId))}`;
-}
+import { type OperatorAlert, sendOperatorAlert } from '../notifications/operator-alerts';
 
 /** Slack for operators. Never touches money: the saga runs it with its own short retry policy. */
 export function createNotifyActivities({ slack, config }: { slack: SlackSender; config: Config }) {
   return {
     async alertOperators(alert: OperatorAlert): Promise<void> {
-      const lines = Object.entries(alert.fields)
-        .filter(([, value]) => value !== undefined)
-        .map(([name, value]) => `*${name}:* ${value}`);
-      if (alert.transferId) lines.push(`<${temporalUiLink(config, alert.transferId)}|Open in Temporal Web UI>`);
-      await slack.send({
-        text: `${alert.title}${alert.transferId ? ` — ${alert.transferId}` : ''}`,
-        blocks: [
-          { type: 'header', text: { type: 'plain_text', text: alert.title } },
-          { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
-        ],
-      });
+      await sendOperatorAlert(slack, config, alert);
     },
   };
 }

@@ -9,6 +9,12 @@ export const ErrorType = {
   CurrencyMismatch: 'CurrencyMismatch',
   /** PostgreSQL and the saga disagree in a way no retry can fix (e.g. settling a finished transfer). */
   InvalidTransition: 'InvalidTransition',
+  /**
+   * An event its schema refuses (a producer bug). Retryable on purpose: publishEvent retries until
+   * done, so a saga waits at that step until a fixed schema or publisher is deployed, instead of
+   * failing a transfer — or skipping its repair — over an event.
+   */
+  InvalidEvent: 'InvalidEvent',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

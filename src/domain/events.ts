@@ -1,4 +1,7 @@
-import type { ClosedStatus, RiskDecision, RuleHit, SyncRequest } from './transfer';
+// Type-only imports: erased at compile time, so workflow code importing this module never loads zod.
+import type { z } from 'zod';
+
+import type { eventDataSchemas } from './event-schemas';
 
 /** The Kafka event surface (DESIGN.md §5); each topic has a `<topic>.dlt` twin for dead letters. */
 export const TOPICS = [
@@ -16,36 +19,11 @@ export const deadLetterTopic = (topic: string): string => `${topic}.dlt`;
 
 export const EVENT_VERSION = 1;
 
-/** What each event carries besides the envelope. */
-export interface EventData {
-  'transfer.initiated': { fromAccountId: string; toAccountId: string; amount: number; currency: string };
-  'transfer.created': { fromAccountId: string; toAccountId: string; amount: number; currency: string };
-  'transfer.approved': {
-    fromAccountId: string;
-    toAccountId: string;
-    amount: number;
-    decision: RiskDecision;
-    score: number;
-  };
-  'transfer.flagged': {
-    fromAccountId: string;
-    toAccountId: string;
-    amount: number;
-    decision: Exclude<RiskDecision, 'PASS'>;
-    score: number;
-    reasons: string[];
-    ruleHits: RuleHit[];
-  };
-  'transfer.completed': { fromAccountId: string; toAccountId: string; amount: number; currency: string };
-  'transfer.failed': {
-    fromAccountId: string;
-    toAccountId: string;
-    amount: number;
-    status: ClosedStatus;
-    reason: string;
-  };
-  'tx.sync_required': SyncRequest;
-}
+/**
+ * What each event carries besides the envelope, derived from the zod schemas in event-schemas.ts
+ * (the single source of truth), so the saga cannot build data its own publisher would refuse.
+ */
+export type EventData = { [T in EventType]: z.output<(typeof eventDataSchemas)[T]> };
 
 export interface EventEnvelope<T extends EventType = EventType> {
   eventId: string;

@@ -1,6 +1,20 @@
 import type { Admin, IHeaders, Producer } from 'kafkajs';
 
+import { parseEvent } from '../domain/event-schemas';
 import { deadLetterTopic, type EventEnvelope, TOPICS } from '../domain/events';
+
+/** An event its own schema refuses. It is never sent: every consumer would dead-letter it. */
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+
+  constructor(
+    readonly eventType: string,
+    /** Each bad field as `<path>: <message>`, e.g. `data.amount: must be positive`. */
+    readonly problems: string,
+  ) {
+    super(`refused to publish an invalid ${eventType} event: ${problems}`);
+  }
+}
 
 interface Outgoing {
   topic: string;
@@ -36,12 +50,20 @@ export class EventPublisher {
     return this.producer.disconnect();
   }
 
-  /** Publishes a transfer event: keyed by the sender (per-sender order), eventId/type/version in headers. */
-  publish(event: EventEnvelope): Promise<void> {
-    return this.send(event.type, {
-      key: event.data.fromAccountId,
-      value: JSON.stringify(event),
-      headers: { eventId: event.eventId, type: event.type, version: String(event.version) },
+  /**
+   * Publishes a transfer event: keyed by the sender (per-sender order), eventId/type/version in
+   * headers. The envelope is validated against its topic's schema first and what the schema returns
+   * is sent, so nothing outside the contract reaches a consumer; a refusal rejects with
+   * {@link InvalidEventError}, naming each bad field.
+   */
+  async publish(event: EventEnvelope): Promise<void> {
+    const parsed = parseEvent(event.type, event);
+    if (!parsed.ok) throw new InvalidEventError(event.type, parsed.error);
+    const valid = parsed.event;
+    return this.send(valid.type, {
+      key: valid.data.fromAccountId,
+      value: JSON.stringify(valid),
+      headers: { eventId: valid.eventId, type: valid.type, version: String(valid.version) },
     });
   }
 

@@ -1,0 +1,103 @@
+import type { EachMessagePayload, IHeaders } from 'kafkajs';
+
+import type { Dependencies } from '../dependencies';
+import type { ParsedEvent } from '../domain/event-schemas';
+import { deadLetterTopic, type EventEnvelope, type EventType } from '../domain/events';
+import type { RunningRole } from '../roles';
+
+/** What a consumer makes of a record's value: an event to act on, or why it is unusable. */
+export type Parsed<E> = { ok: true; eventId: string; event: E } | { ok: false; error: string };
+
+/** A schema check's answer in the runner's terms: the eventId is what de-duplication keys on. */
+export function asParsed<T extends EventType>(result: ParsedEvent<T>): Parsed<EventEnvelope<T>> {
+  return result.ok ? { ok: true, eventId: result.event.eventId, event: result.event } : result;
+}
+
+/** One consumer: its own group, its topics, how to read a record and what to do with it. */
+export interface ConsumerSpec<E> {
+  group: string;
+  topics: readonly string[];
+  /** Validates the record's JSON; a refusal goes to the dead-letter topic at once (no retry can fix it). */
+  parse(value: unknown, topic: string): Parsed<E>;
+  /** The effect. It may run again for the same event after a crash, so it must be idempotent. */
+  handle(event: E, topic: string): Promise<void>;
+  /** In-place attempts before dead-lettering (default 3). */
+  attempts?: number;
+  /** Pause before attempt n + 1 is `backoffMs × n` (default 500). */
+  backoffMs?: number;
+}
+
+type ConsumerDependencies = Pick<Dependencies, 'kafka' | 'postgres' | 'events' | 'logger'>;
+
+/**
+ * Runs a consumer the one way every consumer here runs: validate → skip if this group already
+ * applied the eventId (processed_events, so it survives restarts) → act, retried in place → record
+ * the eventId → let Kafka commit. What still fails goes to `<topic>.dlt` with the error and the
+ * original headers and the partition moves on, so a poison message never stalls it. A dead-lettered
+ * event is not recorded as processed, so `npm run dlt -- replay` can re-drive it.
+ */
+export async function startConsumer<E>(
+  dependencies: ConsumerDependencies,
+  spec: ConsumerSpec<E>,
+): Promise<RunningRole> {
+  const { kafka, postgres, events, logger } = dependencies;
+  const attempts = spec.attempts ?? 3;
+  const backoffMs = spec.backoffMs ?? 500;
+  const log = logger.child({ consumerGroup: spec.group });
+
+  const deadLetter = async ({ topic, partition, message }: EachMessagePayload, error: string) => {
+    log.warn({ topic, partition, offset: message.offset, error }, 'dead-lettering a message');
+    const headers: IHeaders = {
+      ...message.headers,
+      error,
+      consumerGroup: spec.group,
+      originalTopic: topic,
+      originalPartition: String(partition),
+      originalOffset: message.offset,
+      failedAt: new Date().toISOString(),
+    };
+    await events.send(deadLetterTopic(topic), {
+      ...(message.key ? { key: message.key.toString('utf8') } : {}),
+      value: message.value?.toString('utf8') ?? '',
+      headers,
+    });
+  };
+
+  const eachMessage = async (payload: EachMessagePayload): Promise<void> => {
+    const { topic, message } = payload;
+    let parsed: Parsed<E>;
+    try {
+      parsed = spec.parse(JSON.parse(message.value?.toString('utf8') ?? ''), topic);
+    } catch (error) {
+      parsed = { ok: false, error: `not JSON: ${(error as Error).message}` };
+    }
+    if (!parsed.ok) return deadLetter(payload, `invalid event: ${parsed.error}`);
+
+    const seen = await postgres.query('SELECT 1 FROM processed_events WHERE consumer_group = $1 AND event_id = $2', [
+      spec.group,
+      parsed.eventId,
+    ]);
+    if (seen.rows.length > 0) return;
+
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await spec.handle(parsed.event, topic);
+        break;
+      } catch (error) {
+        if (attempt >= attempts) return deadLetter(payload, `failed ${attempts} times: ${(error as Error).message}`);
+        log.warn({ topic, eventId: parsed.eventId, attempt, err: error }, 'consumer effect failed; retrying');
+        await new Promise((wake) => setTimeout(wake, backoffMs * attempt));
+      }
+    }
+    await postgres.query(
+      'INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [spec.group, parsed.eventId],
+    );
+  };
+
+  const consumer = kafka.consumer({ groupId: spec.group });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...spec.topics], fromBeginning: true });
+  await consumer.run({ eachMessage });
+  return { stop: () => consumer.disconnect() };
+}

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+
+import { EVENT_VERSION, type EventEnvelope, type EventType } from './events';
+import type { ClosedStatus, RiskDecision, RuleHit, SyncRequest } from './transfer';
+
+/**
+ * The event contract of DESIGN.md §5 as zod schemas: the one source of truth. `EventData` in
+ * events.ts is derived from `eventDataSchemas` by a type-only import, so workflow code keeps
+ * importing events.ts without pulling zod into its bundle; the docs under docs/ are generated from
+ * `eventSchemas` (`npm run docs:events`).
+ */
+
+const accountId = z.string().min(1);
+
+const amount = z
+  .number()
+  .int('must be a whole number of minor units, at most 2^53 - 1')
+  .positive('must be positive')
+  .meta({ description: 'Integer minor units (cents); JSON numbers lose precision beyond 2^53 - 1.' });
+
+const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be three capital letters (ISO 4217)')
+  .meta({ description: 'ISO 4217 code.' });
+
+const score = z.number().nonnegative().meta({ description: 'Σ scores of the deciding rules that hit + anomaly.' });
+
+const riskDecision = z.enum(['PASS', 'REVIEW', 'BLOCK']);
+const flaggedDecision = z.enum(['REVIEW', 'BLOCK']);
+const closedStatus = z.enum(['DECLINED', 'BLOCKED', 'REJECTED', 'FAILED']);
+
+const ruleHit = z.strictObject({
+  ruleId: z.string().min(1),
+  version: z.number().int().positive(),
+  score: z.number().nonnegative(),
+  shadow: z.boolean().meta({ description: 'Shadow rules are logged but never change a decision.' }),
+  reason: z.string(),
+});
+
+const moneyMoving = z.strictObject({ fromAccountId: accountId, toAccountId: accountId, amount, currency });
+
+/**
+ * What each event carries besides the envelope. Strict (an unknown field is refused), so a producer
+ * cannot grow the contract by accident — except tx.sync_required: other producers send it, and the
+ * consumer must not dead-letter a repair request over a field it does not read. Unknown fields are
+ * stripped there, not passed on, because the data becomes syncCompensation's workflow input.
+ */
+export const eventDataSchemas = {
+  'transfer.initiated': moneyMoving,
+  'transfer.created': moneyMoving,
+  'transfer.approved': z.strictObject({
+    fromAccountId: accountId,
+    toAccountId: accountId,
+    amount,
+    decision: riskDecision.meta({ description: 'PASS, or REVIEW once a reviewer approved it.' }),
+    score,
+  }),
+  'transfer.flagged': z.strictObject({
+    fromAccountId: accountId,
+    toAccountId: accountId,
+    amount,
+    decision: flaggedDecision,
+    score,
+    reasons: z.array(z.string()),
+    ruleHits: z.array(ruleHit),
+  }),
+  'transfer.completed': moneyMoving,
+  'transfer.failed': z.strictObject({
+    fromAccountId: accountId,
+    toAccountId: accountId,
+    amount,
+    status: closedStatus.meta({ description: 'The terminal status; no money moved.' }),
+    reason: z.string(),
+  }),
+  'tx.sync_required': z.object({
+    fromAccountId: accountId,
+    toAccountId: accountId,
+    amount,
+    currency,
+    reason: z.string(),
+    source: z.string().meta({ description: 'Who asked: transferSaga, stuckTransferSweep or another producer.' }),
+  }),
+} satisfies Record<EventType, z.ZodType>;
+
+type EventDataSchemas = typeof eventDataSchemas;
+
+/** What each event means; carried into the JSON Schema and AsyncAPI documents. */
+const DESCRIPTIONS: Record<EventType, string> = {
+  'transfer.initiated': 'The saga started: nothing is reserved yet.',
+  'transfer.created': 'The amount is held on the sender and the transfer is recorded in PostgreSQL.',
+  'transfer.approved': 'Risk passed it (PASS), or a reviewer approved it after REVIEW; settlement follows.',
+  'transfer.flagged': 'Risk decided REVIEW (it waits for an operator) or BLOCK (it will fail), with the rule hits.',
+  'transfer.completed': 'Money moved: the transfer settled.',
+  'transfer.failed': 'It ended without moving money (DECLINED, BLOCKED, REJECTED or FAILED), after compensation.',
+  'tx.sync_required':
+    'A transfer needs syncCompensation to reconcile PostgreSQL and Redis: sent by the saga when it could not finish a compensation, and by other producers.',
+};
+
+/** Producers other than this service publish these topics, so their envelopes are read leniently. */
+const FOREIGN_PRODUCERS: ReadonlySet<EventType> = new Set(['tx.sync_required']);
+
+function envelopeSchema<T extends EventType>(type: T) {
+  const foreign = FOREIGN_PRODUCERS.has(type);
+  const shape = {
+    eventId: z
+      .string()
+      .regex(new RegExp(`^[0-9a-fA-F-]{36}:${type.replace(/\./g, '\\.')}$`), 'must be `<transferId>:<type>`')
+      .meta({ description: '`<transferId>:<type>`: deterministic, so a re-published event is the same event.' }),
+    type: z.literal(type),
+    version: z.literal(EVENT_VERSION),
+    // Our producers write UTC (`toISOString`); others may write an offset, which is still ISO-8601.
+    occurredAt: z.iso.datetime({ offset: foreign }),
+    transferId: z.uuid(),
+    data: eventDataSchemas[type],
+  };
+  const envelope = foreign ? z.object(shape) : z.strictObject(shape);
+  return envelope
+    .refine((event) => event.eventId === `${event.transferId}:${event.type}`, {
+      path: ['eventId'],
+      message: 'must be `<transferId>:<type>` of this event',
+    })
+    .meta({ title: type, description: DESCRIPTIONS[type] });
+}
+
+type EnvelopeSchema<T extends EventType> = ReturnType<typeof envelopeSchema<T>>;
+
+/** The full envelope schema of each topic: what a producer may send and a consumer accepts. */
+export const eventSchemas: { readonly [T in EventType]: z.ZodType<EventEnvelope<T>> } = {
+  'transfer.initiated': envelopeSchema('transfer.initiated'),
+  'transfer.created': envelopeSchema('transfer.created'),
+  'transfer.approved': envelopeSchema('transfer.approved'),
+  'transfer.flagged': envelopeSchema('transfer.flagged'),
+  'transfer.completed': envelopeSchema('transfer.completed'),
+  'transfer.failed': envelopeSchema('transfer.failed'),
+  'tx.sync_required': envelopeSchema('tx.sync_required'),
+};
+
+/** A record's value checked against its topic's schema; `error` names each bad field by its path. */
+export type ParsedEvent<T extends EventType> = { ok: true; event: EventEnvelope<T> } | { ok: false; error: string };
+
+/**
+ * Validates a JSON value (already parsed) as an event of `type`. The answer's `error` lists every
+ * problem as `<path>: <message>` (e.g. `data.amount: must be positive`), joined by `; `, so a dead
+ * letter or a refused publish says which field to fix.
+ */
+export function parseEvent<T extends EventType>(type: T, value: unknown): ParsedEvent<T> {
+  if (!Object.hasOwn(eventSchemas, type)) return { ok: false, error: `type: "${String(type)}" is not an event type` };
+  const result = eventSchemas[type].safeParse(value);
+  return result.success ? { ok: true, event: result.data } : { ok: false, error: describeIssues(result.error) };
+}
+
+/** One `<path>: <message>` per bad field (its first problem: an eventId can fail two checks at once). */
+function describeIssues(error: z.ZodError): string {
+  const where = (path: PropertyKey[]) => path.map(String).join('.') || 'event';
+  const problems = new Map<string, string>();
+  for (const issue of error.issues) {
+    const found: Array<[string, string]> =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => [where([...issue.path, key]), 'is not a known field'])
+        : [[where(issue.path), issue.message]];
+    for (const [path, message] of found) if (!problems.has(path)) problems.set(path, message);
+  }
+  return [...problems].map(([path, message]) => `${path}: ${message}`).join('; ');
+}
+
+/*
+ * Compile-time guards: each schema's output and the domain type it stands for must be assignable to
+ * each other, so the contract cannot drift from what the saga builds (a mismatch fails `tsc`, not a
+ * consumer). Mutual assignability rather than type identity, which an interface and zod's mapped
+ * output type never share even when they describe the same values.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<Condition extends true> = Condition;
+
+type _EventSchemaGuards = [
+  Assert<Same<{ [T in EventType]: Same<z.output<EnvelopeSchema<T>>, EventEnvelope<T>> }[EventType], true>>,
+  Assert<Same<z.output<typeof riskDecision>, RiskDecision>>,
+  Assert<Same<z.output<typeof flaggedDecision>, Exclude<RiskDecision, 'PASS'>>>,
+  Assert<Same<z.output<typeof closedStatus>, ClosedStatus>>,
+  Assert<Same<z.output<typeof ruleHit>, RuleHit>>,
+  Assert<Same<z.output<EventDataSchemas['tx.sync_required']>, SyncRequest>>,
+];

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Admin, IHeaders, Kafka } from 'kafkajs';
+
+import { deadLetterTopic, TOPICS } from '../domain/events';
+import type { EventPublisher } from './publisher';
+
+/**
+ * The group whose committed offset on each `.dlt` partition marks how far its dead letters have been
+ * re-driven. Nothing consumes in it: only {@link replayDeadLetters} commits, so the offsets stay put
+ * between replays.
+ */
+export const DLT_REPLAY_GROUP = 'transfer-saga.dlt-replay';
+
+/** The header a re-driven record carries: `<dltTopic>:<partition>:<offset>` of the dead letter it came from. */
+export const REPLAYED_FROM_HEADER = 'replayedFrom';
+
+/** What a consumer adds when it gives up on a record; they describe the failure, not the event, so replay drops them. */
+const DEAD_LETTER_HEADERS = new Set([
+  'error',
+  'consumerGroup',
+  'originalTopic',
+  'originalPartition',
+  'originalOffset',
+  'failedAt',
+]);
+
+/** A read must end; a broker that stops answering should fail the command, not hang it. */
+const READ_TIMEOUT_MS = 60_000;
+
+/** Keeps each request to the broker bounded when a `.dlt` topic has piled up. */
+const REPLAY_CHUNK = 500;
+
+/** One record of a `.dlt` topic. Header-derived fields are undefined when a producer did not set them. */
+export interface DeadLetter {
+  dltTopic: string;
+  partition: number;
+  /** Kafka offsets are 64-bit, so they stay decimal strings as kafkajs gives them. */
+  offset: string;
+  key: string | null;
+  /** The original value as UTF-8 text; it may well be invalid JSON, which is often why it is dead. */
+  value: string;
+  /** Every header as UTF-8 text; a header repeated in the record keeps its last value, as Kafka clients read it. */
+  headers: Record<string, string>;
+  error: string | undefined;
+  consumerGroup: string | undefined;
+  /** The `originalTopic` header, or else the topic whose twin this `.dlt` is. */
+  originalTopic: string;
+  failedAt: string | undefined;
+  /** Already re-published by {@link replayDeadLetters}: the offset is below {@link DLT_REPLAY_GROUP}'s commit. */
+  replayed: boolean;
+}
+
+interface PartitionRange {
+  topic: string;
+  partition: number;
+  low: bigint;
+  high: bigint;
+}
+
+/** A dead letter with its headers as they were on the wire, so replay hands the bytes on unchanged. */
+interface DeadLetterRecord {
+  letter: DeadLetter;
+  wireHeaders: IHeaders;
+}
+
+/**
+ * Reads the dead letters of the given topics' `.dlt` twins, from each partition's low watermark to
+ * the high watermark it had when the call began, so it ends even while consumers keep dead-lettering.
+ * A `.dlt` topic that does not exist is read as empty.
+ *
+ * @param topics - original topic names (not their `.dlt` twins); every topic of the event surface by default.
+ * @returns the dead letters ordered by `.dlt` topic, partition and offset.
+ */
+export async function listDeadLetters(
+  kafka: Kafka,
+  admin: Admin,
+  topics: readonly string[] = TOPICS,
+): Promise<DeadLetter[]> {
+  const { records } = await readDeadLetters(kafka, admin, topics);
+  return records.map(({ letter }) => letter);
+}
+
+/**
+ * Re-publishes to `originalTopic` every dead letter of its `.dlt` twin that has not been re-driven yet:
+ * same key and value, the original headers without the dead-letter ones, plus
+ * {@link REPLAYED_FROM_HEADER}. Then it commits {@link DLT_REPLAY_GROUP}'s offsets, so each dead letter
+ * is re-driven once. A record that several consumer groups dead-lettered (same original topic,
+ * partition and offset) is re-published once, since every group reads the re-published copy.
+ *
+ * Nothing is committed unless every send succeeded; running it again then re-publishes the lot, which
+ * is harmless because consumers de-duplicate by eventId.
+ *
+ * @returns how many records were re-published.
+ */
+export async function replayDeadLetters(
+  kafka: Kafka,
+  admin: Admin,
+  publisher: EventPublisher,
+  originalTopic: string,
+): Promise<number> {
+  const { records, ranges } = await readDeadLetters(kafka, admin, [originalTopic]);
+  const originsSeen = new Set<string>();
+  const toReplay = records.filter(({ letter }) => {
+    if (letter.replayed) return false;
+    const origin = originOf(letter);
+    if (origin === undefined) return true;
+    if (originsSeen.has(origin)) return false;
+    originsSeen.add(origin);
+    return true;
+  });
+  if (toReplay.length === 0) return 0;
+
+  for (let start = 0; start < toReplay.length; start += REPLAY_CHUNK) {
+    const chunk = toReplay.slice(start, start + REPLAY_CHUNK);
+    await Promise.all(chunk.map((record) => publisher.send(originalTopic, replayedMessage(record))));
+  }
+  for (const topic of new Set(ranges.map((range) => range.topic))) {
+    const partitions = ranges
+      .filter((range) => range.topic === topic && range.high > range.low)
+      .map(({ partition, high }) => ({ partition, offset: high.toString() }));
+    if (partitions.length > 0) await admin.setOffsets({ groupId: DLT_REPLAY_GROUP, topic, partitions });
+  }
+  return toReplay.length;
+}
+
+async function readDeadLetters(
+  kafka: Kafka,
+  admin: Admin,
+  originalTopics: readonly string[],
+): Promise<{ records: DeadLetterRecord[]; ranges: PartitionRange[] }> {
+  const existing = new Set(await admin.listTopics());
+  const dltTopics = originalTopics.map(deadLetterTopic).filter((topic) => existing.has(topic));
+  if (dltTopics.length === 0) return { records: [], ranges: [] };
+
+  const ranges = (
+    await Promise.all(
+      dltTopics.map(async (topic) =>
+        (await admin.fetchTopicOffsets(topic)).map(({ partition, low, high }) => ({
+          topic,
+          partition,
+          low: BigInt(low),
+          high: BigInt(high),
+        })),
+      ),
+    )
+  ).flat();
+  const replayedUpTo = await committedReplayOffsets(admin, dltTopics);
+  const fetched = await readRanges(kafka, admin, ranges);
+
+  const records = fetched.map(({ topic, partition, offset, key, value, headers }) => {
+    const text = headerTexts(headers);
+    const letter: DeadLetter = {
+      dltTopic: topic,
+      partition,
+      offset,
+      key,
+      value,
+      headers: text,
+      error: text.error,
+      consumerGroup: text.consumerGroup,
+      originalTopic: text.originalTopic ?? topic.replace(/\.dlt$/, ''),
+      failedAt: text.failedAt,
+      replayed: BigInt(offset) < (replayedUpTo.get(partitionKey(topic, partition)) ?? 0n),
+    };
+    return { letter, wireHeaders: headers };
+  });
+  records.sort(
+    (a, b) =>
+      a.letter.dltTopic.localeCompare(b.letter.dltTopic) ||
+      a.letter.partition - b.letter.partition ||
+      Number(BigInt(a.letter.offset) - BigInt(b.letter.offset)),
+  );
+  return { records, ranges };
+}
+
+interface FetchedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  headers: IHeaders;
+}
+
+/**
+ * Consumes the ranges in a throwaway group that never commits. A partition is done when a processed
+ * batch reaches its captured high watermark; batches, unlike messages, also account for offsets with
+ * no message to deliver (transaction markers).
+ */
+async function readRanges(kafka: Kafka, admin: Admin, ranges: PartitionRange[]): Promise<FetchedRecord[]> {
+  const highs = new Map(ranges.map(({ topic, partition, high }) => [partitionKey(topic, partition), high]));
+  const unfinished = new Set(
+    ranges.filter((range) => range.high > range.low).map(({ topic, partition }) => partitionKey(topic, partition)),
+  );
+  if (unfinished.size === 0) return [];
+
+  // Keyed by position: a rebalance may deliver a record twice.
+  const fetched = new Map<string, FetchedRecord>();
+  const groupId = `transfer-saga.dlt-reader-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId });
+  try {
+    await consumer.connect();
+    const topics = [...new Set(ranges.filter((range) => range.high > range.low).map((range) => range.topic))];
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`dead-letter read did not reach the end of ${[...unfinished].join(', ')} in time`)),
+        READ_TIMEOUT_MS,
+      );
+      const fail = (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: { topic, partition, lastOffset } }) => {
+        const high = highs.get(partitionKey(topic, partition));
+        if (high !== undefined && BigInt(lastOffset) + 1n >= high) unfinished.delete(partitionKey(topic, partition));
+        if (unfinished.size > 0) return;
+        clearTimeout(timer);
+        resolve();
+      });
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ topic, partition, message }) => {
+            const high = highs.get(partitionKey(topic, partition));
+            if (high === undefined || BigInt(message.offset) >= high) return;
+            fetched.set(`${partitionKey(topic, partition)}:${message.offset}`, {
+              topic,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString('utf8') ?? null,
+              value: message.value?.toString('utf8') ?? '',
+              headers: message.headers ?? {},
+            });
+          },
+        })
+        .catch(fail);
+    });
+  } finally {
+    await consumer.disconnect();
+    // Only tidies the group list: the broker also expires an empty group that holds no offsets.
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+  return [...fetched.values()];
+}
+
+/** Per `<dltTopic>:<partition>`, the first offset not yet re-driven (absent: nothing re-driven there). */
+async function committedReplayOffsets(admin: Admin, dltTopics: string[]): Promise<Map<string, bigint>> {
+  const committed = await admin.fetchOffsets({ groupId: DLT_REPLAY_GROUP, topics: dltTopics });
+  const offsets = new Map<string, bigint>();
+  for (const { topic, partitions } of committed) {
+    // -1 is Kafka's "no committed offset".
+    for (const { partition, offset } of partitions) {
+      if (BigInt(offset) >= 0n) offsets.set(partitionKey(topic, partition), BigInt(offset));
+    }
+  }
+  return offsets;
+}
+
+function replayedMessage({ letter, wireHeaders }: DeadLetterRecord): Parameters<EventPublisher['send']>[1] {
+  const headers: IHeaders = Object.fromEntries(
+    Object.entries(wireHeaders).filter(([name]) => !DEAD_LETTER_HEADERS.has(name)),
+  );
+  headers[REPLAYED_FROM_HEADER] = `${letter.dltTopic}:${letter.partition}:${letter.offset}`;
+  return { ...(letter.key === null ? {} : { key: letter.key }), value: letter.value, headers };
+}
+
+/** The record the consumer gave up on, when the dead letter names it. */
+function originOf({ originalTopic, headers }: DeadLetter): string | undefined {
+  const { originalPartition, originalOffset } = headers;
+  if (originalPartition === undefined || originalOffset === undefined) return undefined;
+  return `${originalTopic}:${originalPartition}:${originalOffset}`;
+}
+
+function headerTexts(headers: IHeaders): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (last !== undefined) texts[name] = Buffer.isBuffer(last) ? last.toString('utf8') : last;
+  }
+  return texts;
+}
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}

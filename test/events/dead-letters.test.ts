@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+
+import { type Admin, type IHeaders, Kafka, type KafkaMessage, logLevel, Partitioners } from 'kafkajs';
+
+import { loadConfig } from '../../src/config';
+import { deadLetterTopic } from '../../src/domain/events';
+import { listDeadLetters, replayDeadLetters } from '../../src/events/dead-letters';
+import { EventPublisher } from '../../src/events/publisher';
+
+/** Dead-letter listing and replay against the real Kafka, each case on a topic pair of its own. */
+describe('dead letters', () => {
+  const config = loadConfig();
+  const kafka = new Kafka({ clientId: 'dead-letters-test', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  let admin: Admin;
+  let publisher: EventPublisher;
+
+  beforeAll(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+    publisher = await EventPublisher.connect(() =>
+      kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }),
+    );
+  });
+  afterAll(async () => {
+    await publisher.close();
+    await admin.disconnect();
+  });
+
+  /** A fresh original topic and its `.dlt` twin, two partitions each. */
+  async function createTopicPair(): Promise<string> {
+    const topic = `test.dlt-${randomUUID()}`;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [topic, deadLetterTopic(topic)].map((name) => ({ topic: name, numPartitions: 2, replicationFactor: -1 })),
+    });
+    return topic;
+  }
+
+  /** Writes what a consumer writes when it gives up on the record at `originalOffset` of `topic`. */
+  function deadLetter(topic: string, originalOffset: number, key: string, value: string, error: string) {
+    return publisher.send(deadLetterTopic(topic), {
+      key,
+      value,
+      headers: {
+        eventId: `${key}:${topic}`,
+        type: topic,
+        error,
+        consumerGroup: 'transfer-saga.test',
+        originalTopic: topic,
+        originalPartition: '0',
+        originalOffset: String(originalOffset),
+        failedAt: '2030-01-02T03:04:05.000Z',
+      },
+    });
+  }
+
+  /** Reads `topic` from the beginning in a fresh group until `count` records have arrived. */
+  async function readBack(topic: string, count: number, timeoutMs = 30_000): Promise<KafkaMessage[]> {
+    const received: KafkaMessage[] = [];
+    const groupId = `test-dlt-reader-${randomUUID()}`;
+    const consumer = kafka.consumer({ groupId });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`saw ${received.length} of ${count} records`)), timeoutMs);
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ message }) => {
+              received.push(message);
+              if (received.length < count) return;
+              clearTimeout(timer);
+              resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]);
+    }
+    return received;
+  }
+
+  /** Every record ever written to `topic` (its partitions' high watermarks: these topics are never trimmed). */
+  async function recordCount(topic: string): Promise<number> {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, { high }) => sum + Number(high), 0);
+  }
+
+  const text = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
+
+  it('when the dead-letter topic is empty, listing ends and answers nothing', async () => {
+    const topic = await createTopicPair();
+
+    await expect(listDeadLetters(kafka, admin, [topic])).resolves.toEqual([]);
+  });
+
+  it('lists each dead letter with its headers, invalid JSON included, as not replayed', async () => {
+    const topic = await createTopicPair();
+    await deadLetter(topic, 7, 'account-a', '{"eventId":"a"}', 'failed 3 times: PostgreSQL unavailable');
+    await deadLetter(topic, 8, 'account-b', '{not json', 'invalid event: not JSON');
+
+    const letters = await listDeadLetters(kafka, admin, [topic]);
+
+    expect(letters).toHaveLength(2);
+    const byKey = new Map(letters.map((letter) => [letter.key, letter]));
+    expect(byKey.get('account-a')).toMatchObject({
+      dltTopic: deadLetterTopic(topic),
+      value: '{"eventId":"a"}',
+      error: 'failed 3 times: PostgreSQL unavailable',
+      consumerGroup: 'transfer-saga.test',
+      originalTopic: topic,
+      failedAt: '2030-01-02T03:04:05.000Z',
+      replayed: false,
+      headers: expect.objectContaining({ eventId: `account-a:${topic}`, originalOffset: '7' }) as unknown,
+    });
+    expect(byKey.get('account-b')).toMatchObject({
+      value: '{not json',
+      error: 'invalid event: not JSON',
+      replayed: false,
+    });
+  });
+
+  it('when a consumer set only some dead-letter headers, the rest read as undefined and the topic comes from the twin', async () => {
+    const topic = await createTopicPair();
+    await publisher.send(deadLetterTopic(topic), {
+      value: '{}',
+      headers: { error: 'invalid event: missing eventId', consumerGroup: 'transfer-saga.test' },
+    });
+
+    const [letter, ...others] = await listDeadLetters(kafka, admin, [topic]);
+
+    expect(others).toEqual([]);
+    expect(letter).toMatchObject({ key: null, originalTopic: topic, failedAt: undefined, replayed: false });
+  });
+
+  it('replay re-publishes each dead letter once, unchanged but for the dead-letter headers', async () => {
+    const topic = await createTopicPair();
+    await deadLetter(topic, 7, 'account-a', '{"eventId":"a"}', 'failed 3 times: PostgreSQL unavailable');
+    await deadLetter(topic, 8, 'account-b', '{not json', 'invalid event: not JSON');
+
+    await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(2);
+
+    const replayed = await readBack(topic, 2);
+    const byKey = new Map(replayed.map((message) => [message.key?.toString(), message]));
+    const letters = await listDeadLetters(kafka, admin, [topic]);
+    for (const letter of letters) {
+      const message = byKey.get(letter.key ?? undefined);
+      expect(message?.value?.toString()).toBe(letter.value);
+      expect(text(message?.headers, 'replayedFrom')).toBe(`${letter.dltTopic}:${letter.partition}:${letter.offset}`);
+      expect(text(message?.headers, 'eventId')).toBe(letter.headers.eventId);
+      for (const name of [
+        'error',
+        'consumerGroup',
+        'originalTopic',
+        'originalPartition',
+        'originalOffset',
+        'failedAt',
+      ]) {
+        expect(message?.headers).not.toHaveProperty(name);
+      }
+    }
+    expect(letters.map((letter) => letter.replayed)).toEqual([true, true]);
+    await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(0);
+    expect(await recordCount(topic)).toBe(2);
+  });
+
+  it('when two consumer groups dead-lettered the same record, replay re-publishes it once', async () => {
+    const topic = await createTopicPair();
+    await deadLetter(topic, 3, 'account-c', '{"eventId":"c"}', 'live feed: Redis unavailable');
+    await deadLetter(topic, 3, 'account-c', '{"eventId":"c"}', 'slack alerts: webhook unavailable');
+
+    await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(1);
+    expect(await recordCount(topic)).toBe(1);
+    expect((await listDeadLetters(kafka, admin, [topic])).map((letter) => letter.replayed)).toEqual([true, true]);
+  });
+});

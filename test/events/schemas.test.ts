@@ -1,0 +1,413 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { parse as parseYaml } from 'yaml';
+
+import { ASYNCAPI_PATH, eventDocuments, REPOSITORY_ROOT, schemaPath } from '../../scripts/event-docs';
+import { parseEvent } from '../../src/domain/event-schemas';
+import { deadLetterTopic, type EventEnvelope, type EventType, TOPICS, transferEvent } from '../../src/domain/events';
+
+const transferId = '98be822d-dfc4-8286-b11f-ce4179a63641';
+const at = '2026-11-22T05:08:42.687Z';
+const parties = { fromAccountId: 'acc-alice', toAccountId: 'acc-bob', amount: 2_500 };
+const hit = { ruleId: 'velocity', version: 3, score: 12.5, shadow: false, reason: '3 transfers in 8 s ≥ 3' };
+
+/** Every shape of event the saga builds (transfer-saga.ts), each through transferEvent as the saga does. */
+const sagaEvents: EventEnvelope[] = [
+  transferEvent('transfer.initiated', transferId, at, { ...parties, currency: 'EUR' }),
+  transferEvent('transfer.created', transferId, at, { ...parties, currency: 'EUR' }),
+  transferEvent('transfer.approved', transferId, at, { ...parties, decision: 'PASS', score: 0 }),
+  transferEvent('transfer.approved', transferId, at, { ...parties, decision: 'REVIEW', score: 61.2 }),
+  transferEvent('transfer.flagged', transferId, at, {
+    ...parties,
+    decision: 'REVIEW',
+    score: 61.2,
+    reasons: ['velocity: 3 transfers in 8 s ≥ 3', 'anomaly 0.4 (new receiver)'],
+    ruleHits: [hit, { ...hit, ruleId: 'shadow-candidate', shadow: true }],
+  }),
+  transferEvent('transfer.flagged', transferId, at, {
+    ...parties,
+    decision: 'BLOCK',
+    score: 100,
+    reasons: [],
+    ruleHits: [],
+  }),
+  transferEvent('transfer.completed', transferId, at, { ...parties, currency: 'JPY', amount: Number.MAX_SAFE_INTEGER }),
+  ...(['DECLINED', 'BLOCKED', 'REJECTED', 'FAILED'] as const).map((status) =>
+    transferEvent('transfer.failed', transferId, at, { ...parties, status, reason: `ended ${status}` }),
+  ),
+  transferEvent('tx.sync_required', transferId, at, {
+    ...parties,
+    currency: 'EUR',
+    reason: 'releasing the hold failed',
+    source: 'transferSaga',
+  }),
+];
+
+/** The events real sagas published, from the committed replay histories (test/replay). */
+function recordedEvents(): EventEnvelope[] {
+  const directory = join(REPOSITORY_ROOT, 'test/replay/histories');
+  return readdirSync(directory).flatMap((file) => {
+    const history = JSON.parse(readFileSync(join(directory, file), 'utf8')) as {
+      events: Array<{
+        activityTaskScheduledEventAttributes?: {
+          activityType: { name: string };
+          input: { payloads: Array<{ data: string }> };
+        };
+      }>;
+    };
+    return history.events.flatMap(({ activityTaskScheduledEventAttributes: scheduled }) =>
+      scheduled?.activityType.name === 'publishEvent'
+        ? scheduled.input.payloads.map(
+            ({ data }) => JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as EventEnvelope,
+          )
+        : [],
+    );
+  });
+}
+
+/** The field paths an error names, in order (`data.amount: must be positive; eventId: …` → both paths). */
+const pathsOf = (error: string) => error.split('; ').map((problem) => problem.slice(0, problem.indexOf(': ')));
+
+type Draft = Record<string, unknown> & { data: Record<string, unknown> };
+const sampleOf = (type: EventType) =>
+  structuredClone(sagaEvents.find((event) => event.type === type)) as unknown as Draft;
+
+describe('event schemas', () => {
+  it('cover every topic with at least one event the saga builds', () => {
+    expect(new Set(sagaEvents.map((event) => event.type))).toEqual(new Set(TOPICS));
+  });
+
+  it.each(sagaEvents.map((event) => [`${event.type} ${JSON.stringify(event.data).slice(0, 60)}`, event] as const))(
+    'accept what the saga builds with transferEvent: %s',
+    (_title, event) => {
+      expect(parseEvent(event.type, event)).toEqual({ ok: true, event });
+    },
+  );
+
+  it('accept every event the sagas in the committed replay histories published', () => {
+    const recorded = recordedEvents();
+    expect(new Set(recorded.map((event) => event.type))).toEqual(new Set(TOPICS));
+    const refused = recorded
+      .map((event) => ({ event, parsed: parseEvent(event.type, event) }))
+      .filter(({ parsed }) => !parsed.ok);
+    expect(refused).toEqual([]);
+  });
+
+  interface Mistake {
+    title: string;
+    type: EventType;
+    mistake: (event: Draft) => unknown;
+    /** Every path the error must name, in order. */
+    paths: string[];
+    /** What it must say about the first one, when that matters. */
+    message?: string;
+  }
+  const withData = (changes: Record<string, unknown>) => (e: Draft) => ({ ...e, data: { ...e.data, ...changes } });
+  const mistakes: Mistake[] = [
+    {
+      title: 'an amount of zero',
+      type: 'transfer.created',
+      mistake: withData({ amount: 0 }),
+      paths: ['data.amount'],
+      message: 'must be positive',
+    },
+    { title: 'a negative amount', type: 'transfer.failed', mistake: withData({ amount: -5 }), paths: ['data.amount'] },
+    {
+      title: 'a fractional amount',
+      type: 'transfer.approved',
+      mistake: withData({ amount: 12.5 }),
+      paths: ['data.amount'],
+      message: 'must be a whole number of minor units',
+    },
+    {
+      title: 'an amount beyond 2^53 - 1',
+      type: 'transfer.completed',
+      mistake: withData({ amount: 2 ** 53 }),
+      paths: ['data.amount'],
+    },
+    {
+      title: 'an amount as a string',
+      type: 'transfer.initiated',
+      mistake: withData({ amount: '2500' }),
+      paths: ['data.amount'],
+    },
+    {
+      title: 'a lower-case currency',
+      type: 'transfer.initiated',
+      mistake: withData({ currency: 'eur' }),
+      paths: ['data.currency'],
+      message: 'must be three capital letters',
+    },
+    {
+      title: 'a four-letter currency',
+      type: 'tx.sync_required',
+      mistake: withData({ currency: 'EURO' }),
+      paths: ['data.currency'],
+    },
+    {
+      title: 'an unknown data field',
+      type: 'transfer.completed',
+      mistake: withData({ memo: 'rent' }),
+      paths: ['data.memo'],
+      message: 'is not a known field',
+    },
+    {
+      title: 'an unknown envelope field',
+      type: 'transfer.flagged',
+      mistake: (e) => ({ ...e, traceId: 'abc' }),
+      paths: ['traceId'],
+      message: 'is not a known field',
+    },
+    {
+      title: 'a missing field',
+      type: 'transfer.created',
+      mistake: withData({ toAccountId: undefined }),
+      paths: ['data.toAccountId'],
+    },
+    {
+      title: 'an empty account id',
+      type: 'transfer.created',
+      mistake: withData({ fromAccountId: '' }),
+      paths: ['data.fromAccountId'],
+    },
+    {
+      title: 'PASS on transfer.flagged',
+      type: 'transfer.flagged',
+      mistake: withData({ decision: 'PASS' }),
+      paths: ['data.decision'],
+    },
+    {
+      title: 'an unknown decision',
+      type: 'transfer.approved',
+      mistake: withData({ decision: 'MAYBE' }),
+      paths: ['data.decision'],
+    },
+    { title: 'a negative score', type: 'transfer.approved', mistake: withData({ score: -1 }), paths: ['data.score'] },
+    {
+      title: 'COMPLETED as a failed status',
+      type: 'transfer.failed',
+      mistake: withData({ status: 'COMPLETED' }),
+      paths: ['data.status'],
+    },
+    {
+      title: 'a rule hit without shadow',
+      type: 'transfer.flagged',
+      mistake: withData({ ruleHits: [{ ruleId: 'r', version: 1, score: 1, reason: 'x' }] }),
+      paths: ['data.ruleHits.0.shadow'],
+    },
+    {
+      title: 'a rule hit of version 0',
+      type: 'transfer.flagged',
+      mistake: withData({ ruleHits: [{ ...hit, version: 0 }] }),
+      paths: ['data.ruleHits.0.version'],
+    },
+    {
+      title: 'a sync request without its source',
+      type: 'tx.sync_required',
+      mistake: withData({ source: undefined }),
+      paths: ['data.source'],
+    },
+    {
+      title: 'an eventId of another transfer',
+      type: 'transfer.created',
+      mistake: (e) => ({ ...e, eventId: '7c0ec917-432d-8f9a-b612-9bdbc18d36bf:transfer.created' }),
+      paths: ['eventId'],
+      message: 'must be `<transferId>:<type>` of this event',
+    },
+    {
+      title: 'an eventId of another type',
+      type: 'transfer.completed',
+      mistake: (e) => ({ ...e, eventId: `${transferId}:transfer.created` }),
+      paths: ['eventId'],
+    },
+    {
+      title: 'a type that is not its topic',
+      type: 'transfer.completed',
+      mistake: (e) => ({ ...e, type: 'transfer.failed', eventId: `${transferId}:transfer.failed` }),
+      paths: ['eventId', 'type'],
+    },
+    { title: 'version 2', type: 'transfer.created', mistake: (e) => ({ ...e, version: 2 }), paths: ['version'] },
+    {
+      title: 'a version as a string',
+      type: 'transfer.created',
+      mistake: (e) => ({ ...e, version: '1' }),
+      paths: ['version'],
+    },
+    {
+      title: 'an occurredAt that is not a date-time',
+      type: 'transfer.created',
+      mistake: (e) => ({ ...e, occurredAt: '22/11/2026' }),
+      paths: ['occurredAt'],
+    },
+    {
+      title: 'an occurredAt with an offset, on a topic only this service produces',
+      type: 'transfer.created',
+      mistake: (e) => ({ ...e, occurredAt: '2026-11-22T06:08:42+01:00' }),
+      paths: ['occurredAt'],
+    },
+    {
+      title: 'a transferId that is not a UUID',
+      type: 'transfer.created',
+      mistake: (e) => ({ ...e, transferId: 'T-1', eventId: 'T-1:transfer.created' }),
+      paths: ['eventId', 'transferId'],
+    },
+    { title: 'no data', type: 'transfer.created', mistake: (e) => ({ ...e, data: undefined }), paths: ['data'] },
+    {
+      title: 'data that is not an object',
+      type: 'transfer.created',
+      mistake: (e) => ({ ...e, data: 'x' }),
+      paths: ['data'],
+    },
+    {
+      title: 'a value that is not an object',
+      type: 'transfer.created',
+      mistake: () => 'transfer.created',
+      paths: ['event'],
+    },
+  ];
+
+  it.each(mistakes)('refuse $title, naming the field', ({ type, mistake, paths, message }) => {
+    const parsed = parseEvent(type, mistake(sampleOf(type)));
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(pathsOf(parsed.error)).toEqual(paths);
+    if (message) expect(parsed.error).toContain(`${paths[0]}: ${message}`);
+  });
+
+  it('name every problem of an event, not only the first', () => {
+    const event = sampleOf('transfer.created');
+    const parsed = parseEvent('transfer.created', {
+      ...event,
+      version: 2,
+      data: { ...event.data, amount: 0, extra: 1 },
+    });
+    expect(parsed).toEqual({
+      ok: false,
+      error: expect.stringMatching(
+        /^version: .+; data\.amount: must be positive; data\.extra: is not a known field$/,
+      ) as string,
+    });
+  });
+
+  it('refuse a type that is not an event type', () => {
+    expect(parseEvent('transfer.lost' as EventType, sagaEvents[0])).toEqual({
+      ok: false,
+      error: 'type: "transfer.lost" is not an event type',
+    });
+  });
+
+  describe('tx.sync_required, which other producers send too', () => {
+    const request = sampleOf('tx.sync_required');
+
+    it('accepts fields it does not know, and drops them so they never reach syncCompensation', () => {
+      const parsed = parseEvent('tx.sync_required', {
+        ...request,
+        producer: 'reconciler',
+        data: { ...request.data, ticket: 'OPS-42' },
+      });
+      expect(parsed).toEqual({ ok: true, event: request });
+    });
+
+    it('accepts an occurredAt with an offset', () => {
+      expect(parseEvent('tx.sync_required', { ...request, occurredAt: '2026-11-22T06:08:42+01:00' }).ok).toBe(true);
+    });
+
+    it('still refuses what it would act on wrongly', () => {
+      const parsed = parseEvent('tx.sync_required', { ...request, data: { ...request.data, amount: 0 } });
+      expect(parsed.ok || pathsOf(parsed.error)).toEqual(['data.amount']);
+    });
+  });
+});
+
+describe('generated event docs (npm run docs:events)', () => {
+  const documents = eventDocuments();
+  const committed = (path: string): unknown => {
+    const text = readFileSync(join(REPOSITORY_ROOT, path), 'utf8');
+    return path.endsWith('.yaml') ? parseYaml(text) : JSON.parse(text);
+  };
+
+  it('are committed as generated from the schemas now (run `npm run docs:events` after changing one)', () => {
+    for (const [path, document] of Object.entries(documents))
+      expect({ path, document: committed(path) }).toEqual({ path, document });
+    const schemaFiles = readdirSync(join(REPOSITORY_ROOT, 'docs/events')).map((name) => `docs/events/${name}`);
+    expect(schemaFiles.sort()).toEqual(TOPICS.map(schemaPath).sort());
+  });
+
+  it('publish one JSON Schema 2020-12 per topic, of the full envelope', () => {
+    for (const type of TOPICS) {
+      expect(documents[schemaPath(type)]).toMatchObject({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        title: type,
+        required: ['eventId', 'type', 'version', 'occurredAt', 'transferId', 'data'],
+        properties: { type: { const: type }, version: { const: 1 } },
+      });
+    }
+  });
+
+  describe('the AsyncAPI document', () => {
+    const asyncApi = documents[ASYNCAPI_PATH] as {
+      asyncapi: string;
+      channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
+      operations: Record<string, { action: string; channel: { $ref: string } }>;
+      components: {
+        messages: Record<string, { headers: { required: string[] }; bindings: { kafka: { key: unknown } } }>;
+      };
+    };
+
+    it('is AsyncAPI 3.0 and lists every topic and its .dlt twin as a channel with a send operation', () => {
+      expect(asyncApi.asyncapi).toBe('3.0.0');
+      const topics = TOPICS.flatMap((topic) => [topic, deadLetterTopic(topic)]);
+      expect(Object.values(asyncApi.channels).map((channel) => channel.address)).toEqual(topics);
+      const sent = Object.values(asyncApi.operations)
+        .filter((operation) => operation.action === 'send')
+        .map((operation) => operation.channel.$ref);
+      expect(sent).toEqual(topics.map((topic) => `#/channels/${topic}`));
+    });
+
+    it('describes each event message with its headers and the sender as the Kafka key', () => {
+      for (const type of TOPICS) {
+        const message = asyncApi.components.messages[type];
+        expect(message?.headers.required).toEqual(['eventId', 'type', 'version']);
+        expect(message?.bindings.kafka.key).toMatchObject({ type: 'string' });
+      }
+    });
+
+    it('has no reference that points nowhere', () => {
+      const references: string[] = [];
+      const collect = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(collect);
+        else if (value && typeof value === 'object') {
+          for (const [key, inner] of Object.entries(value)) {
+            if (key === '$ref' && typeof inner === 'string') references.push(inner);
+            else collect(inner);
+          }
+        }
+      };
+      collect(asyncApi);
+      const resolve = (reference: string) =>
+        reference
+          .slice(2)
+          .split('/')
+          .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+          .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], asyncApi);
+      expect(references.length).toBeGreaterThan(TOPICS.length * 4);
+      expect(references.filter((reference) => !reference.startsWith('#/') || resolve(reference) === undefined)).toEqual(
+        [],
+      );
+    });
+  });
+});
+
+describe('the workflow bundle', () => {
+  it('does not load zod: workflows import events.ts, which reaches the schemas by type only', async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+    expect(code).toContain('src/domain/events.ts');
+    expect(code).not.toContain('node_modules/zod/');
+    expect(code).not.toContain('src/domain/event-schemas');
+  });
+});
