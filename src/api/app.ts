@@ -25,9 +25,13 @@ import {
   transferBody,
   transferId,
 } from './schemas';
+import type { EventStreams } from './stream';
 
-/** Builds the HTTP application; each route parses its input and calls one use case. */
-export function createApp(dependencies: Dependencies): Express {
+/**
+ * Builds the HTTP application; each route parses its input and calls one use case. `streams` serves the
+ * two live-feed routes (the WebSocket one is reached through the server's upgrade listener).
+ */
+export function createApp(dependencies: Dependencies, streams: EventStreams): Express {
   const { config, logger, metrics } = dependencies;
   const context = dependencies;
   const submitBody = transferBody(config.money.maxTransferAmount);
@@ -53,6 +57,11 @@ export function createApp(dependencies: Dependencies): Express {
   });
 
   const v1 = express.Router();
+  // Ahead of the router-wide authentication: browsers can set no header on a WebSocket or an
+  // EventSource, so these two also take the token as ?access_token=.
+  const streamAuthentication = authenticate(config.auth.jwtSecret, { acceptQueryToken: true });
+  v1.get('/stream', streamAuthentication, authorize('stream events'), streams.webSocket);
+  v1.get('/events', streamAuthentication, authorize('stream events'), streams.eventStream);
   v1.use(authenticate(config.auth.jwtSecret));
 
   v1.post('/accounts', authorize('open accounts'), async (request, response) => {

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+
 import type { RequestHandler, Response } from 'express';
 import jwt from 'jsonwebtoken';
 
@@ -5,33 +7,60 @@ import { type Principal, type Role, ROLES } from '../domain/roles';
 import { RequestRefused } from '../use-cases/errors';
 import { type Action, PERMISSIONS } from './permissions';
 
-/** Verifies the HS256 bearer token and keeps its `sub` and `role` as the request's principal. */
-export function authenticate(secret: string): RequestHandler {
+/**
+ * The principal an HS256 token names (`sub` and `role`); refuses it as unauthorized when the signature,
+ * expiry or claims do not hold.
+ */
+export function verifyToken(secret: string, token: string): Principal {
+  let claims: jwt.JwtPayload | string;
+  try {
+    claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
+  } catch (error) {
+    throw new RequestRefused(
+      'unauthorized',
+      'invalid-token',
+      `the token is not valid: ${(error as Error).message}`,
+      'Authorization',
+    );
+  }
+  if (typeof claims === 'string' || typeof claims.sub !== 'string' || !ROLES.includes(claims.role as Role)) {
+    throw new RequestRefused(
+      'unauthorized',
+      'invalid-token',
+      `the token needs a sub and one of the roles ${ROLES.join(', ')}`,
+      'Authorization',
+    );
+  }
+  return { sub: claims.sub, role: claims.role as Role };
+}
+
+/**
+ * The request's bearer token: the Authorization header or, where `acceptQueryToken` allows it, the
+ * `access_token` query parameter. Refuses the request as unauthenticated when there is none.
+ */
+export function bearerToken(request: IncomingMessage, acceptQueryToken = false): string {
+  const header = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (header) return header;
+  if (acceptQueryToken) {
+    const query = new URL(request.url ?? '/', 'http://localhost').searchParams.get('access_token');
+    if (query) return query;
+  }
+  throw new RequestRefused(
+    'unauthorized',
+    'unauthenticated',
+    acceptQueryToken ? 'a Bearer token or an access_token parameter is required' : 'a Bearer token is required',
+    'Authorization',
+  );
+}
+
+/**
+ * Verifies the bearer token and keeps its principal for the request. `acceptQueryToken` is for the
+ * streaming routes only: browsers cannot set headers on a WebSocket or an EventSource, and a token in
+ * a URL ends up in access logs, so no other route takes one.
+ */
+export function authenticate(secret: string, { acceptQueryToken = false } = {}): RequestHandler {
   return (request, response, next) => {
-    const header = request.headers.authorization ?? '';
-    const token = /^Bearer (\S+)$/i.exec(header)?.[1];
-    if (!token)
-      throw new RequestRefused('unauthorized', 'unauthenticated', 'a Bearer token is required', 'Authorization');
-    let claims: jwt.JwtPayload | string;
-    try {
-      claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
-    } catch (error) {
-      throw new RequestRefused(
-        'unauthorized',
-        'invalid-token',
-        `the token is not valid: ${(error as Error).message}`,
-        'Authorization',
-      );
-    }
-    if (typeof claims === 'string' || typeof claims.sub !== 'string' || !ROLES.includes(claims.role as Role)) {
-      throw new RequestRefused(
-        'unauthorized',
-        'invalid-token',
-        `the token needs a sub and one of the roles ${ROLES.join(', ')}`,
-        'Authorization',
-      );
-    }
-    response.locals.principal = { sub: claims.sub, role: claims.role as Role } satisfies Principal;
+    response.locals.principal = verifyToken(secret, bearerToken(request, acceptQueryToken));
     next();
   };
 }
@@ -47,6 +76,7 @@ export function authorize(action: Action): RequestHandler {
   };
 }
 
+/** The principal {@link authenticate} kept for the request. */
 export function principalOf(response: Response): Principal {
   return response.locals.principal as Principal;
 }

@@ -1,6 +1,9 @@
 import type { RequestHandler } from 'express';
 import { Histogram, type Registry } from 'prom-client';
 
+/** Streams stay open for as long as the client listens; their length is not a latency. */
+const STREAMING_PATHS = new Set(['/v1/stream', '/v1/events']);
+
 /** Request count and latency by route and status, for the on-call dashboard. */
 export function httpMetrics(registry: Registry): RequestHandler {
   const duration = new Histogram({
@@ -11,6 +14,7 @@ export function httpMetrics(registry: Registry): RequestHandler {
     registers: [registry],
   });
   return (request, response, next) => {
+    if (STREAMING_PATHS.has(request.path)) return next();
     const stop = duration.startTimer();
     response.once('finish', () => {
       // The matched route pattern, never the raw path, so ids do not explode the label set.

@@ -99,6 +99,39 @@ const account = {
   },
 };
 
+const streamParameters = [
+  {
+    name: 'after',
+    in: 'query',
+    required: false,
+    description:
+      'resume after this eventId (the `id` of the last message received); an id the feed does not know answers 400. ' +
+      'Without it the stream starts with the next new event',
+    schema: { type: 'string', maxLength: 200 },
+  },
+  {
+    name: 'accountId',
+    in: 'query',
+    required: false,
+    description: 'only this account: any account for staff, an own account for a USER (another answers 403)',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'access_token',
+    in: 'query',
+    required: false,
+    description: 'the JWT, for clients that cannot set the Authorization header (browser WebSocket, EventSource)',
+    schema: { type: 'string' },
+  },
+];
+
+const streamMessages =
+  'Each message is JSON: `{"type":"event","id":"<eventId>","seq":<n>,"event":<envelope>}` for a ' +
+  'transfer.flagged, transfer.completed or transfer.failed event of the accounts in scope (a USER: the accounts ' +
+  'it owns when it connects; staff: all, or `accountId`), oldest first, each once; or `{"type":"truncated"}` ' +
+  'when entries after the cursor have already left the bounded backlog. A client that lets more than 1 MiB ' +
+  'pile up unsent is disconnected; it resumes with its last id.';
+
 /** The OpenAPI 3.1 description served at /openapi.json; request schemas come from the validators. */
 export function openApiDocument(maxTransferAmount: number): object {
   const input = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -222,6 +255,46 @@ export function openApiDocument(maxTransferAmount: number): object {
           responses: {
             '200': json({ type: 'object', properties: { versions: { type: 'array', items: rule } } }, 'The versions'),
             ...errors(400, 401, 403, 404),
+          },
+        },
+      },
+      '/v1/stream': {
+        get: {
+          summary: 'Live transfer events over a WebSocket (USER: its own accounts; staff: all)',
+          description:
+            `${streamMessages} One message per text frame. The server pings every 15 s and drops a client that ` +
+            'has not answered the previous ping; it closes with 1013 when the client is too slow, 1011 when the feed ' +
+            'fails and 1001 when the server stops. Refusals (401, 403, 400) come before the upgrade.',
+          parameters: streamParameters,
+          responses: {
+            '101': { description: 'Switching Protocols: the WebSocket is open' },
+            ...errors(400, 401, 403, 426),
+          },
+        },
+      },
+      '/v1/events': {
+        get: {
+          summary: 'Live transfer events as Server-Sent Events (USER: its own accounts; staff: all)',
+          description:
+            `${streamMessages} Each event has \`id: <eventId>\`, \`event: <event type>\` (or \`truncated\`) and ` +
+            '`data: <message>`; a `: ping` comment comes every 15 s. An EventSource resumes by itself: its ' +
+            '`Last-Event-ID` header wins over `after`.',
+          parameters: [
+            ...streamParameters,
+            {
+              name: 'Last-Event-ID',
+              in: 'header',
+              required: false,
+              description: 'resume after this eventId, as `after` does',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The event stream; it does not end',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            ...errors(400, 401, 403),
           },
         },
       },

@@ -18,7 +18,8 @@ export type Action =
   | 'review transfers'
   | 'list reviews'
   | 'read rules'
-  | 'write rules';
+  | 'write rules'
+  | 'stream events';
 
 export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'open accounts': ['SUPER_ADMIN'],
@@ -31,4 +32,5 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'list reviews': STAFF,
   'read rules': STAFF,
   'write rules': ['RULE_ADMIN', 'SUPER_ADMIN'],
+  'stream events': ['USER', ...STAFF],
 };

@@ -37,15 +37,24 @@ const keys = {
 
 // KEYS: seen marker, sequence, all stream, account streams…  ARGV: entry JSON (without seq), per-account
 // cap, all-stream cap, seen TTL, channel. Answers the new seq, or the existing one for a duplicate.
+// Trimming is exact and remembers the last seq it removed (under <stream>:trimmed): Redis's own
+// MAXLEN trimming does not record what it dropped, and a resuming client must learn that it missed some.
 const APPEND = `
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, tonumber(existing)} end
 local seq = redis.call('INCR', KEYS[2])
 local id = seq .. '-0'
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], id, 'entry', ARGV[1])
-for i = 4, #KEYS do
-  redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], id, 'entry', ARGV[1])
+local function add(stream, cap)
+  redis.call('XADD', stream, id, 'entry', ARGV[1])
+  local excess = redis.call('XLEN', stream) - cap
+  if excess > 0 then
+    local gone = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+    redis.call('SET', stream .. ':trimmed', string.match(gone[#gone][1], '^(%d+)'))
+    redis.call('XTRIM', stream, 'MAXLEN', cap)
+  end
 end
+add(KEYS[3], tonumber(ARGV[3]))
+for i = 4, #KEYS do add(KEYS[i], tonumber(ARGV[2])) end
 redis.call('SET', KEYS[1], seq, 'EX', ARGV[4])
 redis.call('PUBLISH', ARGV[5], seq .. ' ' .. ARGV[1])
 return {1, seq}`;
@@ -127,11 +136,9 @@ export class EventFeed {
     };
   }
 
-  /** The highest seq the cap has trimmed from a stream (Redis 7 tracks it); 0 for none or no stream. */
+  /** The highest seq the cap has trimmed from a stream; 0 when nothing was trimmed. */
   private async lastTrimmedSeq(stream: string): Promise<number> {
-    const info = (await this.redis.xinfo('STREAM', stream).catch(() => [])) as unknown[];
-    const at = info.indexOf('max-deleted-entry-id');
-    return at < 0 ? 0 : parseSeq(String(info[at + 1]));
+    return Number((await this.redis.get(`${stream}:trimmed`)) ?? 0);
   }
 }
 

@@ -98,6 +98,15 @@ export class PostgresLedger {
     return new Map(rows.map((row) => [row.accountId, row]));
   }
 
+  /** The ids of the accounts a customer owns, e.g. to scope its live event stream. */
+  async accountIdsOwnedBy(ownerId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ accountId: string }>(
+      'SELECT account_id AS "accountId" FROM accounts WHERE owner_id = $1 ORDER BY account_id',
+      [ownerId],
+    );
+    return rows.map((row) => row.accountId);
+  }
+
   /** The account as a Redis rebuild needs it, read in one statement so it is one snapshot. */
   async balanceSnapshot(accountId: string): Promise<BalanceSnapshot | undefined> {
     const { rows } = await this.pool.query<{

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
+import { WebSocket } from 'ws';
+
 import { type Action, PERMISSIONS } from '../../src/api/permissions';
 import { ROLES, type Role } from '../../src/domain/roles';
 import type { TransferStatus } from '../../src/domain/transfer';
-import { ServiceHarness } from '../support/service-harness';
+import { type HttpAnswer, ServiceHarness } from '../support/service-harness';
 
 /** A request ready to send; built fresh per case, so a write never depends on another case's write. */
 interface Call {
@@ -11,6 +13,8 @@ interface Call {
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A streaming answer never ends: the call opens it, takes the status and closes it again. */
+  stream?: 'websocket' | 'event-stream';
 }
 
 /**
@@ -92,6 +96,42 @@ describe('the permission matrix', () => {
 
   const get = (path: string): Call => ({ method: 'GET', path });
 
+  /** Sends a call; a stream is opened only as far as its status (101 for an accepted WebSocket upgrade). */
+  async function send(call: Call, token?: string): Promise<Pick<HttpAnswer<unknown>, 'status' | 'body'>> {
+    if (call.stream === 'websocket') return upgrade(call.path, token);
+    if (call.stream === 'event-stream') {
+      const abort = new AbortController();
+      const response = await fetch(`${service.api.url}${call.path}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        signal: abort.signal,
+      });
+      const body: unknown = response.ok ? {} : await response.json();
+      abort.abort();
+      return { status: response.status, body };
+    }
+    return service.request(call.method, call.path, { token, body: call.body, headers: call.headers });
+  }
+  function upgrade(path: string, token?: string): Promise<{ status: number; body: unknown }> {
+    const socket = new WebSocket(`${service.api.url.replace(/^http/, 'ws')}${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => {
+        socket.close();
+        resolve({ status: 101, body: {} });
+      });
+      socket.once('unexpected-response', (_request, response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => {
+          socket.terminate();
+          resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : {} });
+        });
+      });
+      socket.once('error', reject);
+    });
+  }
+
   /** Every endpoint, the action the table names for it, and how to build one call (with a fixture when allowed). */
   const ENDPOINTS: Array<{ route: string; action: Action; call: (allowed: boolean) => Promise<Call> }> = [
     {
@@ -165,13 +205,24 @@ describe('the permission matrix', () => {
       action: 'read rules',
       call: async () => get(`/v1/rules/${reviewRule}/history`),
     },
+    {
+      route: 'GET /v1/stream',
+      action: 'stream events',
+      call: async () => ({ ...get('/v1/stream'), stream: 'websocket' }),
+    },
+    {
+      route: 'GET /v1/events',
+      action: 'stream events',
+      call: async () => ({ ...get('/v1/events'), stream: 'event-stream' }),
+    },
   ];
 
   it('grants the roles what DESIGN.md §4 and the risk step say', () => {
     const actionsOf = (role: Role) =>
       (Object.keys(PERMISSIONS) as Action[]).filter((action) => PERMISSIONS[action].includes(role));
+    // Following the event stream is reading too.
     for (const role of ['READ_ONLY', 'AUDITOR'] as const) {
-      expect(actionsOf(role).every((action) => /^(read|list) /.test(action))).toBe(true);
+      expect(actionsOf(role).every((action) => /^(read|list|stream) /.test(action))).toBe(true);
     }
     expect(actionsOf('SUPER_ADMIN')).toEqual(
       (Object.keys(PERMISSIONS) as Action[]).filter((action) => action !== 'submit transfers'),
@@ -200,23 +251,18 @@ describe('the permission matrix', () => {
     const call = await endpoint.call(allowed);
     const sub = role === 'USER' ? user : `matrix-${role.toLowerCase()}`;
 
-    const answer = await service.request(call.method, call.path, {
-      token: service.token(sub, role),
-      body: call.body,
-      headers: call.headers,
-    });
+    const answer = await send(call, service.token(sub, role));
 
-    // The body rides along so a failure shows why the service refused.
-    if (allowed)
-      expect({ success: answer.status >= 200 && answer.status < 300, ...answer }).toMatchObject({ success: true });
+    // The body rides along so a failure shows why the service refused; 101 is an accepted WebSocket upgrade.
+    const success = answer.status === 101 || (answer.status >= 200 && answer.status < 300);
+    if (allowed) expect({ success, ...answer }).toMatchObject({ success: true });
     else expect(answer.status).toBe(403);
   });
 
   it.each(ENDPOINTS.map((endpoint) => [endpoint.route, endpoint] as const))(
     '%s without a token answers 401',
     async (_route, endpoint) => {
-      const call = await endpoint.call(false);
-      const answer = await service.request(call.method, call.path, { body: call.body, headers: call.headers });
+      const answer = await send(await endpoint.call(false));
       expect(answer.status).toBe(401);
     },
   );

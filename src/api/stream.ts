@@ -1,0 +1,404 @@
+import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+import type { Express, RequestHandler } from 'express';
+import { WebSocket, WebSocketServer } from 'ws';
+import { z } from 'zod';
+
+import type { Dependencies } from '../dependencies';
+import type { EventEnvelope } from '../domain/events';
+import { isStaff, type Principal } from '../domain/roles';
+import { type EventFeed, type FeedEntry, type FeedScope, inScope } from '../feed/event-feed';
+import type { PostgresLedger } from '../ledger/postgres-ledger';
+import { RequestRefused } from '../use-cases/errors';
+import { principalOf } from './auth';
+import { ProblemError } from './problem';
+import { accountId, parse } from './schemas';
+import type { HubListener, StreamHub } from './stream-hub';
+
+/** Tunables of the streaming endpoints; tests shorten them. */
+export interface StreamOptions {
+  /**
+   * How often a WebSocket is pinged and an event stream gets a `: ping` comment. A WebSocket that
+   * has not answered the previous ping by the next one is dropped.
+   */
+  heartbeatMs: number;
+  /** How much may wait unsent for one client before it is dropped as too slow. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024 };
+
+/** What a client receives: a WebSocket text frame each, or the `data` of a server-sent event. */
+export type StreamMessage =
+  | { type: 'event'; id: string; seq: number; event: EventEnvelope }
+  /** Entries between the cursor and the next message are gone from the bounded backlog. */
+  | { type: 'truncated' };
+
+/** Where a stream begins (after `afterSeq`) and which accounts it covers. */
+interface StreamStart {
+  scope: FeedScope;
+  afterSeq: number;
+}
+
+const streamQuery = z.strictObject({
+  after: z.string().min(1).max(200).optional(),
+  accountId: accountId.optional(),
+  access_token: z.string().optional(),
+});
+
+const BACKLOG_PAGE = 500;
+/** Live entries a session holds back while it reads the backlog; more means the client cannot keep up. */
+const MAX_HELD_ENTRIES = 10_000;
+/** How long a closing WebSocket gets to finish the close handshake when the server stops. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * GET /v1/stream (WebSocket) and GET /v1/events (Server-Sent Events): the live feed of transfer events
+ * a caller may see, resumable after any event it received. Both routes run through the express app, so
+ * authentication, permission and input checks answer exactly as on every other route; the WebSocket
+ * is upgraded only once they have passed.
+ */
+export class EventStreams {
+  private readonly options: StreamOptions;
+  private readonly webSockets = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly pendingUpgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer }>();
+  private readonly open = new Set<{ end(): Promise<void> }>();
+
+  constructor(
+    private readonly dependencies: Pick<Dependencies, 'feed' | 'ledger' | 'logger'>,
+    private readonly hub: StreamHub,
+    options: Partial<StreamOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_STREAM_OPTIONS, ...options };
+  }
+
+  /**
+   * The HTTP server's `upgrade` listener. Node hands an upgrade request over without a response, so
+   * this gives it one on its socket and lets the app route it: a refusal is an ordinary problem
+   * document, and {@link webSocket} takes the socket over when everything has passed.
+   */
+  upgradeThrough(app: Express): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
+    return (request, socket, head) => {
+      const connection = socket as Socket;
+      connection.on('error', () => connection.destroy());
+      this.pendingUpgrades.set(request, { socket: connection, head });
+      const response = new ServerResponse(request);
+      response.shouldKeepAlive = false;
+      response.assignSocket(connection);
+      response.once('finish', () => connection.end());
+      app(request, response);
+    };
+  }
+
+  /** GET /v1/stream: upgrades to a WebSocket that carries one {@link StreamMessage} per text frame. */
+  readonly webSocket: RequestHandler = async (request, response) => {
+    const upgrade = this.pendingUpgrades.get(request);
+    if (!upgrade) {
+      response.set('Upgrade', 'websocket');
+      throw new ProblemError(
+        426,
+        'upgrade-required',
+        'Upgrade required',
+        'GET /v1/stream is a WebSocket; open it with Upgrade: websocket, or read GET /v1/events',
+      );
+    }
+    const start = await this.startOf(principalOf(response), request.query);
+    this.pendingUpgrades.delete(request);
+    response.detachSocket(upgrade.socket);
+    this.webSockets.handleUpgrade(request, upgrade.socket, upgrade.head, (socket) =>
+      this.serveWebSocket(socket, start),
+    );
+  };
+
+  /** GET /v1/events: a text/event-stream with `id`, `event` and `data` per entry; resumes after `Last-Event-ID`. */
+  readonly eventStream: RequestHandler = async (request, response) => {
+    const start = await this.startOf(principalOf(response), request.query, request.get('Last-Event-ID'));
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      // Proxies such as nginx would otherwise hold events back to fill a buffer.
+      'X-Accel-Buffering': 'no',
+    });
+    response.flushHeaders();
+    const sink = eventStreamSink(response, this.options.maxBufferedBytes);
+    const session = new FeedSession(this.dependencies.feed, start, sink, (error) => {
+      this.dependencies.logger.warn({ err: error }, 'event stream ended: the feed failed');
+      response.end();
+    });
+    const heartbeat = setInterval(() => sink.comment('ping'), this.options.heartbeatMs);
+    const stream = { end: async () => void response.end() };
+    this.open.add(stream);
+    response.once('close', () => {
+      clearInterval(heartbeat);
+      session.end();
+      this.open.delete(stream);
+    });
+    await session.start(this.hub);
+  };
+
+  /** Ends every open stream (WebSockets with 1001) and the hub's subscription. */
+  async close(): Promise<void> {
+    await Promise.all([...this.open].map((stream) => stream.end()));
+    await this.hub.close();
+  }
+
+  private serveWebSocket(socket: WebSocket, start: StreamStart): void {
+    const session = new FeedSession(
+      this.dependencies.feed,
+      start,
+      webSocketSink(socket, this.options.maxBufferedBytes),
+      (error) => {
+        this.dependencies.logger.warn({ err: error }, 'WebSocket stream ended: the feed failed');
+        socket.close(1011, 'feed unavailable');
+      },
+    );
+    let answeredPing = true;
+    socket.on('pong', () => {
+      answeredPing = true;
+    });
+    const heartbeat = setInterval(() => {
+      if (!answeredPing) return socket.terminate();
+      answeredPing = false;
+      socket.ping();
+    }, this.options.heartbeatMs);
+    const stream = { end: () => closeGracefully(socket, 1001, 'server stopping') };
+    this.open.add(stream);
+    socket.on('error', (error) => this.dependencies.logger.debug({ err: error }, 'WebSocket stream error'));
+    socket.once('close', () => {
+      clearInterval(heartbeat);
+      session.end();
+      this.open.delete(stream);
+    });
+    void session.start(this.hub);
+  }
+
+  private async startOf(principal: Principal, query: unknown, lastEventId?: string): Promise<StreamStart> {
+    const { after, accountId: narrowTo } = parse(streamQuery, query, 'query');
+    const scope = await scopeOf(this.dependencies.ledger, principal, narrowTo);
+    // A browser's EventSource reconnects to the URL it first opened, `after` included, and names the
+    // last event it received in Last-Event-ID: the header is the newer cursor.
+    const cursor = lastEventId
+      ? { eventId: lastEventId, field: 'Last-Event-ID' }
+      : { eventId: after, field: 'query.after' };
+    return { scope, afterSeq: await cursorOf(this.dependencies.feed, cursor.eventId, cursor.field) };
+  }
+}
+
+/** A USER follows the accounts it owns (or one of them); staff follow every account, or one. */
+async function scopeOf(ledger: PostgresLedger, principal: Principal, narrowTo?: string): Promise<FeedScope> {
+  if (isStaff(principal)) return narrowTo === undefined ? 'all' : [narrowTo];
+  const owned = await ledger.accountIdsOwnedBy(principal.sub);
+  if (narrowTo === undefined) return owned;
+  if (!owned.includes(narrowTo)) {
+    throw new RequestRefused('forbidden', 'not-account-owner', `account ${narrowTo} is not yours`, 'query.accountId');
+  }
+  return [narrowTo];
+}
+
+/** The seq to resume after: the named event's, or the newest one's when the client names none. */
+async function cursorOf(feed: EventFeed, eventId: string | undefined, field: string): Promise<number> {
+  if (eventId === undefined) return feed.head();
+  const seq = await feed.seqOf(eventId);
+  if (seq === undefined) {
+    throw new RequestRefused(
+      'invalid',
+      'unknown-cursor',
+      `${field} ${eventId} is no event the feed knows (or it has expired); reconnect without it to start from now`,
+      field,
+    );
+  }
+  return seq;
+}
+
+/** Where a session's messages go: one WebSocket or one event-stream response. */
+export interface StreamSink {
+  /** Queues a message; a client that lets more than the limit pile up unsent is dropped instead. */
+  send(message: StreamMessage): void;
+  /** Resolves once the client has taken most of what is queued, so a long backlog goes at its pace. */
+  drained(): Promise<void>;
+  /** Drops the client as too slow. */
+  cutOff(): void;
+}
+
+/**
+ * Sends each message as a text frame. A client that lets more than the limit pile up unsent is closed
+ * with 1013 (try again later); ws destroys the socket if it does not complete the close handshake.
+ */
+export function webSocketSink(socket: WebSocket, maxBufferedBytes: number): StreamSink {
+  let lastWritten = Promise.resolve();
+  const cutOff = () => socket.close(1013, 'too slow');
+  return {
+    send(message) {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      // ws calls back when the frame reached the network, or with an error when the socket closed first.
+      lastWritten = new Promise((written) => socket.send(JSON.stringify(message), () => written()));
+      if (socket.bufferedAmount > maxBufferedBytes) cutOff();
+    },
+    async drained() {
+      if (socket.bufferedAmount > maxBufferedBytes / 2) await lastWritten;
+    },
+    cutOff,
+  };
+}
+
+/**
+ * Writes each message as a server-sent event. A client that lets more than the limit pile up is cut
+ * off rather than ended: ending would keep its backlog in memory until it read it, and it loses
+ * nothing either way, because its EventSource reconnects with the last id it got.
+ */
+export function eventStreamSink(
+  response: ServerResponse,
+  maxBufferedBytes: number,
+): StreamSink & { comment(text: string): void } {
+  const cutOff = () => void response.destroy();
+  const write = (text: string) => {
+    if (response.destroyed || response.writableEnded) return;
+    if (!response.write(text) && response.writableLength > maxBufferedBytes) cutOff();
+  };
+  return {
+    cutOff,
+    send: (message) => write(eventStreamFrame(message)),
+    comment: (text) => write(`: ${text}\n\n`),
+    async drained() {
+      if (!response.writableNeedDrain) return;
+      await new Promise<void>((drained) => {
+        const done = () => {
+          response.off('drain', done).off('close', done);
+          drained();
+        };
+        response.on('drain', done).on('close', done);
+      });
+    },
+  };
+}
+
+function eventStreamFrame(message: StreamMessage): string {
+  const data = JSON.stringify(message);
+  return message.type === 'event'
+    ? `id: ${message.id}\nevent: ${message.event.type}\ndata: ${data}\n\n`
+    : `event: truncated\ndata: ${data}\n\n`;
+}
+
+/** Closes with a handshake, but does not let a client that never answers it hold the server up. */
+async function closeGracefully(socket: WebSocket, code: number, reason: string): Promise<void> {
+  if (socket.readyState === WebSocket.CLOSED) return;
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.close(code, reason);
+  const grace = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+  await closed;
+  clearTimeout(grace);
+}
+
+/**
+ * One client's stream: the backlog after its cursor, then live entries, each once and in seq order.
+ *
+ * It listens to the hub before it reads the backlog and holds live entries back meanwhile. The backlog
+ * is read only up to the head seen after subscribing: every entry up to that head is already in the
+ * streams (the append script is atomic), and every later one is published after the subscription, so
+ * it is held. Reading several account streams one after another is therefore safe, and `lastSeq`
+ * drops what both paths delivered.
+ */
+class FeedSession implements HubListener {
+  private lastSeq: number;
+  private readonly scope: FeedScope;
+  /** Live entries held back while the backlog is read; undefined while they go straight out. */
+  private held: FeedEntry[] | undefined = [];
+  private catchingUp = false;
+  private catchUpAgain = false;
+  private detach: (() => void) | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly feed: EventFeed,
+    start: StreamStart,
+    private readonly sink: StreamSink,
+    private readonly onFailure: (error: unknown) => void,
+  ) {
+    this.scope = start.scope;
+    this.lastSeq = start.afterSeq;
+  }
+
+  async start(hub: StreamHub): Promise<void> {
+    try {
+      const detach = await hub.attach(this);
+      if (this.ended) return detach();
+      this.detach = detach;
+    } catch (error) {
+      return this.fail(error);
+    }
+    await this.catchUp();
+  }
+
+  /** Stops delivering; the transport has closed. */
+  end(): void {
+    this.ended = true;
+    this.detach?.();
+  }
+
+  onEntry(entry: FeedEntry): void {
+    if (this.ended || !inScope(entry, this.scope)) return;
+    if (!this.held) return this.deliver(entry);
+    if (this.held.length >= MAX_HELD_ENTRIES) {
+      // The backlog is still waiting for the client to read; it will not catch up with the live feed.
+      this.end();
+      return this.sink.cutOff();
+    }
+    this.held.push(entry);
+  }
+
+  onResync(): void {
+    void this.catchUp();
+  }
+
+  private async catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return;
+    }
+    this.catchingUp = true;
+    this.held ??= [];
+    try {
+      do {
+        this.catchUpAgain = false;
+        await this.readBacklog();
+      } while (this.catchUpAgain && !this.ended);
+      const held = this.held;
+      this.held = undefined;
+      for (const entry of held) this.deliver(entry);
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+
+  private async readBacklog(): Promise<void> {
+    const upTo = await this.feed.head();
+    while (!this.ended && this.lastSeq < upTo) {
+      const page = await this.feed.readAfter(this.scope, this.lastSeq, BACKLOG_PAGE);
+      if (this.ended) return;
+      if (page.truncated) this.sink.send({ type: 'truncated' });
+      for (const entry of page.entries) {
+        if (entry.seq > upTo) return;
+        await this.sink.drained();
+        if (this.ended) return;
+        this.deliver(entry);
+      }
+      if (page.entries.length < BACKLOG_PAGE) return;
+    }
+  }
+
+  private deliver(entry: FeedEntry): void {
+    if (entry.seq <= this.lastSeq) return;
+    this.lastSeq = entry.seq;
+    this.sink.send({ type: 'event', id: entry.event.eventId, seq: entry.seq, event: entry.event });
+  }
+
+  private fail(error: unknown): void {
+    if (this.ended) return;
+    this.end();
+    this.onFailure(error);
+  }
+}
