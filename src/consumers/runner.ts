@@ -47,6 +47,7 @@ export async function startConsumer<E>(
 
   const deadLetter = async ({ topic, partition, message }: EachMessagePayload, error: string) => {
     log.warn({ topic, partition, offset: message.offset, error }, 'dead-lettering a message');
+    // The dead-letter headers (DEAD_LETTER_HEADERS in src/events/dead-letters.ts, which replay strips).
     const headers: IHeaders = {
       ...message.headers,
       error,

@@ -16,7 +16,7 @@ export const DLT_REPLAY_GROUP = 'transfer-saga.dlt-replay';
 export const REPLAYED_FROM_HEADER = 'replayedFrom';
 
 /** What a consumer adds when it gives up on a record; they describe the failure, not the event, so replay drops them. */
-const DEAD_LETTER_HEADERS = new Set([
+export const DEAD_LETTER_HEADERS: ReadonlySet<string> = new Set([
   'error',
   'consumerGroup',
   'originalTopic',

@@ -4,7 +4,7 @@ import { type Admin, type IHeaders, Kafka, type KafkaMessage, logLevel, Partitio
 
 import { loadConfig } from '../../src/config';
 import { deadLetterTopic } from '../../src/domain/events';
-import { listDeadLetters, replayDeadLetters } from '../../src/events/dead-letters';
+import { DEAD_LETTER_HEADERS, listDeadLetters, replayDeadLetters } from '../../src/events/dead-letters';
 import { EventPublisher } from '../../src/events/publisher';
 
 /** Dead-letter listing and replay against the real Kafka, each case on a topic pair of its own. */
@@ -151,14 +151,7 @@ describe('dead letters', () => {
       expect(message?.value?.toString()).toBe(letter.value);
       expect(text(message?.headers, 'replayedFrom')).toBe(`${letter.dltTopic}:${letter.partition}:${letter.offset}`);
       expect(text(message?.headers, 'eventId')).toBe(letter.headers.eventId);
-      for (const name of [
-        'error',
-        'consumerGroup',
-        'originalTopic',
-        'originalPartition',
-        'originalOffset',
-        'failedAt',
-      ]) {
+      for (const name of DEAD_LETTER_HEADERS) {
         expect(message?.headers).not.toHaveProperty(name);
       }
     }
