@@ -3,13 +3,14 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 
 import { createActivities } from './activities';
 import type { Dependencies } from './dependencies';
-import { STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
+import { RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
 import type { RunningRole } from './roles';
 
 /** Polls the `transfers` task queue with the saga workflows and the activities bound to the clients. */
 export async function startWorker(dependencies: Dependencies): Promise<RunningRole> {
   const { config, logger } = dependencies;
-  await scheduleStuckTransferSweep(dependencies);
+  await schedule(dependencies, STUCK_SWEEP_SCHEDULE_ID, 'stuckTransferSweep', '1 minute');
+  await schedule(dependencies, RECONCILE_SCHEDULE_ID, 'reconcile', '5 minutes');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -34,16 +35,24 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningRo
   };
 }
 
-/** Every minute, `stuckTransferSweep` looks for running transfers whose saga is gone. */
-async function scheduleStuckTransferSweep({ temporal, logger }: Dependencies): Promise<void> {
+/**
+ * Creates a Schedule unless it exists: `stuckTransferSweep` every minute looks for running transfers
+ * whose saga is gone; `reconcile` every five minutes looks for Redis drifting from PostgreSQL.
+ */
+async function schedule(
+  { temporal, logger }: Dependencies,
+  scheduleId: string,
+  workflowType: string,
+  every: '1 minute' | '5 minutes',
+): Promise<void> {
   try {
     await temporal.schedule.create({
-      scheduleId: STUCK_SWEEP_SCHEDULE_ID,
-      spec: { intervals: [{ every: '1 minute' }] },
-      action: { type: 'startWorkflow', workflowType: 'stuckTransferSweep', taskQueue: TASK_QUEUE, args: [] },
+      scheduleId,
+      spec: { intervals: [{ every }] },
+      action: { type: 'startWorkflow', workflowType, taskQueue: TASK_QUEUE, args: [] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
-    logger.info({ scheduleId: STUCK_SWEEP_SCHEDULE_ID }, 'stuck-transfer sweep scheduled');
+    logger.info({ scheduleId, every }, 'schedule created');
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }

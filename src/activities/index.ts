@@ -3,6 +3,7 @@ import { createBalanceActivities } from './balance';
 import { createEventActivities } from './events';
 import { createLedgerActivities } from './ledger';
 import { createNotifyActivities } from './notify';
+import { createReconcileActivities } from './reconcile';
 import { createRiskActivities } from './risk';
 import { createSweepActivities } from './sweep';
 import { createSyncActivities } from './sync';
@@ -18,6 +19,7 @@ export function createActivities(dependencies: Dependencies) {
     ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),
     ...createSyncActivities({ ledger, balances, risk }),
     ...createSweepActivities({ ledger, temporal: dependencies.temporal }),
+    ...createReconcileActivities({ ledger, balances, temporal: dependencies.temporal }),
   };
 }
 

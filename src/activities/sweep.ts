@@ -12,13 +12,18 @@ export function createSweepActivities({ ledger, temporal }: { ledger: PostgresLe
 
     /** Whether the transfer's saga is still running in Temporal. */
     async isSagaRunning(transferId: string): Promise<boolean> {
-      try {
-        const description = await temporal.workflow.getHandle(transferWorkflowId(transferId)).describe();
-        return description.status.name === 'RUNNING';
-      } catch (error) {
-        if ((error as Error).name === 'WorkflowNotFoundError') return false;
-        throw error;
-      }
+      return sagaIsRunning(temporal, transferId);
     },
   };
+}
+
+/** Whether a transfer's saga is running in Temporal (false when it ended or never existed). */
+export async function sagaIsRunning(temporal: Client, transferId: string): Promise<boolean> {
+  try {
+    const description = await temporal.workflow.getHandle(transferWorkflowId(transferId)).describe();
+    return description.status.name === 'RUNNING';
+  } catch (error) {
+    if ((error as Error).name === 'WorkflowNotFoundError') return false;
+    throw error;
+  }
 }

@@ -5,10 +5,10 @@ import type { RiskServices } from '../risk';
 import type { WithdrawOutcome } from '../risk/redis-risk-state';
 
 export interface RepairOutcome {
-  /** What PostgreSQL said when the repair closed the row. */
-  row: CloseOutcome;
-  /** What Redis did: gave a hold back, found none, or finished posting a settled transfer. */
-  redis: VoidOutcome | 'POST_APPLIED' | 'POST_ALREADY_APPLIED';
+  /** What PostgreSQL said when the repair closed the row; UNTOUCHED for repairs of Redis alone. */
+  row: CloseOutcome | 'UNTOUCHED';
+  /** What Redis did: gave a hold back, found none, finished posting a settled transfer, or rebuilt a balance. */
+  redis: VoidOutcome | 'POST_APPLIED' | 'POST_ALREADY_APPLIED' | 'REBUILT';
   /** Whether the transfer's velocity and daily-limit counts were taken back (money that never moved). */
   velocity?: WithdrawOutcome;
 }
@@ -26,6 +26,32 @@ export function createSyncActivities({
   balances: RedisBalances;
   risk: RiskServices;
 }) {
+  /** A Redis hold no saga and no PostgreSQL row owns (reconcile found it): give the money back. */
+  async function releaseOrphanHold(input: SyncCompensationInput): Promise<RepairOutcome> {
+    const redis = await balances.void(input.transferId, input.fromAccountId);
+    const velocity = await risk.state.withdraw(input.transferId);
+    await ledger.logCorrection({
+      transferId: input.transferId,
+      accountId: input.fromAccountId,
+      kind: 'orphan-hold-released',
+      detail: { ...input, redis, velocity },
+    });
+    return { row: 'UNTOUCHED', redis, velocity };
+  }
+
+  /** An account whose Redis balance drifted from PostgreSQL: PostgreSQL is the truth, rebuild from it. */
+  async function rebuildDriftedBalance(input: SyncCompensationInput): Promise<RepairOutcome> {
+    const before = await balances.read(input.fromAccountId);
+    await balances.forceRebuild(input.fromAccountId);
+    const after = await balances.read(input.fromAccountId);
+    await ledger.logCorrection({
+      accountId: input.fromAccountId,
+      kind: 'redis-balance-rebuilt',
+      detail: { reason: input.reason, source: input.source, before, after },
+    });
+    return { row: 'UNTOUCHED', redis: 'REBUILT' };
+  }
+
   return {
     /**
      * Brings PostgreSQL and Redis into agreement for one transfer: a transfer that settled in
@@ -33,6 +59,8 @@ export function createSyncActivities({
      * if the saga never recorded it) and its hold given back.
      */
     async repairTransfer(input: SyncCompensationInput): Promise<RepairOutcome> {
+      if (input.kind === 'orphan-hold') return releaseOrphanHold(input);
+      if (input.kind === 'account') return rebuildDriftedBalance(input);
       const row = await ledger.closeTransfer(input, 'FAILED', 'compensate', input.reason);
       if (row === 'ALREADY_COMPLETED') {
         if (!(await ledger.isSettledButNotApplied(input.transferId))) return { row, redis: 'POST_ALREADY_APPLIED' };

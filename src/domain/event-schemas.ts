@@ -78,7 +78,13 @@ export const eventDataSchemas = {
     amount,
     currency,
     reason: z.string(),
-    source: z.string().meta({ description: 'Who asked: transferSaga, stuckTransferSweep or another producer.' }),
+    source: z
+      .string()
+      .meta({ description: 'Who asked: transferSaga, stuckTransferSweep, reconcile or another producer.' }),
+    kind: z.enum(['transfer', 'orphan-hold', 'account']).optional().meta({
+      description:
+        'What to repair: the transfer (default), a Redis hold no saga or row owns, or the Redis balance of fromAccountId.',
+    }),
   }),
 } satisfies Record<EventType, z.ZodType>;
 

@@ -104,6 +104,12 @@ export interface ReviewDecision {
   reviewer: string;
 }
 
+/**
+ * What a repair fixes: a transfer (the default), a Redis hold that no saga and no PostgreSQL row owns,
+ * or an account whose Redis balance drifted from PostgreSQL (rebuilt from PostgreSQL).
+ */
+export type RepairKind = 'transfer' | 'orphan-hold' | 'account';
+
 /** A request to repair one transfer: the data of tx.sync_required. */
 export interface SyncRequest {
   fromAccountId: string;
@@ -111,8 +117,10 @@ export interface SyncRequest {
   amount: number;
   currency: string;
   reason: string;
-  /** Who asked: the saga, the stuck sweep, or another producer of tx.sync_required. */
+  /** Who asked: the saga, the stuck sweep, reconcile, or another producer of tx.sync_required. */
   source: string;
+  /** 'transfer' when absent. */
+  kind?: RepairKind;
 }
 
 /** What syncCompensation repairs. */

@@ -98,6 +98,25 @@ export class PostgresLedger {
     return new Map(rows.map((row) => [row.accountId, row]));
   }
 
+  /** Accounts in id order after `afterAccountId`, a page at a time: reconcile walks them all. */
+  async accountPage(afterAccountId: string, limit: number): Promise<AccountRow[]> {
+    const { rows } = await this.pool.query<AccountRow>(
+      `SELECT account_id AS "accountId", owner_id AS "ownerId", currency, balance::float8 AS balance, status
+       FROM accounts WHERE account_id > $1 ORDER BY account_id LIMIT $2`,
+      [afterAccountId, limit],
+    );
+    return rows;
+  }
+
+  /** The hold state PostgreSQL records for each transfer that has a row. */
+  async holdStates(transferIds: string[]): Promise<Map<string, string>> {
+    const { rows } = await this.pool.query<{ transferId: string; holdState: string }>(
+      `SELECT transfer_id AS "transferId", hold_state AS "holdState" FROM transactions WHERE transfer_id = ANY($1::uuid[])`,
+      [transferIds],
+    );
+    return new Map(rows.map((row) => [row.transferId, row.holdState]));
+  }
+
   /** The ids of the accounts a customer owns, e.g. to scope its live event stream. */
   async accountIdsOwnedBy(ownerId: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ accountId: string }>(

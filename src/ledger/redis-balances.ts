@@ -74,8 +74,17 @@ redis.call('EXPIRE', KEYS[4], ARGV[2])
 if state == 'OPEN' then return 'VOIDED' end
 return 'NOTHING_HELD'`;
 
+// ARGV[7] 'force' rebuilds a balance that exists (reconcile found it drifted), but not while Redis
+// holds a hold PostgreSQL does not know yet (a reserve whose record is in flight): that answers -1.
 const REBUILD = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if ARGV[7] ~= 'force' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if ARGV[7] == 'force' then
+  local known = {}
+  for _, hold in ipairs(cjson.decode(ARGV[2])) do known[hold.id] = true end
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    if not known[id] then return -1 end
+  end
+end
 local held = 0
 redis.call('DEL', KEYS[3])
 for _, hold in ipairs(cjson.decode(ARGV[2])) do
@@ -205,9 +214,30 @@ export class RedisBalances {
    * wrote it (false: it was there, or another rebuild won the race).
    */
   async rebuild(accountId: string): Promise<boolean> {
+    return (await this.rebuildFromSnapshot(accountId, 'missing')) === 1;
+  }
+
+  /**
+   * Replaces an account's Redis balance with one rebuilt from PostgreSQL even though it exists: the
+   * repair of a balance reconcile found drifted. Refuses (throws) while Redis holds a hold PostgreSQL
+   * has not recorded yet, since the rebuild would drop it; the repair retries.
+   */
+  async forceRebuild(accountId: string): Promise<void> {
+    if ((await this.rebuildFromSnapshot(accountId, 'force')) === -1) {
+      throw new Error(`account ${accountId} has a hold in flight; rebuild it once the hold is recorded`);
+    }
+  }
+
+  /** Reads the hold Redis keeps for a transfer: its state, account and amount, if any. */
+  async hold(transferId: string): Promise<{ state: string; account: string; amount: number } | undefined> {
+    const { state, account, amount } = await this.redis.hgetall(keys.hold(transferId));
+    return state && account && amount ? { state, account, amount: Number(amount) } : undefined;
+  }
+
+  private async rebuildFromSnapshot(accountId: string, mode: 'missing' | 'force'): Promise<unknown> {
     const snapshot = await this.snapshot(accountId);
     if (snapshot === undefined) throw new AccountMissingError(accountId);
-    const written = await this.redis.eval(
+    return this.redis.eval(
       REBUILD,
       3,
       keys.available(accountId),
@@ -219,8 +249,8 @@ export class RedisBalances {
       JSON.stringify(snapshot.creditedNotApplied),
       accountId,
       TOMBSTONE_TTL_SECONDS,
+      mode,
     );
-    return written === 1;
   }
 
   private async ensureLoaded(accountId: string): Promise<void> {

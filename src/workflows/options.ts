@@ -33,6 +33,12 @@ export const untilDone: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 
+/** A walk over every account: minutes, not seconds; the next scheduled run picks up after a failure. */
+export const scan: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+};
+
 /** Slack: a few tries, then the saga moves on; a notification never holds up or changes money. */
 export const notification: ActivityOptions = {
   startToCloseTimeout: '15 seconds',

@@ -54,6 +54,7 @@ export function activityDoubles(): ActivityDoubles {
     resolveDeadLetter: double<Activities['resolveDeadLetter']>(async () => undefined),
     findUnfinishedTransfers: double<Activities['findUnfinishedTransfers']>(async () => []),
     isSagaRunning: double<Activities['isSagaRunning']>(async () => false),
+    findDrift: double<Activities['findDrift']>(async () => []),
   };
 }
 
