@@ -1,5 +1,5 @@
 /**
- * `npm run stack -- up [--with-test-server] | down | status`
+ * `npm run stack -- up [--with-test-server] | down | status [service …]`
  *
  * Provisions the real local stack without Docker: PostgreSQL 15 and Redis 7 from Debian packages,
  * Apache Kafka 3.9 (KRaft) from Maven Central jars and the Temporal CLI dev server built from its Go
@@ -7,7 +7,8 @@
  * which each workflow test file starts for itself (test/support/time-skipping.ts). A service that
  * already answers on its configured port is reused; anything else is installed once into
  * ~/.cache/transfer-saga and started with its data and logs under .stack/. `down` stops only what
- * `up` started, by the pids it recorded.
+ * `up` started, by the pids it recorded. Naming services (postgres, redis, temporal, kafka) limits the
+ * command to them, e.g. `down kafka` then `up kafka` restarts Kafka with its data kept.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -455,8 +456,20 @@ function report(service: Service, state: string): void {
 }
 
 async function main(): Promise<void> {
-  const [command, ...flags] = process.argv.slice(2);
-  const services = [postgres, redis, temporal, kafka];
+  const [command, ...args] = process.argv.slice(2);
+  const flags = args.filter((arg) => arg.startsWith('--'));
+  const all = [postgres, redis, temporal, kafka];
+  // Naming services restarts just those (a fault test stops and starts one at a time; data is kept).
+  const named = args.filter((arg) => !arg.startsWith('--'));
+  const unknown = named.filter((name) => !all.some((service) => service.name === name));
+  if (unknown.length > 0) {
+    console.error(
+      `unknown service ${unknown.join(', ')}; the services are ${all.map((service) => service.name).join(', ')}`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const services = named.length === 0 ? all : all.filter((service) => named.includes(service.name));
   switch (command) {
     case 'up':
       await up(services);
@@ -472,7 +485,9 @@ async function main(): Promise<void> {
     case 'status':
       return status(services);
     default:
-      console.error('usage: npm run stack -- up [--with-test-server] | down | status');
+      console.error(
+        'usage: npm run stack -- up [--with-test-server] | down | status [postgres|redis|temporal|kafka …]',
+      );
       process.exitCode = 2;
   }
 }
