@@ -10,6 +10,7 @@ const STATUS_OF: Record<RefusalKind, number> = {
   'not-found': 404,
   conflict: 409,
   unprocessable: 422,
+  unavailable: 503,
 };
 
 /**
@@ -41,6 +42,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, request, response, _next) => {
     const problem = toProblem(error);
     if (problem.status >= 500) logger.error({ err: error, path: request.path }, 'request failed');
+    // A dependency is down for a moment: the same request (same Idempotency-Key) will do.
+    if (problem.status === 503) response.setHeader('Retry-After', '1');
     response
       .status(problem.status)
       .type('application/problem+json')

@@ -2,7 +2,8 @@
  * Why a use case refused a request, in terms a client can act on. The API's error middleware turns
  * each kind into a status and `type` into the problem document's stable type.
  */
-export type RefusalKind = 'invalid' | 'unprocessable' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict';
+export type RefusalKind =
+  'invalid' | 'unprocessable' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable';
 
 export class RequestRefused extends Error {
   constructor(

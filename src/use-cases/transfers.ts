@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 
 import { type Principal, isStaff } from '../domain/roles';
 import { transferSearchAttributes } from '../domain/search-attributes';
@@ -100,7 +100,16 @@ export async function submitTransfer(
     });
   } catch (error) {
     // The saga already ran to its end under this id: the replay answers with what it became.
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return getTransfer(context, principal, transferId);
+    // Temporal is unreachable: nothing was reserved, and a retry with the same key starts the saga.
+    if (temporalUnreachable(error)) {
+      throw new RequestRefused(
+        'unavailable',
+        'workflow-engine-unavailable',
+        'the workflow engine is unreachable; nothing was reserved — retry with the same Idempotency-Key',
+      );
+    }
+    throw error;
   }
   return getTransfer(context, principal, transferId);
 }
@@ -274,6 +283,14 @@ export function transferView(
       temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${transferWorkflowId(row.transferId)}`,
     },
   };
+}
+
+const GRPC_UNAVAILABLE = 14;
+
+/** Temporal could not be reached at all (gRPC UNAVAILABLE), as opposed to refusing the start. */
+function temporalUnreachable(error: unknown): boolean {
+  const cause = (error as { cause?: unknown }).cause;
+  return isGrpcServiceError(cause) && (cause.code as number) === GRPC_UNAVAILABLE;
 }
 
 /** A UUID (version 8, name-based) from the caller and its key: stable across retries and processes. */

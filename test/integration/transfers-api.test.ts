@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
+import { Client, Connection } from '@temporalio/client';
+import { Registry } from 'prom-client';
+
+import { startApi } from '../../src/api/server';
 import { transferEvent } from '../../src/domain/events';
 import { moneyViolations } from '../support/conservation';
 import { EventCollector } from '../support/event-collector';
@@ -118,6 +122,38 @@ describe('transfers through the REST API', () => {
     expect(second.body).toMatchObject({ field: 'Idempotency-Key' });
     await service.waitForTerminal([first.body.transferId]);
     expect(await accountView(gina)).toMatchObject({ balance: 900 });
+  });
+
+  it('when Temporal is unreachable, answers 503 with Retry-After and reserves nothing; the same key later starts it once', async () => {
+    const ivan = await service.openAccount('ivan', 1_000);
+    const jane = await service.openAccount('jane', 0);
+    const key = randomUUID();
+    const body = { fromAccountId: ivan, toAccountId: jane, amount: 250, currency: 'EUR' };
+    // A second API process whose Temporal is gone (nothing listens on port 1).
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const isolated = await startApi({ ...service.dependencies, temporal: unreachable, metrics: new Registry() }, 0);
+    try {
+      const response = await fetch(`${isolated.url}/v1/transfers`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${service.token('ivan', 'USER')}`,
+          'content-type': 'application/json',
+          'Idempotency-Key': key,
+        },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(((await response.json()) as { type: string }).type).toMatch(/workflow-engine-unavailable$/);
+      expect(await accountView(ivan)).toMatchObject({ balance: 1_000, available: 1_000, held: 0 });
+    } finally {
+      await isolated.stop();
+    }
+
+    const retried = await service.submit('ivan', body, key);
+    expect(retried.status).toBe(202);
+    await service.waitForTerminal([retried.body.transferId]);
+    expect(await accountView(ivan)).toMatchObject({ balance: 750, held: 0 });
   });
 
   it('lists transfers for staff from PostgreSQL, newest first, a page at a time', async () => {
