@@ -165,7 +165,7 @@ export function openApiDocument(maxTransferAmount: number): object {
             required: true,
             content: { 'application/json': { schema: input(transferBody(maxTransferAmount)) } },
           },
-          responses: { '202': json(transfer, 'Accepted'), ...errors(400, 401, 403, 409, 413, 422) },
+          responses: { '202': json(transfer, 'Accepted'), ...errors(400, 401, 403, 409, 413, 422, 503) },
         },
         get: {
           summary: 'List transfers (staff), newest first',
