@@ -134,7 +134,13 @@ describe('the consumers', () => {
       0,
     );
 
-    await waitUntil('the alert arrives', async () => service.slack.textsAbout(transferId).length > 0);
+    await waitUntil('the alert arrives', async () => service.slack.textsAbout(transferId).length > 0).catch(
+      (error: Error) => {
+        // What the consumers said about it, so a failure here can be read without a rerun.
+        const said = service.worker.log.split('\n').filter((line) => /slack-alerts|dead-letter/.test(line));
+        throw new Error(`${error.message}; the consumers logged:\n${said.slice(-20).join('\n')}`);
+      },
+    );
     expect(service.slack.textsAbout(transferId)).toEqual([`Transfer BLOCKED by risk — ${transferId}`]);
   });
 

@@ -19,7 +19,9 @@ export class WorkerProcess {
   }
 
   static async start(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts', 'worker', 'consumers'], {
+    // One process, tsx as a loader: the tsx CLI would run the service as a grandchild that a SIGKILL of
+    // the CLI leaves running — a "crash" that kills nothing.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'worker', 'consumers'], {
       cwd: REPO_ROOT,
       // info, at least: readiness is read from the "worker polling" line.
       env: { ...env, LOG_LEVEL: 'info' },
