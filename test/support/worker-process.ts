@@ -1,16 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
+import type { Role } from '../../src/roles';
+
 const REPO_ROOT = join(__dirname, '..', '..');
 
+/** The log line each role prints once it serves; a process is ready when all of its roles printed theirs. */
+const READY: Record<Role, string> = { api: 'API listening', worker: 'worker polling', consumers: 'consumers running' };
+
 /**
- * The worker and consumers roles as a real child process (`src/main.ts worker consumers`), so a test can SIGKILL it mid-saga
- * and start another, as a crash and a restart would.
+ * Service roles as a real child process (`src/main.ts <roles…>`), so a test can SIGKILL it mid-work and
+ * start another, as a crash and a supervisor would.
  */
-export class WorkerProcess {
+export class ServiceProcess {
   private output = '';
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly roles: Role[],
+  ) {
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString('utf8')).slice(-20_000);
     };
@@ -18,23 +26,24 @@ export class WorkerProcess {
     child.stderr?.on('data', keep);
   }
 
-  static async start(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<WorkerProcess> {
+  static async start(roles: Role[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<ServiceProcess> {
     // One process, tsx as a loader: the tsx CLI would run the service as a grandchild that a SIGKILL of
     // the CLI leaves running — a "crash" that kills nothing.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'worker', 'consumers'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...roles], {
       cwd: REPO_ROOT,
-      // info, at least: readiness is read from the "worker polling" line.
+      // info, at least: readiness is read from the log.
       env: { ...env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const worker = new WorkerProcess(child);
+    const started = new ServiceProcess(child, roles);
     const deadline = Date.now() + timeoutMs;
-    while (!worker.output.includes('worker polling')) {
-      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}):\n${worker.output}`);
-      if (Date.now() > deadline) throw new Error(`the worker did not start within ${timeoutMs} ms:\n${worker.output}`);
+    while (!roles.every((role) => started.output.includes(READY[role]))) {
+      if (child.exitCode !== null) throw new Error(`${roles.join('+')} exited (${child.exitCode}):\n${started.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`${roles.join('+')} did not start within ${timeoutMs} ms:\n${started.output}`);
       await new Promise((wake) => setTimeout(wake, 100));
     }
-    return worker;
+    return started;
   }
 
   /** Ends the process: SIGTERM drains it, SIGKILL is a crash. */
@@ -49,3 +58,9 @@ export class WorkerProcess {
     return this.output;
   }
 }
+
+/** The worker and consumers roles in one child process, as the integration tests run them. */
+export const WorkerProcess = {
+  start: (env: NodeJS.ProcessEnv, timeoutMs?: number) => ServiceProcess.start(['worker', 'consumers'], env, timeoutMs),
+};
+export type WorkerProcess = ServiceProcess;
