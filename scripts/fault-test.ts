@@ -69,8 +69,11 @@ const stack = (command: 'up' | 'down', service: string) =>
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', command, service], { stdio: 'ignore' });
 
 async function main(options: Options): Promise<number> {
-  const next = random(options.seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  // Two streams: the fault schedule draws only from its own, so the same seed gives the same faults in
+  // the same order however the load happens to interleave.
+  const next = random(options.seed ^ 0x9e3779b9);
+  const pick = <T>(items: readonly T[], draw = next): T => items[Math.floor(draw() * items.length)] as T;
+  const nextFault = random(options.seed);
   console.log(`seed ${options.seed}: ${options.accounts} accounts, ${options.seconds} s of load and faults`);
 
   const slack = await SlackReceiver.start();
@@ -233,8 +236,8 @@ async function main(options: Options): Promise<number> {
 
   const faults = async () => {
     while (performance.now() < deadline - 10_000) {
-      await new Promise((wake) => setTimeout(wake, 4_000 + next() * 4_000));
-      const fault = pick(FAULTS);
+      await new Promise((wake) => setTimeout(wake, 4_000 + nextFault() * 4_000));
+      const fault = pick(FAULTS, nextFault);
       faultsInjected.set(fault, (faultsInjected.get(fault) ?? 0) + 1);
       console.log(`${((options.seconds * 1000 - (deadline - performance.now())) / 1000).toFixed(1)} s  ${fault}`);
       try {
