@@ -23,6 +23,7 @@ import { isTerminal, type TransferStatus } from '../src/domain/transfer';
 import { ensureTopics } from '../src/events/publisher';
 import { createLogger } from '../src/logger';
 import { moneyViolations } from '../test/support/conservation';
+import { seededRandom } from '../test/support/seeded-random';
 import { SlackReceiver } from '../test/support/slack-receiver';
 import { ServiceProcess } from '../test/support/worker-process';
 
@@ -44,18 +45,6 @@ interface Options {
   accounts: number;
 }
 
-/** A small seeded PRNG (mulberry32), so a schedule can be replayed with `--seed`. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -71,9 +60,9 @@ const stack = (command: 'up' | 'down', service: string) =>
 async function main(options: Options): Promise<number> {
   // Two streams: the fault schedule draws only from its own, so the same seed gives the same faults in
   // the same order however the load happens to interleave.
-  const next = random(options.seed ^ 0x9e3779b9);
+  const next = seededRandom(options.seed ^ 0x9e3779b9);
   const pick = <T>(items: readonly T[], draw = next): T => items[Math.floor(draw() * items.length)] as T;
-  const nextFault = random(options.seed);
+  const nextFault = seededRandom(options.seed);
   console.log(`seed ${options.seed}: ${options.accounts} accounts, ${options.seconds} s of load and faults`);
 
   const slack = await SlackReceiver.start();

@@ -16,6 +16,12 @@ export interface Drift {
   detail: string;
 }
 
+/** Redis and PostgreSQL disagree about a balance, with nothing in flight to explain it. */
+interface Mismatch {
+  redis: { available: number; held: number };
+  balance: number;
+}
+
 const PAGE = 500;
 /** A balance mismatch is looked at twice this far apart, so a settlement between two reads is not drift. */
 const CONFIRM_AFTER_MS = 2_000;
@@ -35,10 +41,7 @@ export function createReconcileActivities({
    * open (no row, or the row already voided) and whose saga is gone is an orphan; otherwise
    * available + held must equal the PostgreSQL balance (DESIGN.md §2).
    */
-  async function driftOf(account: {
-    accountId: string;
-    currency: string;
-  }): Promise<Drift[] | 'in-flight' | 'mismatch'> {
+  async function driftOf(account: { accountId: string; currency: string }): Promise<Drift[] | 'in-flight' | Mismatch> {
     const snapshot = await ledger.balanceSnapshot(account.accountId);
     if (!snapshot || snapshot.postedNotApplied.length > 0 || snapshot.creditedNotApplied.length > 0) return 'in-flight';
     const redis = await balances.read(account.accountId);
@@ -62,7 +65,7 @@ export function createReconcileActivities({
       }
       return orphans;
     }
-    return redis.available + redis.held === snapshot.balance ? [] : 'mismatch';
+    return redis.available + redis.held === snapshot.balance ? [] : { redis, balance: snapshot.balance };
   }
 
   return {
@@ -74,24 +77,24 @@ export function createReconcileActivities({
         const page = await ledger.accountPage(after, PAGE);
         for (const account of page) {
           const found = await driftOf(account);
-          if (found === 'mismatch') suspects.push(account);
-          else if (found !== 'in-flight') drifts.push(...found);
+          if (Array.isArray(found)) drifts.push(...found);
+          else if (found !== 'in-flight') suspects.push(account);
         }
         if (page.length < PAGE) break;
         after = (page.at(-1) as { accountId: string }).accountId;
       }
       if (suspects.length > 0) await new Promise((wake) => setTimeout(wake, CONFIRM_AFTER_MS));
       for (const account of suspects) {
-        if ((await driftOf(account)) !== 'mismatch') continue;
-        const snapshot = await ledger.balanceSnapshot(account.accountId);
-        const redis = await balances.read(account.accountId);
-        const off = redis.available + redis.held - (snapshot?.balance ?? 0);
+        const found = await driftOf(account);
+        if (Array.isArray(found) || found === 'in-flight') continue;
+        const { redis, balance } = found;
+        const off = redis.available + redis.held - balance;
         drifts.push({
           kind: 'account',
           accountId: account.accountId,
           currency: account.currency,
           amount: Math.max(1, Math.abs(off)),
-          detail: `Redis available ${redis.available} + held ${redis.held} is ${off > 0 ? '+' : ''}${off} off PostgreSQL's ${snapshot?.balance}`,
+          detail: `Redis available ${redis.available} + held ${redis.held} is ${off > 0 ? '+' : ''}${off} off PostgreSQL's ${balance}`,
         });
       }
       return drifts;

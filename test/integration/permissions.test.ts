@@ -4,7 +4,6 @@ import { WebSocket } from 'ws';
 
 import { type Action, PERMISSIONS } from '../../src/api/permissions';
 import { ROLES, type Role } from '../../src/domain/roles';
-import type { TransferStatus } from '../../src/domain/transfer';
 import { type HttpAnswer, ServiceHarness } from '../support/service-harness';
 
 /** A request ready to send; built fresh per case, so a write never depends on another case's write. */
@@ -83,15 +82,8 @@ describe('the permission matrix', () => {
   async function transferUnderReview(): Promise<string> {
     const { transferId } = (await service.submit(user, { fromAccountId: source, toAccountId: target, amount: 77 }))
       .body;
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { body } = await service.request<{ status: TransferStatus }>('GET', `/v1/transfers/${transferId}`, {
-        token: service.token('matrix-admin', 'SUPER_ADMIN'),
-      });
-      if (body.status === 'UNDER_REVIEW') return transferId;
-      if (Date.now() > deadline) throw new Error(`fixture transfer is ${body.status}, not UNDER_REVIEW`);
-      await new Promise((wake) => setTimeout(wake, 200));
-    }
+    await service.waitForStatus(transferId, 'UNDER_REVIEW');
+    return transferId;
   }
 
   const get = (path: string): Call => ({ method: 'GET', path });

@@ -82,11 +82,7 @@ describe('reconcile', () => {
       const { transferId } = (
         await service.submit('reconcile-busy', { fromAccountId: sender, toAccountId: payee, amount: 100 })
       ).body;
-      const deadline = Date.now() + 20_000;
-      while ((await service.ledger.getTransfer(transferId))?.status !== 'UNDER_REVIEW') {
-        if (Date.now() > deadline) throw new Error('the transfer never went under review');
-        await new Promise((wake) => setTimeout(wake, 200));
-      }
+      await service.waitForStatus(transferId, 'UNDER_REVIEW');
 
       const { drifts } = await service.dependencies.temporal.workflow.execute<typeof reconcile>('reconcile', {
         taskQueue: TASK_QUEUE,

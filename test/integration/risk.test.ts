@@ -52,17 +52,6 @@ describe('risk evaluation, rules and review', () => {
     (await service.waitForTerminal([transferId])).get(transferId) as TransferStatus;
   const riskOf = async (transferId: string) =>
     (await service.request<RiskRecord>('GET', `/v1/transfers/${transferId}/risk`, { token: analyst() })).body;
-  const waitForStatus = async (transferId: string, wanted: TransferStatus, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { body } = await service.request<{ status: TransferStatus }>('GET', `/v1/transfers/${transferId}`, {
-        token: analyst(),
-      });
-      if (body.status === wanted) return;
-      if (Date.now() > deadline) throw new Error(`transfer ${transferId} is ${body.status}, never became ${wanted}`);
-      await new Promise((wake) => setTimeout(wake, 200));
-    }
-  };
   const accountOf = async (accountId: string) =>
     (
       await service.request<{ balance: number; held: number }>('GET', `/v1/accounts/${accountId}`, {
@@ -155,11 +144,11 @@ describe('risk evaluation, rules and review', () => {
       );
 
     const approved = await transferOf('gina', gina, hank, 1_000);
-    await waitForStatus(approved, 'UNDER_REVIEW');
+    await service.waitForStatus(approved, 'UNDER_REVIEW');
     const rejected = await transferOf('gina', gina, hank, 2_000);
     const timedOut = await transferOf('gina', gina, hank, 3_000);
-    await waitForStatus(rejected, 'UNDER_REVIEW');
-    await waitForStatus(timedOut, 'UNDER_REVIEW');
+    await service.waitForStatus(rejected, 'UNDER_REVIEW');
+    await service.waitForStatus(timedOut, 'UNDER_REVIEW');
     expect(await accountOf(gina)).toMatchObject({ balance: 10_000, held: 6_000 });
     const queue = await service.request<{ items: Array<{ transferId: string }> }>('GET', '/v1/reviews?limit=100', {
       token: service.token('auditor-1', 'AUDITOR'),

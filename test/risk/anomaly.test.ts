@@ -1,4 +1,5 @@
 import { type AnomalyInput, robustZScoreModel, scoreAnomaly } from '../../src/risk/anomaly';
+import { seededRandom } from '../support/seeded-random';
 
 type History = AnomalyInput['history'];
 
@@ -18,18 +19,6 @@ const steadyHistory = historyOf(STEADY_AMOUNTS, DAY);
 
 function input(overrides: Partial<AnomalyInput>): AnomalyInput {
   return { amount: 5000, eventTimeMs: NOW, newReceiver: false, history: steadyHistory, ...overrides };
-}
-
-/** mulberry32: a tiny seeded PRNG, so the sweep is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function expectWithinUnitInterval(value: number): void {

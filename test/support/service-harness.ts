@@ -7,13 +7,14 @@ import { type Config, loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createDependencies, type Dependencies } from '../../src/dependencies';
 import type { Role } from '../../src/domain/roles';
-import { isTerminal, type TransferStatus } from '../../src/domain/transfer';
+import { transferWorkflowId } from '../../src/domain/temporal';
+import { isTerminal, type SagaState, type TransferStatus } from '../../src/domain/transfer';
 import { ensureTopics } from '../../src/events/publisher';
 import type { PostgresLedger } from '../../src/ledger/postgres-ledger';
 import type { RedisBalances } from '../../src/ledger/redis-balances';
 import { createLogger } from '../../src/logger';
 import { SlackReceiver } from './slack-receiver';
-import { WorkerProcess } from './worker-process';
+import { ServiceProcess } from './worker-process';
 
 export interface HttpAnswer<T = Record<string, unknown>> {
   status: number;
@@ -36,7 +37,7 @@ export class ServiceHarness {
     readonly dependencies: Dependencies,
     readonly api: RunningApi,
     readonly slack: SlackReceiver,
-    public worker: WorkerProcess,
+    public worker: ServiceProcess,
   ) {
     this.ledger = dependencies.ledger;
     this.balances = dependencies.balances;
@@ -57,7 +58,7 @@ export class ServiceHarness {
     const dependencies = await createDependencies(config, logger);
     await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
     const api = await startApi(dependencies, 0);
-    const worker = await WorkerProcess.start(env);
+    const worker = await ServiceProcess.start(['worker', 'consumers'], env);
     return new ServiceHarness(config, env, dependencies, api, slack, worker);
   }
 
@@ -71,7 +72,7 @@ export class ServiceHarness {
   /** Kills the worker without warning and starts a new one, as a crash and a supervisor would. */
   async crashAndRestartWorker(): Promise<void> {
     await this.worker.stop('SIGKILL');
-    this.worker = await WorkerProcess.start(this.env);
+    this.worker = await ServiceProcess.start(['worker', 'consumers'], this.env);
   }
 
   token(sub: string, role: Role): string {
@@ -120,6 +121,21 @@ export class ServiceHarness {
       headers: { 'Idempotency-Key': key },
       body: { currency: 'EUR', ...body },
     });
+  }
+
+  /**
+   * Waits until both PostgreSQL and the running saga (its `status` query) show the transfer in `wanted`
+   * (e.g. UNDER_REVIEW): the row changes one workflow task before the saga's own state does.
+   */
+  async waitForStatus(transferId: string, wanted: TransferStatus, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const saga = this.dependencies.temporal.workflow.getHandle(transferWorkflowId(transferId));
+    for (;;) {
+      const status = (await this.ledger.getTransfer(transferId))?.status;
+      if (status === wanted && (await saga.query<SagaState>('status')).status === wanted) return;
+      if (Date.now() > deadline) throw new Error(`transfer ${transferId} is ${status}, never became ${wanted}`);
+      await new Promise((wake) => setTimeout(wake, 200));
+    }
   }
 
   /** Waits until PostgreSQL shows every transfer terminal; answers their statuses. */

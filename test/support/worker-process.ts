@@ -58,9 +58,3 @@ export class ServiceProcess {
     return this.output;
   }
 }
-
-/** The worker and consumers roles in one child process, as the integration tests run them. */
-export const WorkerProcess = {
-  start: (env: NodeJS.ProcessEnv, timeoutMs?: number) => ServiceProcess.start(['worker', 'consumers'], env, timeoutMs),
-};
-export type WorkerProcess = ServiceProcess;
