@@ -84,6 +84,11 @@ describe('transferSaga', () => {
   it('on REVIEW, holds the money until an operator approves through the update, then settles', async () => {
     const activities = activityDoubles();
     activities.evaluateRisk.mockResolvedValue(assessment('REVIEW', 0.6, ['large amount']));
+    // Settlement waits for the second decision, so the saga is still running to refuse it rather than
+    // already finished (on a fast server it otherwise can be).
+    let secondDecisionSent = () => undefined as void;
+    const secondDecisionDone = new Promise<void>((resolve) => (secondDecisionSent = resolve));
+    activities.settleTransfer.mockImplementation(() => secondDecisionDone);
     const input = await harness.input();
 
     const { result } = await harness.run(activities, input, async (handle) => {
@@ -100,6 +105,7 @@ describe('transferSaga', () => {
         () => undefined,
         (error: Error & { cause?: Error }) => error,
       );
+      secondDecisionSent();
       expect(refusal?.cause?.message).toMatch(/already decided|not UNDER_REVIEW/);
     });
 
