@@ -19,16 +19,27 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningRo
     workflowsPath: require.resolve('./workflows'),
     activities: createActivities(dependencies),
   });
+  let stopping = false;
   const running = worker.run();
-  running.catch((error: unknown) => {
-    // A worker that died cannot make progress; exit so the supervisor restarts the process.
-    logger.fatal({ err: error }, 'worker stopped unexpectedly');
-    process.exit(1);
-  });
+  running.then(
+    () => {
+      // The SDK also drains the worker on SIGQUIT and SIGUSR2; a process whose worker no longer polls
+      // must not look alive, so the other roles drain as they would on SIGTERM.
+      if (stopping) return;
+      logger.warn('the worker was shut down by a signal; stopping the process');
+      process.kill(process.pid, 'SIGTERM');
+    },
+    (error: unknown) => {
+      // A worker that died cannot make progress; exit so the supervisor restarts the process.
+      logger.fatal({ err: error }, 'worker stopped unexpectedly');
+      process.exit(1);
+    },
+  );
   logger.info({ taskQueue: TASK_QUEUE }, 'worker polling');
   return {
     stop: async () => {
-      worker.shutdown();
+      stopping = true;
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
     },

@@ -26,10 +26,18 @@ export class ServiceProcess {
     child.stderr?.on('data', keep);
   }
 
-  static async start(roles: Role[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<ServiceProcess> {
+  /**
+   * Starts `entry <args…> <roles…>` (the service itself unless the caller wraps it, as the fault test
+   * does) and waits until every role serves.
+   */
+  static async start(
+    roles: Role[],
+    env: NodeJS.ProcessEnv,
+    { entry = 'src/main.ts', args = [] as string[], timeoutMs = 90_000 } = {},
+  ): Promise<ServiceProcess> {
     // One process, tsx as a loader: the tsx CLI would run the service as a grandchild that a SIGKILL of
     // the CLI leaves running — a "crash" that kills nothing.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...roles], {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args, ...roles], {
       cwd: REPO_ROOT,
       // info, at least: readiness is read from the log.
       env: { ...env, LOG_LEVEL: 'info' },
@@ -52,6 +60,21 @@ export class ServiceProcess {
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill(signal);
     await exited;
+  }
+
+  /** Resolves with the exit code once the process has ended on its own; rejects after `timeoutMs`. */
+  async exited(timeoutMs: number): Promise<number | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.child.exitCode === null && this.child.signalCode === null) {
+      if (Date.now() > deadline) throw new Error(`${this.roles.join('+')} still runs after ${timeoutMs} ms`);
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
+    return this.child.exitCode;
+  }
+
+  /** Sends a signal the process handles (the fault test's SIGHUP), without waiting for anything. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
   }
 
   get log(): string {
