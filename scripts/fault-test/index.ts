@@ -1,31 +1,41 @@
 /**
- * `npm run test:faults -- [--seed N] [--seconds S] [--accounts N]`: a bank test in the manner of Jepsen's.
+ * `npm run test:faults -- [--profile short|long] [--seed N] [--seconds S] [--accounts N] [--break <safeguard>]`:
+ * a bank test in the manner of Jepsen's.
  *
  * Opens N accounts with a known total, drives concurrent transfers through the REST API (random pairs
  * and amounts, some overdrawn, some that trip BLOCK or REVIEW rules, reviews decided or left to time
  * out, duplicate submissions) while a seeded schedule of faults hits the processes it started — the API,
  * the worker and the consumers killed and restarted — and the services — Redis flushed and restarted,
- * Kafka, PostgreSQL and the Temporal dev server restarted with their data, Slack failing. Every 500 ms it
- * reads all balances in one PostgreSQL snapshot; after healing it waits for every acknowledged transfer
- * to end and checks the bank invariants. Prints a table; exits 1 on any violation.
+ * Kafka, PostgreSQL and the Temporal dev server restarted with their data, Slack failing — and the
+ * worker losing the results of activities it ran (./hooks). Every 500 ms it reads all balances in one
+ * PostgreSQL snapshot; after healing it waits for every acknowledged transfer to end and checks the bank
+ * invariants, the terminal events on Kafka and the replay of every closed workflow history. Prints a
+ * table; exits 1 on any violation.
+ *
+ * `--break <safeguard>` runs the worker without one safeguard (./hooks) and opens with the fault that
+ * needs it: the checker is checked, so the run passes only when it reports violations.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import jwt from 'jsonwebtoken';
 
-import { loadConfig } from '../src/config';
-import { migrate } from '../src/db/migrate';
-import { createDependencies } from '../src/dependencies';
-import { isTerminal, type TransferStatus } from '../src/domain/transfer';
-import { ensureTopics } from '../src/events/publisher';
-import { createLogger } from '../src/logger';
-import { moneyViolations } from '../test/support/conservation';
-import { seededRandom } from '../test/support/seeded-random';
-import { SlackReceiver } from '../test/support/slack-receiver';
-import { ServiceProcess } from '../test/support/worker-process';
+import { loadConfig } from '../../src/config';
+import { migrate } from '../../src/db/migrate';
+import { createDependencies } from '../../src/dependencies';
+import { isTerminal, type TransferStatus } from '../../src/domain/transfer';
+import { ensureTopics } from '../../src/events/publisher';
+import { createLogger } from '../../src/logger';
+import { moneyViolations } from '../../test/support/conservation';
+import { readEventsBetween, topicMarks } from '../../test/support/event-collector';
+import { seededRandom } from '../../test/support/seeded-random';
+import { SlackReceiver } from '../../test/support/slack-receiver';
+import { ServiceProcess } from '../../test/support/worker-process';
+import { eventViolations, replayViolations } from './checks';
+import { SAFEGUARDS, type Safeguard } from './hooks';
 
 const FAULTS = [
   'kill api',
@@ -36,6 +46,7 @@ const FAULTS = [
   'restart postgres',
   'restart temporal',
   'slack failing',
+  'lose activity results',
 ] as const;
 type Fault = (typeof FAULTS)[number];
 
@@ -43,7 +54,14 @@ interface Options {
   seed: number;
   seconds: number;
   accounts: number;
+  break?: Safeguard;
 }
+
+/** Short runs in the test line of the README; long is the soak to run before a release. */
+const PROFILES = {
+  short: { seconds: 90, accounts: 20 },
+  long: { seconds: 900, accounts: 50 },
+};
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -58,12 +76,17 @@ const stack = (command: 'up' | 'down', service: string) =>
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', command, service], { stdio: 'ignore' });
 
 async function main(options: Options): Promise<number> {
+  // The replay check runs a Temporal worker here; its routine log would bury the table.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   // Two streams: the fault schedule draws only from its own, so the same seed gives the same faults in
   // the same order however the load happens to interleave.
   const next = seededRandom(options.seed ^ 0x9e3779b9);
-  const pick = <T>(items: readonly T[], draw = next): T => items[Math.floor(draw() * items.length)] as T;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const nextFault = seededRandom(options.seed);
-  console.log(`seed ${options.seed}: ${options.accounts} accounts, ${options.seconds} s of load and faults`);
+  console.log(
+    `seed ${options.seed}: ${options.accounts} accounts, ${options.seconds} s of load and faults` +
+      (options.break ? `, the worker without its ${options.break} safeguard` : ''),
+  );
 
   const slack = await SlackReceiver.start();
   const port = await freePort();
@@ -80,10 +103,16 @@ async function main(options: Options): Promise<number> {
   await migrate(config.postgres.url, logger);
   const dependencies = await createDependencies(config, logger);
   await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
-  const processes: Record<'api' | 'worker' | 'consumers', ServiceProcess> = {
-    api: await ServiceProcess.start(['api'], env),
-    worker: await ServiceProcess.start(['worker'], env),
-    consumers: await ServiceProcess.start(['consumers'], env),
+  type Role = 'api' | 'worker' | 'consumers';
+  const startRole = (role: Role) =>
+    ServiceProcess.start([role], env, {
+      entry: 'scripts/fault-test/faulty-service.ts',
+      args: role === 'worker' && options.break ? ['--break', options.break] : [],
+    });
+  const processes: Record<Role, ServiceProcess> = {
+    api: await startRole('api'),
+    worker: await startRole('worker'),
+    consumers: await startRole('consumers'),
   };
   const api = `http://127.0.0.1:${port}`;
   const token = (sub: string, role: string) => jwt.sign({ sub, role }, config.auth.jwtSecret, { expiresIn: '1h' });
@@ -141,6 +170,8 @@ async function main(options: Options): Promise<number> {
   });
 
   const acknowledged = new Map<string, string>();
+  const since = new Date();
+  const marks = await topicMarks(dependencies.kafka);
   const submissions = { attempted: 0, acknowledged: 0, refused: 0, failed: 0, duplicates: 0 };
   const sent: Array<{ owner: string; key: string; body: object }> = [];
   const faultsInjected = new Map<Fault, number>();
@@ -171,7 +202,12 @@ async function main(options: Options): Promise<number> {
       try {
         const answer = await call('POST', '/v1/transfers', request.owner, 'USER', request.body, request.key);
         if (answer.status === 202) {
-          acknowledged.set(request.key, answer.body.transferId as string);
+          const transferId = answer.body.transferId as string;
+          const first = acknowledged.get(request.key);
+          if (first !== undefined && first !== transferId) {
+            violations.push(`Idempotency-Key ${request.key} answered transfer ${first}, then ${transferId}`);
+          }
+          acknowledged.set(request.key, transferId);
           submissions.acknowledged += duplicate ? 0 : 1;
         } else if (answer.status < 500) submissions.refused += 1;
         else {
@@ -223,10 +259,24 @@ async function main(options: Options): Promise<number> {
       });
   }, 500);
 
+  // Rounds of every fault kind in a shuffled order, so any nine faults in a row cover every kind. A
+  // broken safeguard shows only under the fault it guards against, so that run opens with that fault.
+  function* schedule(): Generator<Fault> {
+    if (options.break) yield 'lose activity results';
+    for (;;) {
+      const round = [...FAULTS];
+      for (let i = round.length - 1; i > 0; i -= 1) {
+        const j = Math.floor(nextFault() * (i + 1));
+        [round[i], round[j]] = [round[j] as Fault, round[i] as Fault];
+      }
+      yield* round;
+    }
+  }
   const faults = async () => {
+    const upcoming = schedule();
     while (performance.now() < deadline - 10_000) {
-      await new Promise((wake) => setTimeout(wake, 4_000 + nextFault() * 4_000));
-      const fault = pick(FAULTS, nextFault);
+      await new Promise((wake) => setTimeout(wake, 2_000 + nextFault() * 3_000));
+      const fault = upcoming.next().value as Fault;
       faultsInjected.set(fault, (faultsInjected.get(fault) ?? 0) + 1);
       console.log(`${((options.seconds * 1000 - (deadline - performance.now())) / 1000).toFixed(1)} s  ${fault}`);
       try {
@@ -240,7 +290,7 @@ async function main(options: Options): Promise<number> {
     const restartRole = async (role: 'api' | 'worker' | 'consumers') => {
       await processes[role].stop('SIGKILL');
       await new Promise((wake) => setTimeout(wake, 1_000));
-      processes[role] = await ServiceProcess.start([role], env);
+      processes[role] = await startRole(role);
     };
     const restartService = async (service: string, outage = 3_000) => {
       stack('down', service);
@@ -256,6 +306,7 @@ async function main(options: Options): Promise<number> {
     } else if (fault === 'restart kafka') await restartService('kafka');
     else if (fault === 'restart postgres') await restartService('postgres');
     else if (fault === 'restart temporal') await restartService('temporal');
+    else if (fault === 'lose activity results') processes.worker.signal('SIGHUP');
     else {
       slack.failWith = 500;
       await new Promise((wake) => setTimeout(wake, 5_000));
@@ -314,6 +365,13 @@ async function main(options: Options): Promise<number> {
       accounts.map((a) => a.id),
     )),
   );
+  const events = eventViolations(
+    await readEventsBetween(dependencies.kafka, marks, await topicMarks(dependencies.kafka)),
+    statuses,
+  );
+  violations.push(...events.violations);
+  const replay = await replayViolations(dependencies.temporal, since);
+  violations.push(...replay.violations);
 
   const byStatus = new Map<string, number>();
   for (const status of statuses.values()) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
@@ -329,6 +387,12 @@ async function main(options: Options): Promise<number> {
   for (const fault of FAULTS) row(`fault: ${fault}`, faultsInjected.get(fault) ?? 0);
   row('snapshot reads (PostgreSQL down)', `${checks.reads} (${checks.unavailable})`);
   row('time to quiescence', `${quiescentAfter.toFixed(1)} s`);
+  row('events (raw / after de-duplication)', `${events.raw} / ${events.distinct}`);
+  row(
+    '  raw duplicate rate',
+    `${events.raw === 0 ? '0' : ((100 * (events.raw - events.distinct)) / events.raw).toFixed(2)} %`,
+  );
+  row('closed workflow histories replayed', replay.replayed);
   row('invariant violations', violations.length);
   for (const violation of violations.slice(0, 20)) console.log(`  ${violation}`);
 
@@ -337,20 +401,37 @@ async function main(options: Options): Promise<number> {
   for (const child of Object.values(processes)) await child.stop();
   await dependencies.close();
   await slack.stop();
-  return violations.length === 0 ? 0 : 1;
+  if (!options.break) return violations.length === 0 ? 0 : 1;
+  console.log(
+    violations.length > 0
+      ? `\nthe checker caught the broken ${options.break} safeguard`
+      : `\nthe checker MISSED the broken ${options.break} safeguard`,
+  );
+  return violations.length > 0 ? 0 : 1;
 }
 
 function parseOptions(args: string[]): Options {
-  const value = (name: string, fallback: number) => {
+  const text = (name: string) => {
     const at = args.indexOf(`--${name}`);
-    const parsed = at < 0 ? fallback : Number(args[at + 1]);
+    return at < 0 ? undefined : args[at + 1];
+  };
+  const value = (name: string, fallback: number) => {
+    const parsed = Number(text(name) ?? fallback);
     if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive integer`);
     return parsed;
   };
+  const profile = text('profile') ?? 'short';
+  if (!(profile in PROFILES)) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
+  const defaults = PROFILES[profile as keyof typeof PROFILES];
+  const safeguard = text('break');
+  if (safeguard !== undefined && !(safeguard in SAFEGUARDS)) {
+    throw new Error(`--break must be one of ${Object.keys(SAFEGUARDS).join(', ')}`);
+  }
   return {
     seed: value('seed', Date.now() % 1_000_000),
-    seconds: value('seconds', 60),
-    accounts: value('accounts', 50),
+    seconds: value('seconds', defaults.seconds),
+    accounts: value('accounts', defaults.accounts),
+    ...(safeguard ? { break: safeguard as Safeguard } : {}),
   };
 }
 

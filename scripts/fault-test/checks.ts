@@ -1,0 +1,59 @@
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+
+import type { EventEnvelope } from '../../src/domain/events';
+import type { TransferStatus } from '../../src/domain/transfer';
+
+/**
+ * Every COMPLETED transfer has exactly one transfer.completed and no transfer.failed after
+ * de-duplication by eventId (what a consumer applies); every other terminal transfer exactly one
+ * transfer.failed and no transfer.completed. Also counts the raw duplicates a consumer must drop.
+ */
+export function eventViolations(
+  events: EventEnvelope[],
+  statuses: Map<string, TransferStatus>,
+): { violations: string[]; raw: number; distinct: number } {
+  const ours = events.filter((event) => statuses.has(event.transferId));
+  const distinct = new Map(ours.map((event) => [event.eventId, event]));
+  const endings = new Map<string, { completed: number; failed: number }>();
+  for (const event of distinct.values()) {
+    const ending = endings.get(event.transferId) ?? { completed: 0, failed: 0 };
+    if (event.type === 'transfer.completed') ending.completed += 1;
+    if (event.type === 'transfer.failed') ending.failed += 1;
+    endings.set(event.transferId, ending);
+  }
+  const violations: string[] = [];
+  for (const [transferId, status] of statuses) {
+    const { completed, failed } = endings.get(transferId) ?? { completed: 0, failed: 0 };
+    const expected = status === 'COMPLETED' ? { completed: 1, failed: 0 } : { completed: 0, failed: 1 };
+    if (completed !== expected.completed || failed !== expected.failed) {
+      violations.push(
+        `transfer ${transferId} (${status}) has ${completed} transfer.completed and ${failed} transfer.failed events`,
+      );
+    }
+  }
+  return { violations, raw: ours.length, distinct: distinct.size };
+}
+
+/**
+ * Replays the history of every workflow that started since `since` and has closed, with the current
+ * workflow code: a determinism error here is one a worker would hit replaying after a crash.
+ */
+export async function replayViolations(
+  temporal: Client,
+  since: Date,
+): Promise<{ violations: string[]; replayed: number }> {
+  const histories = temporal.workflow
+    .list({ query: `ExecutionStatus != 'Running' AND StartTime >= '${since.toISOString()}'` })
+    .intoHistories();
+  const violations: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories(
+    { workflowsPath: require.resolve('../../src/workflows') },
+    histories,
+  )) {
+    replayed += 1;
+    if (result.error) violations.push(`replaying ${result.workflowId} failed: ${result.error.message}`);
+  }
+  return { violations, replayed };
+}
