@@ -92,7 +92,9 @@ export async function transferSaga(input: TransferSagaInput): Promise<SagaState>
     {
       validator: (decision: ReviewDecision) => {
         if (!isReviewDecision(decision)) throw new Error('decision must be APPROVE or REJECT, with a reviewer');
-        if (state.status !== 'UNDER_REVIEW') throw new Error(`transfer is ${state.status}, not UNDER_REVIEW`);
+        // The review step begins before PostgreSQL says UNDER_REVIEW (the API checks the row first), so
+        // a decision sent the moment the row changes is not refused for a state that is about to follow.
+        if (state.step !== 'review') throw new Error(`transfer is ${state.status}, not UNDER_REVIEW`);
         if (review !== undefined) throw new Error('transfer was already decided');
       },
     },
@@ -164,6 +166,7 @@ export async function transferSaga(input: TransferSagaInput): Promise<SagaState>
   }
 
   async function awaitReview(risk: RiskAssessment): Promise<void> {
+    state.step = 'review';
     await forward.setTransferStatus({ transferId, status: 'UNDER_REVIEW', step: 'review', risk });
     moveTo('UNDER_REVIEW', 'review', describeRisk(risk));
     if (!patched(ALERTS_FROM_EVENTS)) {

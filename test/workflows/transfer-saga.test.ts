@@ -1,3 +1,4 @@
+import { WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
 import { ErrorType } from '../../src/domain/errors';
@@ -123,5 +124,35 @@ describe('transferSaga', () => {
       'transfer.approved',
       'transfer.completed',
     ]);
+  });
+
+  it('accepts a decision sent as soon as PostgreSQL says UNDER_REVIEW, before the saga has seen that step end', async () => {
+    const activities = activityDoubles();
+    activities.evaluateRisk.mockResolvedValue(assessment('REVIEW', 0.6, ['large amount']));
+    // The row is UNDER_REVIEW once this activity commits; the API may send a review from that instant,
+    // while the saga is still waiting for the activity's result.
+    let rowUnderReview = () => undefined as void;
+    const rowChanged = new Promise<void>((resolve) => (rowUnderReview = resolve));
+    let finishActivity = () => undefined as void;
+    const activityFinished = new Promise<void>((resolve) => (finishActivity = resolve));
+    activities.setTransferStatus.mockImplementation(async ({ status }) => {
+      if (status !== 'UNDER_REVIEW') return;
+      rowUnderReview();
+      await activityFinished;
+    });
+    const input = await harness.input();
+
+    const { result } = await harness.run(activities, input, async (handle) => {
+      await rowChanged;
+      const update = await handle.startUpdate(reviewUpdate, {
+        args: [{ decision: 'APPROVE', reason: 'known customer', reviewer: 'ops-1' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      finishActivity();
+      expect((await update.result()).step).not.toBe('review');
+    });
+
+    expect(result.status).toBe('COMPLETED');
+    expect(activities.recordReview).toHaveBeenCalledWith(expect.objectContaining({ reviewer: 'ops-1' }));
   });
 });
