@@ -1,14 +1,6 @@
 import { moneyViolations } from '../support/conservation';
+import { seededRandom } from '../support/seeded-random';
 import { ServiceHarness } from '../support/service-harness';
-
-/** A small deterministic generator, so a failing run can be replayed exactly. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 describe('money under faults', () => {
   let service: ServiceHarness;
@@ -33,7 +25,7 @@ describe('money under faults', () => {
     count: number,
     options: { seed: number; maxAmount: number; parallel: number; onSubmitted?: (submitted: number) => Promise<void> },
   ): Promise<string[]> {
-    const random = seeded(options.seed);
+    const random = seededRandom(options.seed);
     const plan = Array.from({ length: count }, () => {
       const from = accounts[Math.floor(random() * accounts.length)] as { owner: string; accountId: string };
       let to = from;
