@@ -109,10 +109,12 @@ async function main(options: Options): Promise<number> {
       entry: 'scripts/fault-test/faulty-service.ts',
       args: role === 'worker' && options.break ? ['--break', options.break] : [],
     });
-  const processes: Record<Role, ServiceProcess> = {
-    api: await startRole('api'),
-    worker: await startRole('worker'),
-    consumers: await startRole('consumers'),
+  // A killed role is started again in the background (as a supervisor would), so the schedule moves on
+  // while it comes up; the next fault on that role waits for it.
+  const processes: Record<Role, Promise<ServiceProcess>> = {
+    api: Promise.resolve(await startRole('api')),
+    worker: Promise.resolve(await startRole('worker')),
+    consumers: Promise.resolve(await startRole('consumers')),
   };
   const api = `http://127.0.0.1:${port}`;
   const token = (sub: string, role: string) => jwt.sign({ sub, role }, config.auth.jwtSecret, { expiresIn: '1h' });
@@ -287,10 +289,9 @@ async function main(options: Options): Promise<number> {
     }
   };
   const inject = async (fault: Fault) => {
-    const restartRole = async (role: 'api' | 'worker' | 'consumers') => {
-      await processes[role].stop('SIGKILL');
-      await new Promise((wake) => setTimeout(wake, 1_000));
-      processes[role] = await startRole(role);
+    const restartRole = async (role: Role) => {
+      await (await processes[role]).stop('SIGKILL');
+      processes[role] = new Promise((wake) => setTimeout(wake, 1_000)).then(() => startRole(role));
     };
     const restartService = async (service: string, outage = 3_000) => {
       stack('down', service);
@@ -306,7 +307,7 @@ async function main(options: Options): Promise<number> {
     } else if (fault === 'restart kafka') await restartService('kafka');
     else if (fault === 'restart postgres') await restartService('postgres');
     else if (fault === 'restart temporal') await restartService('temporal');
-    else if (fault === 'lose activity results') processes.worker.signal('SIGHUP');
+    else if (fault === 'lose activity results') (await processes.worker).signal('SIGHUP');
     else {
       slack.failWith = 500;
       await new Promise((wake) => setTimeout(wake, 5_000));
@@ -316,6 +317,8 @@ async function main(options: Options): Promise<number> {
 
   const started = performance.now();
   await Promise.all([...Array.from({ length: 6 }, submitter), reviewer(), faults()]);
+  // The last heal: every role killed has come back.
+  await Promise.all(Object.values(processes));
   const healedAt = performance.now();
 
   const accountList = accounts.map((account) => `'${account.id}'`).join(', ');
@@ -398,7 +401,7 @@ async function main(options: Options): Promise<number> {
 
   await call('DELETE', `/v1/rules/${ruleIds[0]}`, 'fault-admin', 'SUPER_ADMIN').catch(() => undefined);
   await call('DELETE', `/v1/rules/${ruleIds[1]}`, 'fault-admin', 'SUPER_ADMIN').catch(() => undefined);
-  for (const child of Object.values(processes)) await child.stop();
+  for (const child of Object.values(processes)) await (await child).stop();
   await dependencies.close();
   await slack.stop();
   if (!options.break) return violations.length === 0 ? 0 : 1;
