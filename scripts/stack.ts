@@ -432,9 +432,15 @@ async function up(services: Service[]): Promise<void> {
   }
 }
 
-async function down(services: Service[]): Promise<void> {
+async function down(services: Service[], named: boolean): Promise<void> {
   for (const service of [...services].reverse()) {
-    if (recordedPid(service.name) === undefined) continue;
+    if (recordedPid(service.name) === undefined) {
+      // Stopping a named service is a promise (the fault test relies on it): say when it cannot be kept.
+      if (named && (await isListening(service.endpoint))) {
+        throw new Error(`${service.name} was not started by this checkout's stack; stop it where it was started`);
+      }
+      continue;
+    }
     if (service.stop) service.stop();
     else await stopDaemon(service.name);
     report(service, 'stopped');
@@ -481,7 +487,7 @@ async function main(): Promise<void> {
       }
       return;
     case 'down':
-      return down(services);
+      return down(services, named.length > 0);
     case 'status':
       return status(services);
     default:

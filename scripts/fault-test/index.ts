@@ -73,7 +73,9 @@ async function freePort(): Promise<number> {
 }
 
 const stack = (command: 'up' | 'down', service: string) =>
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', command, service], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', command, service], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 
 async function main(options: Options): Promise<number> {
   // The replay check runs a Temporal worker here; its routine log would bury the table.
@@ -274,6 +276,7 @@ async function main(options: Options): Promise<number> {
       yield* round;
     }
   }
+  let injectionFailed: string | undefined;
   const faults = async () => {
     const upcoming = schedule();
     while (performance.now() < deadline - 10_000) {
@@ -284,7 +287,9 @@ async function main(options: Options): Promise<number> {
       try {
         await inject(fault);
       } catch (error) {
-        console.log(`   healing after ${fault} failed: ${(error as Error).message}`);
+        // The table would claim a fault that did not happen (or never healed): the run is void.
+        injectionFailed = `${fault}: ${(error as Error).message}`;
+        return;
       }
     }
   };
@@ -404,6 +409,10 @@ async function main(options: Options): Promise<number> {
   for (const child of Object.values(processes)) await (await child).stop();
   await dependencies.close();
   await slack.stop();
+  if (injectionFailed) {
+    console.log(`\nthe run is void: injecting or healing ${injectionFailed}`);
+    return 1;
+  }
   if (!options.break) return violations.length === 0 ? 0 : 1;
   console.log(
     violations.length > 0
