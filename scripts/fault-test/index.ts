@@ -78,6 +78,8 @@ const stack = (command: 'up' | 'down', service: string) =>
   });
 
 async function main(options: Options): Promise<number> {
+  // However the run ends (a failed start throws out of here), no service process it started outlives it.
+  process.on('exit', () => ServiceProcess.killAll());
   // The replay check runs a Temporal worker here; its routine log would bury the table.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // Two streams: the fault schedule draws only from its own, so the same seed gives the same faults in
@@ -105,12 +107,17 @@ async function main(options: Options): Promise<number> {
   await migrate(config.postgres.url, logger);
   const dependencies = await createDependencies(config, logger);
   await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
-  type Role = 'api' | 'worker' | 'consumers';
-  const startRole = (role: Role) =>
-    ServiceProcess.start([role], env, {
+  const roles = ['api', 'worker', 'consumers'] as const;
+  type Role = (typeof roles)[number];
+  const serving: Partial<Record<Role, ServiceProcess>> = {};
+  const startRole = async (role: Role) => {
+    const started = await ServiceProcess.start([role], env, {
       entry: 'scripts/fault-test/faulty-service.ts',
       args: role === 'worker' && options.break ? ['--break', options.break] : [],
     });
+    serving[role] = started;
+    return started;
+  };
   // A killed role is started again in the background (as a supervisor would), so the schedule moves on
   // while it comes up; the next fault on that role waits for it.
   const processes: Record<Role, Promise<ServiceProcess>> = {
@@ -118,6 +125,20 @@ async function main(options: Options): Promise<number> {
     worker: Promise.resolve(await startRole('worker')),
     consumers: Promise.resolve(await startRole('consumers')),
   };
+  // The supervisor: a role process that ends on its own (a service exits when it cannot go on, for its
+  // supervisor to restart it) is reported with its last words and started again.
+  const exitsOnTheirOwn: string[] = [];
+  const supervisor = setInterval(() => {
+    for (const role of roles) {
+      const ended = serving[role]?.crashed;
+      if (!ended) continue;
+      const lastLines = (serving[role]?.log ?? '').trim().split('\n').slice(-5).join('\n     ');
+      delete serving[role];
+      exitsOnTheirOwn.push(`${role} (${ended})`);
+      console.log(`   ${role} exited on its own (${ended}); restarting it. Its last lines:\n     ${lastLines}`);
+      processes[role] = startRole(role);
+    }
+  }, 1_000);
   const api = `http://127.0.0.1:${port}`;
   const token = (sub: string, role: string) => jwt.sign({ sub, role }, config.auth.jwtSecret, { expiresIn: '1h' });
   const call = async (method: string, path: string, sub: string, role: string, body?: unknown, key?: string) => {
@@ -366,6 +387,7 @@ async function main(options: Options): Promise<number> {
   }
   const quiescentAfter = (performance.now() - healedAt) / 1000;
   clearInterval(checker);
+  clearInterval(supervisor);
   violations.push(
     ...(await moneyViolations(
       dependencies.postgres,
@@ -395,6 +417,7 @@ async function main(options: Options): Promise<number> {
   for (const fault of FAULTS) row(`fault: ${fault}`, faultsInjected.get(fault) ?? 0);
   row('snapshot reads (PostgreSQL down)', `${checks.reads} (${checks.unavailable})`);
   row('time to quiescence', `${quiescentAfter.toFixed(1)} s`);
+  row('processes that exited on their own', exitsOnTheirOwn.join(', ') || 0);
   row('events (raw / after de-duplication)', `${events.raw} / ${events.distinct}`);
   row(
     '  raw duplicate rate',

@@ -13,7 +13,9 @@ const READY: Record<Role, string> = { api: 'API listening', worker: 'worker poll
  * start another, as a crash and a supervisor would.
  */
 export class ServiceProcess {
+  private static readonly live = new Set<ChildProcess>();
   private output = '';
+  private stopRequested = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -43,6 +45,8 @@ export class ServiceProcess {
       env: { ...env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    ServiceProcess.live.add(child);
+    child.once('exit', () => ServiceProcess.live.delete(child));
     const started = new ServiceProcess(child, roles);
     const deadline = Date.now() + timeoutMs;
     while (!roles.every((role) => started.output.includes(READY[role]))) {
@@ -56,10 +60,16 @@ export class ServiceProcess {
 
   /** Ends the process: SIGTERM drains it, SIGKILL is a crash. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    this.stopRequested = true;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill(signal);
     await exited;
+  }
+
+  /** SIGKILLs every process still running; synchronous, so a script can call it from its `exit` handler. */
+  static killAll(): void {
+    for (const child of ServiceProcess.live) child.kill('SIGKILL');
   }
 
   /** Resolves with the exit code once the process has ended on its own; rejects after `timeoutMs`. */
@@ -75,6 +85,13 @@ export class ServiceProcess {
   /** Sends a signal the process handles (the fault test's SIGHUP), without waiting for anything. */
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
+  }
+
+  /** The process ended without being asked to: how it ended, else undefined. */
+  get crashed(): string | undefined {
+    if (this.stopRequested) return undefined;
+    if (this.child.exitCode !== null) return `exit code ${this.child.exitCode}`;
+    return this.child.signalCode ?? undefined;
   }
 
   get log(): string {
