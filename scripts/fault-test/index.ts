@@ -63,6 +63,14 @@ const PROFILES = {
   long: { seconds: 900, accounts: 50 },
 };
 
+/** How often the supervisor starts a role that keeps exiting before it serves (each start waits ≤ 90 s). */
+const START_ATTEMPTS = 10;
+
+/** The last `count` lines of a process's output, indented for the run's log. */
+function lastWords(output: string, count: number): string {
+  return output.trim().split('\n').slice(-count).join('\n     ');
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -110,13 +118,26 @@ async function main(options: Options): Promise<number> {
   const roles = ['api', 'worker', 'consumers'] as const;
   type Role = (typeof roles)[number];
   const serving: Partial<Record<Role, ServiceProcess>> = {};
-  const startRole = async (role: Role) => {
-    const started = await ServiceProcess.start([role], env, {
-      entry: 'scripts/fault-test/faulty-service.ts',
-      args: role === 'worker' && options.break ? ['--break', options.break] : [],
-    });
-    serving[role] = started;
-    return started;
+  // A service exits, naming the dependency, when one it needs at start-up is down (PostgreSQL
+  // restarting, say); like systemd's Restart=, the supervisor tries again rather than giving up.
+  const refusedStarts: string[] = [];
+  const startRole = async (role: Role): Promise<ServiceProcess> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const started = await ServiceProcess.start([role], env, {
+          entry: 'scripts/fault-test/faulty-service.ts',
+          args: role === 'worker' && options.break ? ['--break', options.break] : [],
+        });
+        serving[role] = started;
+        return started;
+      } catch (error) {
+        if (attempt === START_ATTEMPTS) throw error;
+        const reason = lastWords((error as Error).message, 1).slice(0, 160);
+        refusedStarts.push(role);
+        console.log(`   ${role} did not start (${reason}); trying again in 2 s`);
+        await new Promise((wake) => setTimeout(wake, 2_000));
+      }
+    }
   };
   // A killed role is started again in the background (as a supervisor would), so the schedule moves on
   // while it comes up; the next fault on that role waits for it.
@@ -132,7 +153,7 @@ async function main(options: Options): Promise<number> {
     for (const role of roles) {
       const ended = serving[role]?.crashed;
       if (!ended) continue;
-      const lastLines = (serving[role]?.log ?? '').trim().split('\n').slice(-5).join('\n     ');
+      const lastLines = lastWords(serving[role]?.log ?? '', 5);
       delete serving[role];
       exitsOnTheirOwn.push(`${role} (${ended})`);
       console.log(`   ${role} exited on its own (${ended}); restarting it. Its last lines:\n     ${lastLines}`);
@@ -418,6 +439,7 @@ async function main(options: Options): Promise<number> {
   row('snapshot reads (PostgreSQL down)', `${checks.reads} (${checks.unavailable})`);
   row('time to quiescence', `${quiescentAfter.toFixed(1)} s`);
   row('processes that exited on their own', exitsOnTheirOwn.join(', ') || 0);
+  row('starts refused (a dependency down)', refusedStarts.join(', ') || 0);
   row('events (raw / after de-duplication)', `${events.raw} / ${events.distinct}`);
   row(
     '  raw duplicate rate',

@@ -51,8 +51,11 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs;
     while (!roles.every((role) => started.output.includes(READY[role]))) {
       if (child.exitCode !== null) throw new Error(`${roles.join('+')} exited (${child.exitCode}):\n${started.output}`);
-      if (Date.now() > deadline)
+      if (Date.now() > deadline) {
+        // A start that timed out must not leave a half-started process behind to compete with the next.
+        child.kill('SIGKILL');
         throw new Error(`${roles.join('+')} did not start within ${timeoutMs} ms:\n${started.output}`);
+      }
       await new Promise((wake) => setTimeout(wake, 100));
     }
     return started;
