@@ -99,6 +99,11 @@ export async function startConsumer<E>(
   // A member that died without leaving (SIGKILL) holds its partitions until the session times out;
   // 10 s instead of kafkajs's 30 s bounds how long a crash delays its partitions.
   const consumer = kafka.consumer({ groupId: spec.group, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
+  // Joining can wait on a rebalance (a killed member is only dropped when its session times out): an
+  // operator reading the log sees when each group actually starts receiving.
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+    log.info({ memberId: payload.memberId, joinMs: payload.duration }, 'joined the consumer group'),
+  );
   await consumer.connect();
   await consumer.subscribe({ topics: [...spec.topics], fromBeginning: true });
   await consumer.run({ eachMessage });
