@@ -46,6 +46,36 @@ export interface Dependencies {
   close(): Promise<void>;
 }
 
+/** A service the process cannot reach at start-up; the message names it and where it was looked for. */
+export class UnreachableDependencyError extends Error {
+  override readonly name = 'UnreachableDependencyError';
+}
+
+/**
+ * Runs a start-up connection, and if it fails says which dependency at which address (credentials
+ * left out): the clients' own errors ("Connection is closed.", "Failed to connect before the
+ * deadline") do not say what to bring up.
+ */
+export async function reach<T>(dependency: string, address: string, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (error) {
+    throw new UnreachableDependencyError(
+      `could not reach ${dependency} at ${withoutCredentials(address)}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+function withoutCredentials(address: string): string {
+  try {
+    const url = new URL(address);
+    return `${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return address;
+  }
+}
+
 export async function createDependencies(config: Config, logger: Logger): Promise<Dependencies> {
   const closers: Array<() => Promise<unknown>> = [];
   try {
@@ -65,7 +95,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
 
     const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
     redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error'));
-    await redis.connect();
+    await reach('Redis', config.redis.url, () => redis.connect());
     closers.push(() => redis.quit());
 
     const kafka = new Kafka({
@@ -74,15 +104,23 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
     });
-    const events = await EventPublisher.connect(() =>
-      kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }),
+    const events = await reach('Kafka', config.kafka.brokers.join(','), () =>
+      EventPublisher.connect(() =>
+        kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        }),
+      ),
     );
     closers.push(() => events.close());
     const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
+    await reach('Kafka', config.kafka.brokers.join(','), () => kafkaAdmin.connect());
     closers.push(() => kafkaAdmin.disconnect());
 
-    const connection = await Connection.connect({ address: config.temporal.address });
+    const connection = await reach('Temporal', config.temporal.address, () =>
+      Connection.connect({ address: config.temporal.address }),
+    );
     closers.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
 
