@@ -17,7 +17,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -62,6 +64,9 @@ const PROFILES = {
   short: { seconds: 90, accounts: 20 },
   long: { seconds: 900, accounts: 50 },
 };
+
+/** Where the stack keeps its logs (git ignores it); a process that exited on its own leaves its log there. */
+const LOGS = join(__dirname, '..', '..', '.stack', 'logs');
 
 /** How often the supervisor starts a role that keeps exiting before it serves (each start waits ≤ 90 s). */
 const START_ATTEMPTS = 10;
@@ -153,10 +158,16 @@ async function main(options: Options): Promise<number> {
     for (const role of roles) {
       const ended = serving[role]?.crashed;
       if (!ended) continue;
-      const lastLines = lastWords(serving[role]?.log ?? '', 5);
+      const log = serving[role]?.log ?? '';
       delete serving[role];
       exitsOnTheirOwn.push(`${role} (${ended})`);
-      console.log(`   ${role} exited on its own (${ended}); restarting it. Its last lines:\n     ${lastLines}`);
+      // Its whole log (the last 20 kB) for the post-mortem; the run's output keeps only the last words.
+      const logFile = join(LOGS, `fault-test-${options.seed}-${role}-${exitsOnTheirOwn.length}.log`);
+      mkdirSync(LOGS, { recursive: true });
+      writeFileSync(logFile, log);
+      console.log(
+        `   ${role} exited on its own (${ended}); restarting it. Log: ${logFile}; its last lines:\n     ${lastWords(log, 5)}`,
+      );
       processes[role] = startRole(role);
     }
   }, 1_000);
