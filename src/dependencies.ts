@@ -46,22 +46,22 @@ export interface Dependencies {
   close(): Promise<void>;
 }
 
-/** A service the process cannot reach at start-up; the message names it and where it was looked for. */
-export class UnreachableDependencyError extends Error {
-  override readonly name = 'UnreachableDependencyError';
+/** A dependency that failed the process's start-up; the message names it and where it was looked for. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
 }
 
 /**
- * Runs a start-up connection, and if it fails says which dependency at which address (credentials
- * left out): the clients' own errors ("Connection is closed.", "Failed to connect before the
- * deadline") do not say what to bring up.
+ * Runs a start-up step against one dependency (connecting, migrating) and, if it fails, says which
+ * dependency at which address (credentials left out): the clients' own errors ("Connection is
+ * closed.", "Failed to connect before the deadline") do not say what to bring up.
  */
-export async function reach<T>(dependency: string, address: string, connect: () => Promise<T>): Promise<T> {
+export async function atStartup<T>(dependency: string, address: string, step: () => Promise<T>): Promise<T> {
   try {
-    return await connect();
+    return await step();
   } catch (error) {
-    throw new UnreachableDependencyError(
-      `could not reach ${dependency} at ${withoutCredentials(address)}: ${(error as Error).message}`,
+    throw new StartupError(
+      `${dependency} at ${withoutCredentials(address)} failed at start-up: ${(error as Error).message}`,
       { cause: error },
     );
   }
@@ -95,7 +95,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
 
     const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
     redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error'));
-    await reach('Redis', config.redis.url, () => redis.connect());
+    await atStartup('Redis', config.redis.url, () => redis.connect());
     closers.push(() => redis.quit());
 
     const kafka = new Kafka({
@@ -104,7 +104,7 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
     });
-    const events = await reach('Kafka', config.kafka.brokers.join(','), () =>
+    const events = await atStartup('Kafka', config.kafka.brokers.join(','), () =>
       EventPublisher.connect(() =>
         kafka.producer({
           idempotent: true,
@@ -115,10 +115,10 @@ export async function createDependencies(config: Config, logger: Logger): Promis
     );
     closers.push(() => events.close());
     const kafkaAdmin = kafka.admin();
-    await reach('Kafka', config.kafka.brokers.join(','), () => kafkaAdmin.connect());
+    await atStartup('Kafka', config.kafka.brokers.join(','), () => kafkaAdmin.connect());
     closers.push(() => kafkaAdmin.disconnect());
 
-    const connection = await reach('Temporal', config.temporal.address, () =>
+    const connection = await atStartup('Temporal', config.temporal.address, () =>
       Connection.connect({ address: config.temporal.address }),
     );
     closers.push(() => connection.close());

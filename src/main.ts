@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config';
 import { migrate } from './db/migrate';
-import { createDependencies, reach, UnreachableDependencyError } from './dependencies';
+import { atStartup, createDependencies, StartupError } from './dependencies';
 import { ensureTopics } from './events/publisher';
 import { createLogger } from './logger';
 import { ROLES, type Role, type RunningRole, startRole } from './roles';
@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<void> {
 
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  await reach('PostgreSQL', config.postgres.url, () => migrate(config.postgres.url, logger));
+  await atStartup('PostgreSQL', config.postgres.url, () => migrate(config.postgres.url, logger));
   const dependencies = await createDependencies(config, logger);
   await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
 
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   // A bad setting or a dependency that is down is the operator's to fix: say which, without a stack trace.
-  const operators = error instanceof ConfigError || error instanceof UnreachableDependencyError;
+  const operators = error instanceof ConfigError || error instanceof StartupError;
   console.error(operators ? error.message : error);
   process.exit(1);
 });

@@ -19,7 +19,7 @@ describe('a service process starting while a dependency is unreachable', () => {
       (failure: Error) => failure,
     );
     expect(error?.message).toMatch(/^api exited \(1\)/);
-    expect(error?.message).toContain(`could not reach ${dependency} at ${address}: `);
+    expect(error?.message).toContain(`${dependency} at ${address} failed at start-up: `);
     expect(error?.message).not.toContain('s3cret');
   });
 });
