@@ -76,6 +76,14 @@ function lastWords(output: string, count: number): string {
   return output.trim().split('\n').slice(-count).join('\n     ');
 }
 
+/** Keeps a service process's whole output (its last 20 kB) in .stack/logs for the post-mortem. */
+function keepLog(name: string, output: string): string {
+  const file = join(LOGS, `fault-test-${name}.log`);
+  mkdirSync(LOGS, { recursive: true });
+  writeFileSync(file, output);
+  return file;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -124,8 +132,9 @@ async function main(options: Options): Promise<number> {
   type Role = (typeof roles)[number];
   const serving: Partial<Record<Role, ServiceProcess>> = {};
   // A service exits, naming the dependency, when one it needs at start-up is down (PostgreSQL
-  // restarting, say); like systemd's Restart=, the supervisor tries again rather than giving up.
-  const refusedStarts: string[] = [];
+  // restarting, say), or may not serve within the start timeout; like systemd's Restart=, the
+  // supervisor tries again rather than giving up.
+  const failedStarts: string[] = [];
   const startRole = async (role: Role): Promise<ServiceProcess> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -137,9 +146,14 @@ async function main(options: Options): Promise<number> {
         return started;
       } catch (error) {
         if (attempt === START_ATTEMPTS) throw error;
-        const reason = lastWords((error as Error).message, 1).slice(0, 160);
-        refusedStarts.push(role);
-        console.log(`   ${role} did not start (${reason}); trying again in 2 s`);
+        // "<role> exited (1):" or "<role> did not start within … ms:", then the process's output.
+        const [how = '', ...output] = (error as Error).message.split('\n');
+        failedStarts.push(role);
+        const logFile = keepLog(`${options.seed}-${role}-start-${failedStarts.length}`, output.join('\n'));
+        console.log(
+          `   ${how.replace(/:$/, '')}: ${lastWords(output.join('\n'), 1).slice(0, 160)}\n` +
+            `     trying again in 2 s. Log: ${logFile}`,
+        );
         await new Promise((wake) => setTimeout(wake, 2_000));
       }
     }
@@ -161,10 +175,8 @@ async function main(options: Options): Promise<number> {
       const log = serving[role]?.log ?? '';
       delete serving[role];
       exitsOnTheirOwn.push(`${role} (${ended})`);
-      // Its whole log (the last 20 kB) for the post-mortem; the run's output keeps only the last words.
-      const logFile = join(LOGS, `fault-test-${options.seed}-${role}-${exitsOnTheirOwn.length}.log`);
-      mkdirSync(LOGS, { recursive: true });
-      writeFileSync(logFile, log);
+      // The run's output keeps only the last words; the whole log goes to a file.
+      const logFile = keepLog(`${options.seed}-${role}-${exitsOnTheirOwn.length}`, log);
       console.log(
         `   ${role} exited on its own (${ended}); restarting it. Log: ${logFile}; its last lines:\n     ${lastWords(log, 5)}`,
       );
@@ -450,7 +462,7 @@ async function main(options: Options): Promise<number> {
   row('snapshot reads (PostgreSQL down)', `${checks.reads} (${checks.unavailable})`);
   row('time to quiescence', `${quiescentAfter.toFixed(1)} s`);
   row('processes that exited on their own', exitsOnTheirOwn.join(', ') || 0);
-  row('starts refused (a dependency down)', refusedStarts.join(', ') || 0);
+  row('starts that failed and were retried', failedStarts.join(', ') || 0);
   row('events (raw / after de-duplication)', `${events.raw} / ${events.distinct}`);
   row(
     '  raw duplicate rate',
