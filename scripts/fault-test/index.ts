@@ -35,7 +35,7 @@ import { moneyViolations } from '../../test/support/conservation';
 import { readEventsBetween, topicMarks } from '../../test/support/event-collector';
 import { seededRandom } from '../../test/support/seeded-random';
 import { SlackReceiver } from '../../test/support/slack-receiver';
-import { ServiceProcess } from '../../test/support/worker-process';
+import { ServiceProcess, StartFailed } from '../../test/support/worker-process';
 import { eventViolations, replayViolations } from './checks';
 import { SAFEGUARDS, type Safeguard } from './hooks';
 
@@ -145,14 +145,11 @@ async function main(options: Options): Promise<number> {
         serving[role] = started;
         return started;
       } catch (error) {
-        if (attempt === START_ATTEMPTS) throw error;
-        // "<role> exited (1):" or "<role> did not start within … ms:", then the process's output.
-        const [how = '', ...output] = (error as Error).message.split('\n');
+        if (attempt === START_ATTEMPTS || !(error instanceof StartFailed)) throw error;
         failedStarts.push(role);
-        const logFile = keepLog(`${options.seed}-${role}-start-${failedStarts.length}`, output.join('\n'));
+        const logFile = keepLog(`${options.seed}-${role}-start-${failedStarts.length}`, error.output);
         console.log(
-          `   ${how.replace(/:$/, '')}: ${lastWords(output.join('\n'), 1).slice(0, 160)}\n` +
-            `     trying again in 2 s. Log: ${logFile}`,
+          `   ${error.how}: ${lastWords(error.output, 1).slice(0, 160)}\n     trying again in 2 s. Log: ${logFile}`,
         );
         await new Promise((wake) => setTimeout(wake, 2_000));
       }

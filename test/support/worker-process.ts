@@ -8,6 +8,16 @@ const REPO_ROOT = join(__dirname, '..', '..');
 /** The log line each role prints once it serves; a process is ready when all of its roles printed theirs. */
 const READY: Record<Role, string> = { api: 'API listening', worker: 'worker polling', consumers: 'consumers running' };
 
+/** A start that failed: how (exited, or did not serve in time), then everything the process printed. */
+export class StartFailed extends Error {
+  constructor(
+    readonly how: string,
+    readonly output: string,
+  ) {
+    super(`${how}:\n${output}`);
+  }
+}
+
 /**
  * Service roles as a real child process (`src/main.ts <roles…>`), so a test can SIGKILL it mid-work and
  * start another, as a crash and a supervisor would.
@@ -50,11 +60,12 @@ export class ServiceProcess {
     const started = new ServiceProcess(child, roles);
     const deadline = Date.now() + timeoutMs;
     while (!roles.every((role) => started.output.includes(READY[role]))) {
-      if (child.exitCode !== null) throw new Error(`${roles.join('+')} exited (${child.exitCode}):\n${started.output}`);
+      if (child.exitCode !== null)
+        throw new StartFailed(`${roles.join('+')} exited (${child.exitCode})`, started.output);
       if (Date.now() > deadline) {
         // A start that timed out must not leave a half-started process behind to compete with the next.
         child.kill('SIGKILL');
-        throw new Error(`${roles.join('+')} did not start within ${timeoutMs} ms:\n${started.output}`);
+        throw new StartFailed(`${roles.join('+')} did not start within ${timeoutMs} ms`, started.output);
       }
       await new Promise((wake) => setTimeout(wake, 100));
     }
