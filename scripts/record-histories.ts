@@ -1,8 +1,10 @@
 /**
- * `npm run histories:record` saves, from the local dev server, one closed history for each way a
- * transfer can end (and for the sync child) into test/replay/histories/. test/replay replays them
- * against the current workflow code, so a change that breaks determinism fails CI. Record again only
- * when a change is meant to be incompatible (and then version the workflow instead, if sagas run).
+ * `npm run histories:record -- <prefix>` saves, from the local dev server, the newest closed history of
+ * each way a transfer can end (and of the sync child) as test/replay/histories/<prefix>-<name>.json.
+ * test/replay replays every saved history against the current workflow code, so a change that breaks
+ * determinism fails CI. Record a new prefix whenever the saga gains a versioned branch (a `patched`
+ * marker) after running the tests that exercise it; never re-record over an older prefix, since those
+ * files stand for sagas that may still be running on today's workers.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -11,47 +13,50 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 
 import { loadConfig } from '../src/config';
+import type { SagaState } from '../src/domain/transfer';
 import { TEMPORAL_CLI } from './toolchain';
 
-const WANTED: Array<[name: string, query: string]> = [
-  [
-    'transfer-completed',
-    `WorkflowType = 'transferSaga' AND TransferStatus = 'COMPLETED' AND ExecutionStatus = 'Completed'`,
-  ],
-  [
-    'transfer-declined',
-    `WorkflowType = 'transferSaga' AND TransferStatus = 'DECLINED' AND ExecutionStatus = 'Completed'`,
-  ],
-  ['transfer-failed', `WorkflowType = 'transferSaga' AND TransferStatus = 'FAILED' AND ExecutionStatus = 'Completed'`],
-  [
-    'transfer-blocked',
-    `WorkflowType = 'transferSaga' AND TransferStatus = 'BLOCKED' AND ExecutionStatus = 'Completed'`,
-  ],
-  [
-    'transfer-approved-after-review',
-    `WorkflowType = 'transferSaga' AND RiskDecision = 'REVIEW' AND TransferStatus = 'COMPLETED' AND ExecutionStatus = 'Completed'`,
-  ],
+const saga = (condition: string) => `WorkflowType = 'transferSaga' AND ExecutionStatus = 'Completed' AND ${condition}`;
+
+/** Each outcome: the visibility query, and what the saga's result must show beyond it. */
+const WANTED: Array<[name: string, query: string, accept?: (result: SagaState) => boolean]> = [
+  ['transfer-completed', saga(`TransferStatus = 'COMPLETED' AND RiskDecision = 'PASS'`)],
+  ['transfer-declined', saga(`TransferStatus = 'DECLINED'`)],
+  ['transfer-failed', saga(`TransferStatus = 'FAILED'`)],
+  ['transfer-blocked', saga(`TransferStatus = 'BLOCKED'`)],
+  ['transfer-approved-after-review', saga(`RiskDecision = 'REVIEW' AND TransferStatus = 'COMPLETED'`)],
   [
     'transfer-review-rejected',
-    `WorkflowType = 'transferSaga' AND RiskDecision = 'REVIEW' AND TransferStatus = 'REJECTED' AND ExecutionStatus = 'Completed'`,
+    saga(`RiskDecision = 'REVIEW' AND TransferStatus = 'REJECTED'`),
+    (result) => result.failureReason !== 'review timed out',
+  ],
+  [
+    'transfer-review-timed-out',
+    saga(`RiskDecision = 'REVIEW' AND TransferStatus = 'REJECTED'`),
+    (result) => result.failureReason === 'review timed out',
   ],
   ['sync-compensation', `WorkflowType = 'syncCompensation' AND ExecutionStatus = 'Completed'`],
 ];
 
-async function main(): Promise<void> {
+async function main(prefix: string | undefined): Promise<void> {
+  if (!prefix || !/^[a-z0-9-]+$/.test(prefix)) {
+    console.error('usage: npm run histories:record -- <prefix>   (lower-case letters, digits and dashes)');
+    process.exit(2);
+  }
   const { temporal } = loadConfig();
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
-  for (const [name, query] of WANTED) {
+  for (const [name, query, accept] of WANTED) {
     let found = false;
-    for await (const execution of client.workflow.list({ query, pageSize: 1 })) {
+    for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
+      if (accept && !accept(await client.workflow.getHandle(execution.workflowId, execution.runId).result())) continue;
       // The CLI writes the canonical JSON form that historyFromJSON reads back.
       const json = execFileSync(TEMPORAL_CLI, [
         ...['workflow', 'show', '--output', 'json', '--address', temporal.address, '--namespace', temporal.namespace],
         ...['--workflow-id', execution.workflowId, '--run-id', execution.runId],
       ]);
-      writeFileSync(join(__dirname, '..', 'test', 'replay', 'histories', `${name}.json`), json);
-      console.log(`${name}: ${execution.workflowId}`);
+      writeFileSync(join(__dirname, '..', 'test', 'replay', 'histories', `${prefix}-${name}.json`), json);
+      console.log(`${prefix}-${name}: ${execution.workflowId}`);
       found = true;
       break;
     }
@@ -60,4 +65,4 @@ async function main(): Promise<void> {
   await connection.close();
 }
 
-void main();
+void main(process.argv[2]);
