@@ -49,6 +49,26 @@ export default tseslint.config(
     },
   },
   {
+    // A workflow made of several modules (src/workflows/<name>/): the same sandbox, one folder down, so
+    // it may also import the workflow modules beside its folder.
+    files: ['src/workflows/*/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!(@temporalio/(workflow|common)|\\.\\./\\.\\./domain/.+|\\./.+|\\.\\./(options|sync-compensation))$)',
+              message: 'Workflow code may import only @temporalio/workflow, @temporalio/common and src/domain.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

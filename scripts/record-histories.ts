@@ -19,7 +19,7 @@ import { TEMPORAL_CLI } from './toolchain';
 const saga = (condition: string) => `WorkflowType = 'transferSaga' AND ExecutionStatus = 'Completed' AND ${condition}`;
 
 /** Each outcome: the visibility query, and what the saga's result must show beyond it. */
-const WANTED: Array<[name: string, query: string, accept?: (result: SagaState) => boolean]> = [
+const WANTED: Array<[name: string, query: string | (() => string), accept?: (result: SagaState) => boolean]> = [
   ['transfer-completed', saga(`TransferStatus = 'COMPLETED' AND RiskDecision = 'PASS'`)],
   ['transfer-declined', saga(`TransferStatus = 'DECLINED'`)],
   ['transfer-failed', saga(`TransferStatus = 'FAILED'`)],
@@ -35,8 +35,12 @@ const WANTED: Array<[name: string, query: string, accept?: (result: SagaState) =
     saga(`RiskDecision = 'REVIEW' AND TransferStatus = 'REJECTED'`),
     (result) => result.failureReason === 'review timed out',
   ],
-  ['sync-compensation', `WorkflowType = 'syncCompensation' AND ExecutionStatus = 'Completed'`],
+  // The repair child of the FAILED transfer above, so the pair shows one repair from both sides.
+  ['sync-compensation', () => `WorkflowId = 'sync-${recorded.get('transfer-failed')?.slice('transfer-'.length)}'`],
 ];
+
+/** The workflow id recorded for each outcome so far. */
+const recorded = new Map<string, string>();
 
 async function main(prefix: string | undefined): Promise<void> {
   if (!prefix || !/^[a-z0-9-]+$/.test(prefix)) {
@@ -46,10 +50,12 @@ async function main(prefix: string | undefined): Promise<void> {
   const { temporal } = loadConfig();
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
-  for (const [name, query, accept] of WANTED) {
+  for (const [name, wanted, accept] of WANTED) {
+    const query = typeof wanted === 'string' ? wanted : wanted();
     let found = false;
     for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
-      if (accept && !accept(await client.workflow.getHandle(execution.workflowId, execution.runId).result())) continue;
+      const result = (await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as SagaState;
+      if (accept && !accept(result)) continue;
       // The CLI writes the canonical JSON form that historyFromJSON reads back.
       const json = execFileSync(TEMPORAL_CLI, [
         ...['workflow', 'show', '--output', 'json', '--address', temporal.address, '--namespace', temporal.namespace],
@@ -57,6 +63,7 @@ async function main(prefix: string | undefined): Promise<void> {
       ]);
       writeFileSync(join(__dirname, '..', 'test', 'replay', 'histories', `${prefix}-${name}.json`), json);
       console.log(`${prefix}-${name}: ${execution.workflowId}`);
+      recorded.set(name, execution.workflowId);
       found = true;
       break;
     }

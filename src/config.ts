@@ -46,6 +46,9 @@ const configSchema = z
     SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(10_000),
     SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(10 * 60_000),
     SAGA_REVIEW_TIMEOUT_MS: positiveInteger.default(24 * 60 * 60_000),
+    OUTBOX_BATCH_SIZE: positiveInteger.max(5_000).default(500),
+    OUTBOX_RETENTION_MS: positiveInteger.default(60 * 60_000),
+    OUTBOX_PURGE_EVERY_MS: positiveInteger.default(60_000),
     RISK_REVIEW_THRESHOLD: z.coerce.number().positive().default(50),
     RISK_BLOCK_THRESHOLD: z.coerce.number().positive().default(100),
     RISK_ANOMALY_WEIGHT: z.coerce.number().min(0).default(40),
@@ -75,6 +78,11 @@ const configSchema = z
       auth: { jwtSecret: secret },
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
+      outbox: {
+        batchSize: env.OUTBOX_BATCH_SIZE,
+        retentionMs: env.OUTBOX_RETENTION_MS,
+        purgeEveryMs: env.OUTBOX_PURGE_EVERY_MS,
+      },
       saga: {
         forwardRetryIntervalMs: env.SAGA_FORWARD_RETRY_INTERVAL_MS,
         stuckAfterMs: env.SAGA_STUCK_ALERT_AFTER_MS,

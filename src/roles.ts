@@ -1,10 +1,11 @@
 import { startApi } from './api/server';
 import { startConsumers } from './consumers';
 import type { Dependencies } from './dependencies';
+import { startRelay } from './relay';
 import { startWorker } from './worker';
 
 /** The processes this service can run as; each is stateless, so run as many of each as load needs. */
-export const ROLES = ['api', 'worker', 'consumers'] as const;
+export const ROLES = ['api', 'worker', 'relay', 'consumers'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface RunningRole {
@@ -18,6 +19,8 @@ export function startRole(role: Role, dependencies: Dependencies): Promise<Runni
       return startApi(dependencies);
     case 'worker':
       return startWorker(dependencies);
+    case 'relay':
+      return startRelay(dependencies);
     case 'consumers':
       return startConsumers(dependencies);
   }

@@ -14,8 +14,8 @@ export function createActivities(dependencies: Dependencies) {
   return {
     ...createBalanceActivities({ balances, ledger }),
     ...createLedgerActivities({ ledger, balances }),
-    ...createRiskActivities({ risk }),
-    ...createEventActivities({ events: dependencies.events }),
+    ...createRiskActivities({ risk, ledger, postgres: dependencies.postgres }),
+    ...createEventActivities({ postgres: dependencies.postgres }),
     ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),
     ...createSyncActivities({ ledger, balances, risk }),
     ...createSweepActivities({ ledger, temporal: dependencies.temporal }),

@@ -1,5 +1,12 @@
 import { ErrorType } from '../domain/errors';
-import type { ClosedStatus, ReviewDecision, RiskAssessment, TransferSagaInput, TransferStep } from '../domain/transfer';
+import type {
+  ClosedStatus,
+  ReviewDecision,
+  RiskAssessment,
+  SyncCompensationInput,
+  TransferSagaInput,
+  TransferStep,
+} from '../domain/transfer';
 import {
   type CloseOutcome,
   type PostgresLedger,
@@ -37,6 +44,10 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
       }
     },
 
+    /**
+     * Moves a running transfer between PENDING and UNDER_REVIEW. Only sagas started before the fast path
+     * call it: the fast path's evaluate step sets the status in its own transaction.
+     */
     async setTransferStatus(request: {
       transferId: string;
       status: 'PENDING' | 'UNDER_REVIEW';
@@ -52,7 +63,7 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
       }
     },
 
-    /** Records who decided a review, and how, before the saga acts on it. */
+    /** Records who decided a review, and how, before the saga acts on it; an approval writes transfer.approved. */
     async recordReview(request: ReviewDecision & { transferId: string }): Promise<void> {
       const { transferId, ...review } = request;
       await ledger.recordReview(transferId, review);
@@ -72,6 +83,11 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
       }
       await balances.post(transfer.transferId, transfer.fromAccountId, transfer.toAccountId, transfer.amount);
       await ledger.markRedisApplied(transfer.transferId);
+    },
+
+    /** Records the repair and its tx.sync_required event before the saga starts syncCompensation. */
+    async requestRepair(request: SyncCompensationInput): Promise<number> {
+      return ledger.requestRepair(request);
     },
 
     /** Ends a transfer that moves no money; PostgreSQL first, so the Redis release cannot be undone. */

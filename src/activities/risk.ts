@@ -1,17 +1,45 @@
-import type { RiskAssessment, TransferSagaInput } from '../domain/transfer';
+import type { Pool } from 'pg';
+
+import { inTransaction } from '../db/transaction';
+import { ErrorType } from '../domain/errors';
+import { describeRisk, type RiskAssessment, type TransferSagaInput } from '../domain/transfer';
+import { type PostgresLedger, TransitionError } from '../ledger/postgres-ledger';
 import type { RiskServices } from '../risk';
 import type { WithdrawOutcome } from '../risk/redis-risk-state';
+import { finalFailure } from './failures';
 
-export function createRiskActivities({ risk }: { risk: RiskServices }) {
+export function createRiskActivities({
+  risk,
+  ledger,
+  postgres,
+}: {
+  risk: RiskServices;
+  ledger: PostgresLedger;
+  postgres: Pool;
+}) {
   return {
     /**
-     * Evaluates once per transfer: a retry after the evaluation was recorded answers the recorded
-     * decision, so the saga never sees two different decisions for one transfer.
+     * Evaluates the transfer and records, in one PostgreSQL transaction, the risk log, the verdict on
+     * the transfer row (UNDER_REVIEW for REVIEW) and its event. Once per transfer: an attempt after the
+     * evaluation was recorded answers the recorded decision, so the saga never sees two decisions.
      */
     async evaluateRisk(input: TransferSagaInput): Promise<RiskAssessment> {
+      const evaluation = await risk.engine.evaluate(input);
+      const { assessment } = evaluation;
+      try {
+        const recordedNow = await inTransaction(postgres, async (client) => {
+          if (!(await risk.log.insert(client, input.transferId, evaluation))) return false;
+          await ledger.applyRiskDecision(client, input.transferId, assessment, describeRisk(assessment));
+          return true;
+        });
+        if (recordedNow) return assessment;
+      } catch (error) {
+        if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
+        throw error;
+      }
       const recorded = await risk.log.find(input.transferId);
-      if (recorded) return recorded;
-      return risk.log.record(input.transferId, await risk.engine.evaluate(input));
+      if (!recorded) throw new Error(`risk evaluation of ${input.transferId} vanished after it was written`);
+      return recorded;
     },
 
     /** Compensation of evaluate: a transfer that moves no money stops counting toward velocity and limits. */

@@ -1,5 +1,5 @@
 import type { SyncCompensationInput } from '../domain/transfer';
-import type { CloseOutcome, PostgresLedger } from '../ledger/postgres-ledger';
+import { type CloseOutcome, type PostgresLedger, repairRecord } from '../ledger/postgres-ledger';
 import type { RedisBalances, VoidOutcome } from '../ledger/redis-balances';
 import type { RiskServices } from '../risk';
 import type { WithdrawOutcome } from '../risk/redis-risk-state';
@@ -84,14 +84,9 @@ export function createSyncActivities({
       return { row, redis, velocity };
     },
 
+    /** Opens the repair record, or finds the one the saga opened with its tx.sync_required event. */
     async openDeadLetter(input: SyncCompensationInput): Promise<number> {
-      return ledger.openDeadLetter({
-        source: 'syncCompensation',
-        eventId: `${input.transferId}:tx.sync_required`,
-        transferId: input.transferId,
-        payload: input,
-        error: input.reason,
-      });
+      return ledger.openDeadLetter({ ...repairRecord(input), error: input.reason });
     },
 
     async resolveDeadLetter(id: number): Promise<void> {

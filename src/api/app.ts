@@ -1,13 +1,14 @@
 import express, { type Express } from 'express';
 
 import type { Dependencies } from '../dependencies';
+import { OutboxStore } from '../events/outbox';
 import { getAccount, openAccount } from '../use-cases/accounts';
 import { getRiskRecord, listReviews, reviewTransfer } from '../use-cases/reviews';
 import { createRule, deleteRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
 import { authenticate, authorize, principalOf } from './auth';
 import { checkReadiness, readinessChecks } from './health';
-import { httpMetrics } from './metrics';
+import { httpMetrics, outboxMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { notFoundRoute, problemHandler } from './problem';
 import {
@@ -40,6 +41,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   const app = express();
   app.disable('x-powered-by');
   app.use(httpMetrics(metrics));
+  outboxMetrics(metrics, new OutboxStore(dependencies.postgres));
   app.use(express.json({ limit: '16kb', strict: true }));
 
   app.get('/healthz', (_request, response) => {

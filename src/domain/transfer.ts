@@ -98,6 +98,11 @@ export interface RiskAssessment {
   hits: RuleHit[];
 }
 
+/** A risk verdict in one line, for a status change's reason and an operator's alert. */
+export function describeRisk(risk: RiskAssessment): string {
+  return `${risk.decision} (score ${risk.score}${risk.reasons.length ? `; ${risk.reasons.join('; ')}` : ''})`;
+}
+
 export interface ReviewDecision {
   decision: 'APPROVE' | 'REJECT';
   reason: string;

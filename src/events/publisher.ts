@@ -2,19 +2,7 @@ import type { Admin, IHeaders, Producer } from 'kafkajs';
 
 import { parseEvent } from '../domain/event-schemas';
 import { deadLetterTopic, type EventEnvelope, TOPICS } from '../domain/events';
-
-/** An event its own schema refuses. It is never sent: every consumer would dead-letter it. */
-export class InvalidEventError extends Error {
-  override readonly name = 'InvalidEventError';
-
-  constructor(
-    readonly eventType: string,
-    /** Each bad field as `<path>: <message>`, e.g. `data.amount: must be positive`. */
-    readonly problems: string,
-  ) {
-    super(`refused to publish an invalid ${eventType} event: ${problems}`);
-  }
-}
+import { InvalidEventError } from './outbox';
 
 interface Outgoing {
   topic: string;
@@ -51,20 +39,31 @@ export class EventPublisher {
   }
 
   /**
-   * Publishes a transfer event: keyed by the sender (per-sender order), eventId/type/version in
-   * headers. The envelope is validated against its topic's schema first and what the schema returns
-   * is sent, so nothing outside the contract reaches a consumer; a refusal rejects with
-   * {@link InvalidEventError}, naming each bad field.
+   * Publishes a transfer event straight to Kafka (tools and tests; the service's own events go through
+   * the outbox and {@link sendEvents}). The envelope is validated against its topic's schema first and
+   * what the schema returns is sent; a refusal rejects with {@link InvalidEventError}, naming each bad field.
    */
   async publish(event: EventEnvelope): Promise<void> {
     const parsed = parseEvent(event.type, event);
     if (!parsed.ok) throw new InvalidEventError(event.type, parsed.error);
-    const valid = parsed.event;
-    return this.send(valid.type, {
-      key: valid.data.fromAccountId,
-      value: JSON.stringify(valid),
-      headers: { eventId: valid.eventId, type: valid.type, version: String(valid.version) },
-    });
+    return this.sendEvents([parsed.event]);
+  }
+
+  /**
+   * Sends events that were validated when they were written (the outbox relay's rows), in the order
+   * given: keyed by the sender (per-sender order), eventId/type/version in headers. They go out in one
+   * batch unless one is already in flight; resolves once Kafka acknowledged every one.
+   */
+  async sendEvents(events: EventEnvelope[]): Promise<void> {
+    await Promise.all(
+      events.map((event) =>
+        this.send(event.type, {
+          key: event.data.fromAccountId,
+          value: JSON.stringify(event),
+          headers: { eventId: event.eventId, type: event.type, version: String(event.version) },
+        }),
+      ),
+    );
   }
 
   /** Sends one record to any topic (dead letters, for instance) through the same serialised path. */

@@ -4,11 +4,13 @@ import type {
   ClosedStatus,
   ReviewDecision,
   RiskAssessment,
+  SyncCompensationInput,
   TransferSagaInput,
   TransferStatus,
   TransferStep,
 } from '../domain/transfer';
 import { inTransaction } from '../db/transaction';
+import { type Queryable, writeTransferEvent } from '../events/outbox';
 import type { BalanceSnapshot } from './redis-balances';
 
 export interface AccountRow {
@@ -70,7 +72,8 @@ const TRANSFER_COLUMNS = `
 
 /**
  * The settled ledger in PostgreSQL: accounts, transactions, their history and double-entry postings.
- * Every write is idempotent per transfer and step, so an activity may run it again after a crash.
+ * Every write is idempotent per transfer and step, so an activity may run it again after a crash, and
+ * each state change writes its event into the outbox in the same transaction (DESIGN.md §5).
  */
 export class PostgresLedger {
   constructor(private readonly pool: Pool) {}
@@ -151,18 +154,62 @@ export class PostgresLedger {
     return row && { accountId, ...row };
   }
 
-  /** Inserts the transfer as PENDING with its hold OPEN (the saga reserved it first). */
+  /** Inserts the transfer as PENDING with its hold OPEN (the saga reserved it first), with transfer.created. */
   async recordTransfer(input: TransferSagaInput): Promise<void> {
     await this.inTransaction(async (client) => {
       const inserted = await insertPendingRow(client, input, { step: 'record', holdState: 'OPEN' });
-      if (inserted) await addHistory(client, input.transferId, null, 'PENDING', 'record', null, null);
+      if (!inserted) return;
+      await addHistory(client, input.transferId, null, 'PENDING', 'record', null, null);
+      const { fromAccountId, toAccountId, amount, currency } = input;
+      await writeTransferEvent(client, 'transfer.created', input.transferId, {
+        fromAccountId,
+        toAccountId,
+        amount,
+        currency,
+      });
     });
+  }
+
+  /**
+   * The risk decision on the transfer row, in the evaluating transaction (the caller's, which also
+   * writes the risk log): PASS and BLOCK keep it PENDING with the verdict noted and write
+   * transfer.approved or transfer.flagged; REVIEW makes it UNDER_REVIEW and writes transfer.flagged.
+   */
+  async applyRiskDecision(client: PoolClient, transferId: string, risk: RiskAssessment, reason: string): Promise<void> {
+    const current = await lockTransfer(client, transferId);
+    if (current.status !== 'PENDING') {
+      throw new TransitionError(`transfer ${transferId} is ${current.status}; risk cannot decide it now`);
+    }
+    const status = risk.decision === 'REVIEW' ? 'UNDER_REVIEW' : 'PENDING';
+    await client.query(
+      `UPDATE transactions SET status = $2, step = $3, risk_decision = $4, risk_score = $5, updated_at = now()
+       WHERE transfer_id = $1`,
+      [transferId, status, status === 'UNDER_REVIEW' ? 'review' : 'evaluate', risk.decision, risk.score],
+    );
+    if (status === 'UNDER_REVIEW') await addHistory(client, transferId, 'PENDING', status, 'review', reason, null);
+    const parties = { fromAccountId: current.fromAccountId, toAccountId: current.toAccountId, amount: current.amount };
+    if (risk.decision === 'PASS') {
+      await writeTransferEvent(client, 'transfer.approved', transferId, {
+        ...parties,
+        decision: 'PASS',
+        score: risk.score,
+      });
+    } else {
+      await writeTransferEvent(client, 'transfer.flagged', transferId, {
+        ...parties,
+        decision: risk.decision,
+        score: risk.score,
+        reasons: risk.reasons,
+        ruleHits: risk.hits,
+      });
+    }
   }
 
   /**
    * Ends a transfer that will not move money (DECLINED, BLOCKED, REJECTED, FAILED) with its hold
    * VOIDED in PostgreSQL — before Redis gives the hold back, so a Redis rebuild in between cannot
-   * resurrect the hold. Inserts the row when the saga never recorded it.
+   * resurrect the hold. Inserts the row when the saga never recorded it. Writes transfer.failed when
+   * this call closed it.
    */
   async closeTransfer(
     input: TransferFacts,
@@ -183,6 +230,13 @@ export class PostgresLedger {
         [input.transferId, status, step, reason],
       );
       await addHistory(client, input.transferId, current.status, status, step, reason, actor);
+      await writeTransferEvent(client, 'transfer.failed', input.transferId, {
+        fromAccountId: current.fromAccountId,
+        toAccountId: current.toAccountId,
+        amount: current.amount,
+        status,
+        reason,
+      });
       return 'CLOSED';
     });
   }
@@ -211,8 +265,8 @@ export class PostgresLedger {
   }
 
   /**
-   * Settles in one PostgreSQL transaction: debit and credit postings, both balances, the status and
-   * its history. A second call finds the transfer COMPLETED and changes nothing.
+   * Settles in one PostgreSQL transaction: debit and credit postings, both balances, the status, its
+   * history and transfer.completed. A second call finds the transfer COMPLETED and changes nothing.
    */
   async settle(transferId: string): Promise<{ redisApplied: boolean }> {
     return this.inTransaction(async (client) => {
@@ -249,6 +303,12 @@ export class PostgresLedger {
         [transferId],
       );
       await addHistory(client, transferId, transfer.status, 'COMPLETED', 'settle', null, null);
+      await writeTransferEvent(client, 'transfer.completed', transferId, {
+        fromAccountId: transfer.fromAccountId,
+        toAccountId: transfer.toAccountId,
+        amount: transfer.amount,
+        currency: transfer.currency,
+      });
       return { redisApplied: false };
     });
   }
@@ -258,13 +318,45 @@ export class PostgresLedger {
     await this.pool.query('UPDATE transactions SET redis_applied = true WHERE transfer_id = $1', [transferId]);
   }
 
-  /** Records an operator's decision; the first one recorded for a transfer stays. */
+  /**
+   * Records an operator's decision, with transfer.approved when it approves; the first one recorded for
+   * a transfer stays.
+   */
   async recordReview(transferId: string, review: ReviewDecision): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO transfer_reviews (transfer_id, decision, reason, reviewer) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (transfer_id) DO NOTHING`,
-      [transferId, review.decision, review.reason, review.reviewer],
-    );
+    await this.inTransaction(async (client) => {
+      const { rowCount } = await client.query(
+        `INSERT INTO transfer_reviews (transfer_id, decision, reason, reviewer) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (transfer_id) DO NOTHING`,
+        [transferId, review.decision, review.reason, review.reviewer],
+      );
+      if (rowCount === 0 || review.decision !== 'APPROVE') return;
+      const { rows } = await client.query<{
+        fromAccountId: string;
+        toAccountId: string;
+        amount: number;
+        score: number;
+      }>(
+        `SELECT from_account_id AS "fromAccountId", to_account_id AS "toAccountId", amount::float8 AS amount,
+           COALESCE(risk_score, 0) AS score
+         FROM transactions WHERE transfer_id = $1`,
+        [transferId],
+      );
+      const row = rows[0];
+      if (row) await writeTransferEvent(client, 'transfer.approved', transferId, { ...row, decision: 'REVIEW' });
+    });
+  }
+
+  /**
+   * The repair record of a transfer the saga could not finish, with its tx.sync_required event, in one
+   * transaction: the record syncCompensation keeps open until it has repaired the transfer.
+   */
+  async requestRepair(request: SyncCompensationInput): Promise<number> {
+    return this.inTransaction(async (client) => {
+      const { transferId, ...data } = request;
+      const id = await this.openDeadLetter({ ...repairRecord(request), error: request.reason }, client);
+      await writeTransferEvent(client, 'tx.sync_required', transferId, data);
+      return id;
+    });
   }
 
   async getTransfer(
@@ -351,19 +443,22 @@ export class PostgresLedger {
   }
 
   /** Opens a dead-letter record for an event or repair; one OPEN record per source and event. */
-  async openDeadLetter(entry: {
-    source: string;
-    eventId: string;
-    transferId?: string;
-    payload: object;
-    error: string;
-  }): Promise<number> {
-    const existing = await this.pool.query<{ id: string }>(
+  async openDeadLetter(
+    entry: {
+      source: string;
+      eventId: string;
+      transferId?: string;
+      payload: object;
+      error: string;
+    },
+    db: Queryable = this.pool,
+  ): Promise<number> {
+    const existing = await db.query<{ id: string }>(
       `SELECT id FROM dlq_events WHERE source = $1 AND event_id = $2 AND status = 'OPEN' ORDER BY id LIMIT 1`,
       [entry.source, entry.eventId],
     );
     if (existing.rows[0]) return Number(existing.rows[0].id);
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await db.query<{ id: string }>(
       `INSERT INTO dlq_events (source, event_id, transfer_id, payload, error) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
       [entry.source, entry.eventId, entry.transferId ?? null, JSON.stringify(entry.payload), entry.error],
     );
@@ -377,6 +472,21 @@ export class PostgresLedger {
   private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, work);
   }
+}
+
+/** The dead-letter record syncCompensation opens for a repair, and resolves once the repair is done. */
+export function repairRecord(input: SyncCompensationInput): {
+  source: string;
+  eventId: string;
+  transferId: string;
+  payload: SyncCompensationInput;
+} {
+  return {
+    source: 'syncCompensation',
+    eventId: `${input.transferId}:tx.sync_required`,
+    transferId: input.transferId,
+    payload: input,
+  };
 }
 
 /** What is known of a transfer even when the saga never recorded it. */
@@ -413,25 +523,19 @@ async function insertPendingRow(
   return rowCount === 1;
 }
 
-async function lockTransfer(
-  client: PoolClient,
-  transferId: string,
-): Promise<{
+interface LockedTransfer {
   status: TransferStatus;
   fromAccountId: string;
   toAccountId: string;
   amount: number;
+  currency: string;
   redisApplied: boolean;
-}> {
-  const { rows } = await client.query<{
-    status: TransferStatus;
-    fromAccountId: string;
-    toAccountId: string;
-    amount: number;
-    redisApplied: boolean;
-  }>(
+}
+
+async function lockTransfer(client: PoolClient, transferId: string): Promise<LockedTransfer> {
+  const { rows } = await client.query<LockedTransfer>(
     `SELECT status, from_account_id AS "fromAccountId", to_account_id AS "toAccountId", amount::float8 AS amount,
-       redis_applied AS "redisApplied"
+       currency, redis_applied AS "redisApplied"
      FROM transactions WHERE transfer_id = $1 FOR UPDATE`,
     [transferId],
   );

@@ -1,6 +1,5 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
-import { inTransaction } from '../db/transaction';
 import type { RiskAssessment, RiskDecision } from '../domain/transfer';
 
 /** One rule's part in an evaluation, hit or not: a row of risk_rule_hits. */
@@ -38,44 +37,44 @@ export interface RiskRecord {
 export class RiskLog {
   constructor(private readonly pool: Pool) {}
 
-  /** Records the evaluation unless one exists; answers the one that is recorded. */
-  async record(transferId: string, evaluation: RiskEvaluation): Promise<RiskAssessment> {
-    await inTransaction(this.pool, async (client) => {
-      const { assessment } = evaluation;
-      const { rowCount } = await client.query(
-        `INSERT INTO risk_logs (transfer_id, decision, combined_score, anomaly_score, rule_set_version, model_version,
-           reasons, anomaly_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (transfer_id) DO NOTHING`,
-        [
-          transferId,
-          assessment.decision,
-          assessment.score,
-          assessment.anomalyScore,
-          assessment.ruleSetVersion,
-          assessment.modelVersion,
-          JSON.stringify(assessment.reasons),
-          evaluation.anomalyReason,
-        ],
-      );
-      if (rowCount === 0 || evaluation.outcomes.length === 0) return;
-      const column = <K extends keyof RuleOutcome>(key: K) => evaluation.outcomes.map((outcome) => outcome[key]);
-      await client.query(
-        `INSERT INTO risk_rule_hits (transfer_id, rule_id, rule_version, hit, shadow, score, reason)
-         SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bool[], $5::bool[], $6::float8[], $7::text[])`,
-        [
-          transferId,
-          column('ruleId'),
-          column('version'),
-          column('hit'),
-          column('shadow'),
-          column('score'),
-          column('reason'),
-        ],
-      );
-    });
-    const recorded = await this.find(transferId);
-    if (!recorded) throw new Error(`risk evaluation of ${transferId} vanished after it was written`);
-    return recorded;
+  /**
+   * Writes the evaluation in the caller's transaction unless one is recorded; answers whether this call
+   * wrote it (false: an earlier attempt did, and its decision stands).
+   */
+  async insert(client: PoolClient, transferId: string, evaluation: RiskEvaluation): Promise<boolean> {
+    const { assessment } = evaluation;
+    const { rowCount } = await client.query(
+      `INSERT INTO risk_logs (transfer_id, decision, combined_score, anomaly_score, rule_set_version, model_version,
+         reasons, anomaly_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (transfer_id) DO NOTHING`,
+      [
+        transferId,
+        assessment.decision,
+        assessment.score,
+        assessment.anomalyScore,
+        assessment.ruleSetVersion,
+        assessment.modelVersion,
+        JSON.stringify(assessment.reasons),
+        evaluation.anomalyReason,
+      ],
+    );
+    if (rowCount === 0) return false;
+    if (evaluation.outcomes.length === 0) return true;
+    const column = <K extends keyof RuleOutcome>(key: K) => evaluation.outcomes.map((outcome) => outcome[key]);
+    await client.query(
+      `INSERT INTO risk_rule_hits (transfer_id, rule_id, rule_version, hit, shadow, score, reason)
+       SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bool[], $5::bool[], $6::float8[], $7::text[])`,
+      [
+        transferId,
+        column('ruleId'),
+        column('version'),
+        column('hit'),
+        column('shadow'),
+        column('score'),
+        column('reason'),
+      ],
+    );
+    return true;
   }
 
   /** The recorded decision as the saga sees it, or undefined before the first evaluation. */

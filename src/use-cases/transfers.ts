@@ -14,7 +14,7 @@ import {
   type TransferStep,
 } from '../domain/transfer';
 import type { HistoryRow, ReviewRow, TransferRow } from '../ledger/postgres-ledger';
-import type { transferSaga } from '../workflows/transfer-saga';
+import type { transferSaga } from '../workflows';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
 

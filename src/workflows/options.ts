@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 import { NON_RETRYABLE_ERRORS } from '../domain/errors';
 
@@ -20,6 +20,48 @@ export function forwardStep(retryIntervalMs: number): ActivityOptions {
     },
   };
 }
+
+/**
+ * A backoff at or above this waits on a durable timer instead of inside the worker, so a forward step's
+ * 10-second pause survives a worker crash and its attempt count goes on from where it was. Shorter
+ * backoffs (the first second of a compensation's) stay in the worker, where they cost no history.
+ */
+const LOCAL_RETRY_THRESHOLD = '1 second';
+
+/**
+ * The fast path's steps on our own stores, as local activities: three attempts at a fixed interval,
+ * as {@link forwardStep}. A failed workflow task runs them again, so each is idempotent per transfer
+ * and step.
+ */
+export function localForwardStep(retryIntervalMs: number): LocalActivityOptions {
+  return { ...forwardStep(retryIntervalMs), localRetryThreshold: LOCAL_RETRY_THRESHOLD };
+}
+
+/** Undoing a forward step on our own stores, locally; retried as {@link compensation}. */
+export const localCompensation: LocalActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '20 seconds',
+    maximumAttempts: 6,
+    // Nothing is final when undoing: a typed error still retries, then escalates to syncCompensation.
+    nonRetryableErrorTypes: [],
+  },
+};
+
+/** A repair request on our own store, locally: retried until it is written, as {@link untilDone}. */
+export const localUntilDone: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [],
+  },
+};
 
 /** Undoing a forward step: about a minute of backoff before the saga escalates to syncCompensation. */
 export const compensation: ActivityOptions = {

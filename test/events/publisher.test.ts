@@ -4,7 +4,10 @@ import type { Producer, ProducerBatch } from 'kafkajs';
 import { createEventActivities } from '../../src/activities/events';
 import { ErrorType } from '../../src/domain/errors';
 import { type EventEnvelope, transferEvent } from '../../src/domain/events';
-import { EventPublisher, InvalidEventError } from '../../src/events/publisher';
+import type { Pool } from 'pg';
+
+import { InvalidEventError } from '../../src/events/outbox';
+import { EventPublisher } from '../../src/events/publisher';
 
 const transferId = '98be822d-dfc4-8286-b11f-ce4179a63641';
 const created = transferEvent('transfer.created', transferId, '2026-11-22T05:08:42.687Z', {
@@ -89,10 +92,10 @@ describe('EventPublisher.publish', () => {
   });
 });
 
-describe('publishEvent activity', () => {
+describe('publishEvent activity (an outbox write)', () => {
   it('turns a refused event into an InvalidEvent failure that names the field and stays retryable', async () => {
-    const { publisher } = await publisherWithRecordingProducer();
-    const { publishEvent } = createEventActivities({ events: publisher });
+    const postgres = { query: jest.fn() } as unknown as Pool;
+    const { publishEvent } = createEventActivities({ postgres });
 
     const failure = await publishEvent(withAmount(-1)).then(
       () => undefined,
@@ -105,13 +108,14 @@ describe('publishEvent activity', () => {
       nonRetryable: false,
       message: expect.stringContaining('data.amount: must be positive') as string,
     });
+    expect(postgres.query).not.toHaveBeenCalled();
   });
 
   it('passes any other failure through unchanged, for the retry policy to handle', async () => {
-    const brokerDown = new Error('Connection error: connect ECONNREFUSED');
-    const publisher = { publish: () => Promise.reject(brokerDown) } as unknown as EventPublisher;
-    const { publishEvent } = createEventActivities({ events: publisher });
+    const databaseDown = new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    const postgres = { query: () => Promise.reject(databaseDown) } as unknown as Pool;
+    const { publishEvent } = createEventActivities({ postgres });
 
-    await expect(publishEvent(created)).rejects.toBe(brokerDown);
+    await expect(publishEvent(created)).rejects.toBe(databaseDown);
   });
 });

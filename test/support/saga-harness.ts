@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { temporal as proto } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 
@@ -52,14 +53,26 @@ export function activityDoubles(): ActivityDoubles {
     repairTransfer: double<Activities['repairTransfer']>(async () => ({ row: 'CLOSED', redis: 'VOIDED' })),
     openDeadLetter: double<Activities['openDeadLetter']>(async () => 1),
     resolveDeadLetter: double<Activities['resolveDeadLetter']>(async () => undefined),
+    requestRepair: double<Activities['requestRepair']>(async () => 1),
     findUnfinishedTransfers: double<Activities['findUnfinishedTransfers']>(async () => []),
     isSagaRunning: double<Activities['isSagaRunning']>(async () => false),
     findDrift: double<Activities['findDrift']>(async () => []),
   };
 }
 
+/** The event types a saga wrote through publishEvent: sagas started before the fast path only. */
 export const publishedTypes = (activities: ActivityDoubles) =>
   activities.publishEvent.mock.calls.map(([event]) => event.type);
+
+/** How many of a history's events are of each type (`MARKER_RECORDED`, `TIMER_STARTED`, …). */
+export function eventTypes(events: Array<{ eventType?: number | null }>): Map<string, number> {
+  const types = new Map<string, number>();
+  for (const { eventType } of events) {
+    const name = proto.api.enums.v1.EventType[eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? 'UNKNOWN';
+    types.set(name, (types.get(name) ?? 0) + 1);
+  }
+  return types;
+}
 
 type SagaHandle = Awaited<ReturnType<typeof startOnceRunning<typeof transferSaga>>>;
 
@@ -97,16 +110,30 @@ export class SagaHarness {
     };
   }
 
+  /**
+   * A worker of the current workflow code (or of `bundle`) with these activity doubles. A worker that a
+   * test stops halfway keeps no workflow cache: the test server would hold the saga's next task on the
+   * stopped worker's sticky queue instead of handing it to the next worker, as a real server does.
+   */
+  worker(
+    activities: ActivityDoubles,
+    taskQueue: string,
+    { bundle = this.bundle, stoppedHalfway = false }: { bundle?: WorkflowBundle; stoppedHalfway?: boolean } = {},
+  ): Promise<Worker> {
+    return Worker.create({
+      connection: this.environment.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities,
+      ...(stoppedHalfway ? { maxCachedWorkflows: 0 } : {}),
+    });
+  }
+
   /** Runs the saga to its end on a fresh worker; `during` may act on the running saga first. */
   async run(activities: ActivityDoubles, input: TransferSagaInput, during?: (handle: SagaHandle) => Promise<void>) {
     const { environment } = this;
     const taskQueue = `test-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: environment.nativeConnection,
-      taskQueue,
-      workflowBundle: this.bundle,
-      activities,
-    });
+    const worker = await this.worker(activities, taskQueue);
     const saga = environment.client.workflow.getHandle(`transfer-${input.transferId}`);
     const sync = environment.client.workflow.getHandle(`sync-${input.transferId}`);
     try {

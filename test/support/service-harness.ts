@@ -58,7 +58,7 @@ export class ServiceHarness {
     const dependencies = await createDependencies(config, logger);
     await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
     const api = await startApi(dependencies, 0);
-    const worker = await ServiceProcess.start(['worker', 'consumers'], env);
+    const worker = await ServiceProcess.start(['worker', 'relay', 'consumers'], env);
     return new ServiceHarness(config, env, dependencies, api, slack, worker);
   }
 
@@ -72,7 +72,7 @@ export class ServiceHarness {
   /** Kills the worker without warning and starts a new one, as a crash and a supervisor would. */
   async crashAndRestartWorker(): Promise<void> {
     await this.worker.stop('SIGKILL');
-    this.worker = await ServiceProcess.start(['worker', 'consumers'], this.env);
+    this.worker = await ServiceProcess.start(['worker', 'relay', 'consumers'], this.env);
   }
 
   token(sub: string, role: Role): string {

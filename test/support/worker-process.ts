@@ -6,7 +6,12 @@ import type { Role } from '../../src/roles';
 const REPO_ROOT = join(__dirname, '..', '..');
 
 /** The log line each role prints once it serves; a process is ready when all of its roles printed theirs. */
-const READY: Record<Role, string> = { api: 'API listening', worker: 'worker polling', consumers: 'consumers running' };
+const READY: Record<Role, string> = {
+  api: 'API listening',
+  worker: 'worker polling',
+  relay: 'outbox relay running',
+  consumers: 'consumers running',
+};
 
 /** A start that failed: how (exited, or did not serve in time), then everything the process printed. */
 export class StartFailed extends Error {

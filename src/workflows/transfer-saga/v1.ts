@@ -1,45 +1,39 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   log,
   ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 
-import type { Activities } from '../activities';
-import { DECLINE_ERRORS } from '../domain/errors';
-import { type EventData, type EventType, transferEvent } from '../domain/events';
-import { transferSearchAttributes } from '../domain/search-attributes';
-import { syncWorkflowId } from '../domain/temporal';
+import type { Activities } from '../../activities';
+import { type EventData, type EventType, transferEvent } from '../../domain/events';
+import { transferSearchAttributes } from '../../domain/search-attributes';
+import { syncWorkflowId } from '../../domain/temporal';
 import {
-  type ClosedStatus,
-  isTerminal,
+  describeRisk,
   type ReviewDecision,
   type RiskAssessment,
   type SagaState,
   type TransferSagaInput,
   type TransferStatus,
   type TransferStep,
-} from '../domain/transfer';
-import { compensation, forwardStep, notification, untilDone } from './options';
-import { syncCompensation } from './sync-compensation';
-
-/** Query `status`: where the saga is and every status it has had. */
-export const statusQuery = defineQuery<SagaState>('status');
-/** Update `review`: an operator's decision on a transfer UNDER_REVIEW; answers the new state. */
-export const reviewUpdate = defineUpdate<SagaState, [ReviewDecision]>('review');
-/** Signal `review`: the same decision, for tools that can only signal (the Web UI's signal form). */
-export const reviewSignal = defineSignal<[ReviewDecision]>('review');
+} from '../../domain/transfer';
+import { compensation, forwardStep, notification, untilDone } from '../options';
+import { syncCompensation } from '../sync-compensation';
+import {
+  asStopped,
+  isReviewDecision,
+  raiseAlarmIfStuck,
+  reviewSignal,
+  reviewUpdate,
+  statusQuery,
+  TransferStopped,
+} from './definitions';
 
 /**
  * Patch marker: flagged and FAILED transfers reach Slack from their Kafka events (the slack-alerts
@@ -47,24 +41,15 @@ export const reviewSignal = defineSignal<[ReviewDecision]>('review');
  */
 const ALERTS_FROM_EVENTS = 'alerts-from-events';
 
-/** Ends the forward path with a status that moves no money. */
-class TransferStopped extends Error {
-  constructor(
-    readonly status: ClosedStatus,
-    readonly reason: string,
-    /** Who decided it, when a person did (a reviewer). */
-    readonly actor?: string,
-  ) {
-    super(reason);
-  }
-}
-
 /**
- * One money transfer as a saga (DESIGN.md §1): reserve → record → evaluate → settle → notify, each
- * step publishing its event; any failure after the reserve is compensated (row closed in PostgreSQL
- * first, then the hold released), and what compensation cannot finish goes to syncCompensation.
+ * The saga as it ran before the fast path (kept unchanged, so the sagas it started finish and its
+ * histories replay): reserve → record → evaluate → settle → notify as regular activities, each step
+ * publishing its event through its own activity; any failure after the reserve is compensated (row
+ * closed in PostgreSQL first, then the hold released), and what compensation cannot finish goes to
+ * syncCompensation. Its activities now write their events into the outbox, so a republished event is
+ * recognised by its eventId and written once.
  */
-export async function transferSaga(input: TransferSagaInput): Promise<SagaState> {
+export async function transferSagaV1(input: TransferSagaInput): Promise<SagaState> {
   const { transferId, timings } = input;
   const forward = proxyActivities<Activities>(forwardStep(timings.forwardRetryIntervalMs));
   const undo = proxyActivities<Activities>(compensation);
@@ -271,41 +256,4 @@ export async function transferSaga(input: TransferSagaInput): Promise<SagaState>
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
   }
-}
-
-/** One Slack alert if the transfer is not finished `stuckAfterMs` after submission. */
-function raiseAlarmIfStuck(
-  input: TransferSagaInput,
-  state: SagaState,
-  alert: (title: string, fields: Record<string, string | number | undefined>) => Promise<void>,
-): void {
-  const dueIn = Date.parse(input.submittedAt) + input.timings.stuckAfterMs - Date.now();
-  void (async () => {
-    if (dueIn > 0) await sleep(dueIn);
-    if (isTerminal(state.status)) return;
-    await alert('Transfer stuck', {
-      status: state.status,
-      step: state.step,
-      age: `${Math.round((Date.now() - Date.parse(input.submittedAt)) / 1000)} s`,
-      submittedAt: input.submittedAt,
-    });
-  })();
-}
-
-function asStopped(error: unknown): TransferStopped {
-  if (error instanceof TransferStopped) return error;
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure && DECLINE_ERRORS.some((type) => type === cause.type)) {
-    return new TransferStopped('DECLINED', cause.message);
-  }
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new TransferStopped('FAILED', `a step failed beyond its retries: ${reason}`);
-}
-
-function isReviewDecision(decision: ReviewDecision): boolean {
-  return (decision?.decision === 'APPROVE' || decision?.decision === 'REJECT') && Boolean(decision.reviewer);
-}
-
-function describeRisk(risk: RiskAssessment): string {
-  return `${risk.decision} (score ${risk.score}${risk.reasons.length ? `; ${risk.reasons.join('; ')}` : ''})`;
 }

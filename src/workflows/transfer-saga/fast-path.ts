@@ -1,0 +1,204 @@
+import {
+  condition,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+
+import type { Activities } from '../../activities';
+import { transferSearchAttributes } from '../../domain/search-attributes';
+import { syncWorkflowId } from '../../domain/temporal';
+import {
+  describeRisk,
+  type ReviewDecision,
+  type RiskAssessment,
+  type SagaState,
+  type TransferSagaInput,
+  type TransferStatus,
+  type TransferStep,
+} from '../../domain/transfer';
+import { localCompensation, localForwardStep, localUntilDone, notification } from '../options';
+import { syncCompensation } from '../sync-compensation';
+import {
+  type Alert,
+  asStopped,
+  isReviewDecision,
+  raiseAlarmIfStuck,
+  reviewSignal,
+  reviewUpdate,
+  statusQuery,
+  TransferStopped,
+} from './definitions';
+
+/** What undoing one step did: `settled` when the row turned out COMPLETED, so nothing more is undone. */
+type Undone = 'undone' | 'settled';
+type Compensation = (stopped: TransferStopped) => Promise<Undone>;
+
+/**
+ * One money transfer as a saga (DESIGN.md §1) on the fast path: reserve → record → evaluate → settle as
+ * local activities, each one store transaction that also writes its event into the outbox (the relay,
+ * not the saga, talks to Kafka). Before each step its compensation is pushed on a stack; any failure
+ * unwinds the stack in reverse (velocity withdrawn, row closed in PostgreSQL, hold released in Redis),
+ * and what a compensation cannot finish goes to syncCompensation.
+ */
+export async function fastPathTransferSaga(input: TransferSagaInput): Promise<SagaState> {
+  const { transferId, timings } = input;
+  const step = proxyLocalActivities<Activities>(localForwardStep(timings.forwardRetryIntervalMs));
+  const undo = proxyLocalActivities<Activities>(localCompensation);
+  const { requestRepair } = proxyLocalActivities<Activities>(localUntilDone);
+  const { alertOperators } = proxyActivities<Activities>(notification);
+
+  const state: SagaState = {
+    transferId,
+    status: 'PENDING',
+    step: 'submitted',
+    history: [{ status: 'PENDING', step: 'submitted', at: input.submittedAt }],
+  };
+  let review: ReviewDecision | undefined;
+  // The evaluate step commits UNDER_REVIEW in PostgreSQL before the saga sees its result, and the API
+  // sends a decision as soon as the row says so: a decision is taken from then on.
+  const reviewable = () => (state.step === 'evaluate' || state.step === 'review') && review === undefined;
+  setHandler(statusQuery, () => state);
+  setHandler(reviewSignal, (decision: ReviewDecision) => {
+    if (reviewable() && isReviewDecision(decision)) review = decision;
+  });
+  setHandler(
+    reviewUpdate,
+    async (decision) => {
+      review = decision;
+      await condition(() => state.step !== 'evaluate' && state.step !== 'review');
+      return state;
+    },
+    {
+      validator: (decision: ReviewDecision) => {
+        if (!isReviewDecision(decision)) throw new Error('decision must be APPROVE or REJECT, with a reviewer');
+        if (review !== undefined) throw new Error('transfer was already decided');
+        if (!reviewable()) throw new Error(`transfer is ${state.status}, not UNDER_REVIEW`);
+      },
+    },
+  );
+
+  const moveTo = (status: TransferStatus, to: TransferStep, reason?: string) => {
+    if (status !== state.status) {
+      state.history.push({ status, step: to, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
+      upsertSearchAttributes([{ key: transferSearchAttributes.status, value: status }]);
+    }
+    state.status = status;
+    state.step = to;
+  };
+  const parties = { fromAccountId: input.fromAccountId, toAccountId: input.toAccountId, amount: input.amount };
+  const alert: Alert = async (title, fields) => {
+    try {
+      await alertOperators({ title, transferId, fields: { amount: `${input.amount} ${input.currency}`, ...fields } });
+    } catch (error) {
+      log.warn('Slack did not take an operator alert', { transferId, title, error: String(error) });
+    }
+  };
+
+  raiseAlarmIfStuck(input, state, alert);
+
+  const compensations: Compensation[] = [];
+  try {
+    state.step = 'reserve';
+    // Pushed before the step, since a reserve that failed may still have held the money. The row is
+    // closed before the hold is released, so a Redis rebuild in between cannot resurrect the hold; it is
+    // also where a transfer that never got recorded gets its terminal row and its transfer.failed event.
+    compensations.push(
+      async () => (await undo.releaseHold(input), 'undone'),
+      async (stopped) => {
+        const row = await undo.closeTransfer({
+          transfer: input,
+          status: stopped.status,
+          step: 'compensate',
+          reason: stopped.reason,
+          ...(stopped.actor ? { actor: stopped.actor } : {}),
+        });
+        // The settlement committed even though its step failed: money moved, only Redis may lag.
+        return row === 'ALREADY_COMPLETED' ? 'settled' : 'undone';
+      },
+    );
+    await step.reserveFunds(input);
+
+    state.step = 'record';
+    await step.recordTransfer(input);
+
+    state.step = 'evaluate';
+    compensations.push(async () => (await undo.withdrawVelocity(transferId), 'undone'));
+    const risk = await step.evaluateRisk(input);
+    state.riskDecision = risk.decision;
+    upsertSearchAttributes([{ key: transferSearchAttributes.riskDecision, value: risk.decision }]);
+    if (risk.decision === 'BLOCK') throw new TransferStopped('BLOCKED', `risk blocked it: ${describeRisk(risk)}`);
+    if (risk.decision === 'REVIEW') await awaitReview(risk);
+
+    state.step = 'settle';
+    await step.settleTransfer(input);
+    moveTo('COMPLETED', 'done');
+    return state;
+  } catch (error) {
+    const stopped = asStopped(error);
+    state.failureReason = stopped.reason;
+    return await unwind(stopped);
+  }
+
+  async function awaitReview(risk: RiskAssessment): Promise<void> {
+    moveTo('UNDER_REVIEW', 'review', describeRisk(risk));
+    const halfway = Math.floor(timings.reviewTimeoutMs / 2);
+    if (!(await condition(() => review !== undefined, halfway))) {
+      await alert('Review waiting: half of its time has passed', {
+        'times out in': `${timings.reviewTimeoutMs - halfway} ms`,
+      });
+    }
+    const decided = await condition(() => review !== undefined, timings.reviewTimeoutMs - halfway);
+    if (!decided || review === undefined) throw new TransferStopped('REJECTED', 'review timed out');
+    await step.recordReview({ transferId, ...review });
+    if (review.decision === 'REJECT') {
+      throw new TransferStopped('REJECTED', `rejected by ${review.reviewer}: ${review.reason}`, review.reviewer);
+    }
+  }
+
+  /** Runs the compensations pushed so far, last first; one that fails is escalated, never swallowed. */
+  async function unwind(stopped: TransferStopped): Promise<SagaState> {
+    state.step = 'compensate';
+    let needsSync = stopped.status === 'FAILED';
+    for (const compensate of compensations.splice(0).reverse()) {
+      try {
+        if ((await compensate(stopped)) === 'settled') {
+          moveTo('COMPLETED', 'compensate');
+          await handToSync('settled in PostgreSQL, but the saga failed before Redis was updated');
+          moveTo('COMPLETED', 'done');
+          return state;
+        }
+      } catch (error) {
+        log.error('a compensation failed beyond its retries', { transferId, error: String(error) });
+        needsSync = true;
+      }
+    }
+    moveTo(stopped.status, 'compensate', stopped.reason);
+    if (needsSync) await handToSync(stopped.reason);
+    state.step = 'done';
+    return state;
+  }
+
+  /** Records the repair with its tx.sync_required event, then starts the repair child, which outlives this saga. */
+  async function handToSync(reason: string): Promise<void> {
+    const request = { ...parties, currency: input.currency, reason, source: 'transferSaga' };
+    await requestRepair({ transferId, ...request });
+    try {
+      await startChild(syncCompensation, {
+        workflowId: syncWorkflowId(transferId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        // One repair per transfer, whoever asks first (this saga, the consumer, the sweep).
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [{ transferId, ...request }],
+      });
+    } catch (error) {
+      // The tx.sync_required consumer or the sweep may have started it first; one repair is enough.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+}
