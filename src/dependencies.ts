@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { EventPublisher } from './events/publisher';
 import { EventFeed } from './feed/event-feed';
 import { createMoneyStores } from './ledger';
+import type { IdempotencyKeys } from './ledger/idempotency-keys';
 import type { PostgresLedger } from './ledger/postgres-ledger';
 import type { RedisBalances } from './ledger/redis-balances';
 import type { Logger } from './logger';
@@ -38,6 +39,7 @@ export interface Dependencies {
   slack: SlackSender;
   ledger: PostgresLedger;
   balances: RedisBalances;
+  idempotencyKeys: IdempotencyKeys;
   /** Rules, the risk engine and its provenance log. */
   risk: RiskServices;
   /** The per-account live feed in Redis (written by the live-feed consumer, read by the stream API). */

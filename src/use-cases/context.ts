@@ -1,4 +1,7 @@
 import type { Dependencies } from '../dependencies';
 
 /** What the API's use cases work with: a narrow view of the composition root. */
-export type UseCaseContext = Pick<Dependencies, 'config' | 'postgres' | 'ledger' | 'balances' | 'temporal' | 'risk'>;
+export type UseCaseContext = Pick<
+  Dependencies,
+  'config' | 'postgres' | 'ledger' | 'balances' | 'idempotencyKeys' | 'temporal' | 'risk'
+>;

@@ -13,13 +13,11 @@ import {
   type TransferStatus,
   type TransferStep,
 } from '../domain/transfer';
+import type { AcceptedRequest } from '../ledger/idempotency-keys';
 import type { HistoryRow, ReviewRow, TransferRow } from '../ledger/postgres-ledger';
 import type { transferSaga } from '../workflows';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
-
-/** Idempotency keys are kept at least this long (DESIGN.md §4). */
-const IDEMPOTENCY_KEY_LIFETIME = '24 hours';
 
 export interface TransferView {
   transferId: string;
@@ -42,10 +40,12 @@ export interface TransferView {
 }
 
 /**
- * Accepts a transfer and starts its saga without waiting for it. The caller's idempotency key
- * decides the transfer id, and so the workflow id: a duplicate (also a concurrent one, also on
- * another API process) finds the same saga; the same key with a different body is a conflict.
- * Invalid requests are refused before anything is written.
+ * Accepts a transfer and starts its saga without waiting for it, answering from what it wrote: the
+ * caller's idempotency key decides the transfer id, and so the workflow id. A repeated key is looked up
+ * first (one query; it answers even after an account closed): the same body finds the same transfer,
+ * a different body is a conflict. A new key costs one query for both accounts and one statement for the
+ * idempotency record with its transfer.initiated event, then the workflow start. Invalid requests are
+ * refused before anything is written.
  */
 export async function submitTransfer(
   context: UseCaseContext,
@@ -53,22 +53,32 @@ export async function submitTransfer(
   key: string,
   request: TransferRequest,
 ): Promise<TransferView> {
-  await checkAccounts(context, principal, request);
-
-  const transferId = transferIdFor(principal.sub, key);
   const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
-  await context.postgres.query(
-    `INSERT INTO idempotency_keys (caller, key, request_hash, request, transfer_id, expires_at)
-     VALUES ($1, $2, $3, $4, $5, now() + $6::interval) ON CONFLICT (caller, key) DO NOTHING`,
-    [principal.sub, key, requestHash, JSON.stringify(request), transferId, IDEMPOTENCY_KEY_LIFETIME],
-  );
-  const { rows } = await context.postgres.query<{ requestHash: string; createdAt: Date }>(
-    `SELECT request_hash AS "requestHash", created_at AS "createdAt" FROM idempotency_keys WHERE caller = $1 AND key = $2`,
-    [principal.sub, key],
-  );
-  const stored = rows[0];
-  if (!stored) throw new Error(`idempotency key ${key} vanished`);
-  if (stored.requestHash !== requestHash) {
+  const earlier = await context.idempotencyKeys.find(principal.sub, key);
+  if (earlier) return answerRepeat(context, principal, earlier, requestHash);
+
+  await checkAccounts(context, principal, request);
+  const transferId = transferIdFor(principal.sub, key);
+  const acceptedAt = await context.idempotencyKeys.accept(principal.sub, key, { transferId, requestHash, request });
+  if (acceptedAt === undefined) {
+    // A concurrent submission with the same key (on this or another API process) recorded it first.
+    const raced = await context.idempotencyKeys.find(principal.sub, key);
+    if (!raced) throw new Error(`idempotency key ${key} vanished`);
+    return answerRepeat(context, principal, raced, requestHash);
+  }
+  const input = sagaInput(context, principal, transferId, request, acceptedAt);
+  await startSaga(context, input);
+  return acceptedView(context, input);
+}
+
+/** The same key again: a conflict for another body, else the transfer as far as it has come. */
+async function answerRepeat(
+  context: UseCaseContext,
+  principal: Principal,
+  earlier: AcceptedRequest,
+  requestHash: string,
+): Promise<TransferView> {
+  if (earlier.requestHash !== requestHash) {
     throw new RequestRefused(
       'conflict',
       'idempotency-key-reused',
@@ -76,31 +86,52 @@ export async function submitTransfer(
       'Idempotency-Key',
     );
   }
+  const row = await context.ledger.getTransfer(earlier.transferId);
+  if (row) return { ...transferView(context, row, row.history, undefined), review: row.review };
+  // Not recorded yet: the saga is on its way, or its start failed (Temporal unreachable) and this
+  // repeat starts it; starting is idempotent per workflow id.
+  const input = sagaInput(context, principal, earlier.transferId, earlier.request, earlier.createdAt);
+  await startSaga(context, input);
+  return acceptedView(context, input);
+}
 
-  const input: TransferSagaInput = {
+function sagaInput(
+  context: UseCaseContext,
+  principal: Principal,
+  transferId: string,
+  request: TransferRequest,
+  acceptedAt: Date,
+): TransferSagaInput {
+  return {
     ...request,
     transferId,
     requestedBy: principal.sub,
-    submittedAt: stored.createdAt.toISOString(),
+    submittedAt: acceptedAt.toISOString(),
     timings: context.config.saga,
   };
+}
+
+async function startSaga(context: UseCaseContext, input: TransferSagaInput): Promise<void> {
   try {
     await context.temporal.workflow.start<typeof transferSaga>('transferSaga', {
       taskQueue: TASK_QUEUE,
-      workflowId: transferWorkflowId(transferId),
+      workflowId: transferWorkflowId(input.transferId),
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // A worker that dies inside a workflow task is noticed after this long, and another takes over; the
+      // local steps inside a task are far shorter, and the worker heartbeats the task for one that is not.
+      workflowTaskTimeout: '10 seconds',
       typedSearchAttributes: [
         { key: transferSearchAttributes.status, value: 'PENDING' },
-        { key: transferSearchAttributes.fromAccount, value: request.fromAccountId },
-        { key: transferSearchAttributes.toAccount, value: request.toAccountId },
-        { key: transferSearchAttributes.amountMinor, value: request.amount },
+        { key: transferSearchAttributes.fromAccount, value: input.fromAccountId },
+        { key: transferSearchAttributes.toAccount, value: input.toAccountId },
+        { key: transferSearchAttributes.amountMinor, value: input.amount },
       ],
     });
   } catch (error) {
-    // The saga already ran to its end under this id: the replay answers with what it became.
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return getTransfer(context, principal, transferId);
+    // The saga already ran to its end under this id: the caller is answered from PostgreSQL instead.
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
     // Temporal is unreachable: nothing was reserved, and a retry with the same key starts the saga.
     if (temporalUnreachable(error)) {
       throw new RequestRefused(
@@ -111,7 +142,35 @@ export async function submitTransfer(
     }
     throw error;
   }
-  return getTransfer(context, principal, transferId);
+}
+
+/** A transfer just accepted, as the caller sees it before its saga has taken a step. */
+function acceptedView(context: UseCaseContext, input: TransferSagaInput): TransferView {
+  const row: TransferRow = {
+    transferId: input.transferId,
+    fromAccountId: input.fromAccountId,
+    toAccountId: input.toAccountId,
+    amount: input.amount,
+    currency: input.currency,
+    memo: input.memo ?? null,
+    requestedBy: input.requestedBy,
+    status: 'PENDING',
+    step: 'submitted',
+    riskDecision: null,
+    riskScore: null,
+    failureReason: null,
+    submittedAt: input.submittedAt,
+    settledAt: null,
+    updatedAt: input.submittedAt,
+  };
+  const submitted = {
+    fromStatus: null,
+    status: 'PENDING' as const,
+    step: 'submitted' as const,
+    reason: null,
+    actor: null,
+  };
+  return transferView(context, row, [{ ...submitted, at: input.submittedAt }], undefined);
 }
 
 /** The transfer as PostgreSQL records it, with the live step of a saga still running. */
@@ -127,11 +186,7 @@ export async function getTransfer(
     return { ...transferView(context, row, row.history, live), review: row.review };
   }
   // Accepted, but the saga has not recorded it yet: answer from the idempotency record and the saga.
-  const { rows } = await context.postgres.query<{ request: TransferRequest; createdAt: Date; caller: string }>(
-    `SELECT request, created_at AS "createdAt", caller FROM idempotency_keys WHERE transfer_id = $1`,
-    [transferId],
-  );
-  const accepted = rows[0];
+  const accepted = await context.idempotencyKeys.findByTransfer(transferId);
   if (!accepted) throw new RequestRefused('not-found', 'transfer-not-found', `transfer ${transferId} does not exist`);
   await checkCanSee(context, principal, accepted.request.fromAccountId, accepted.request.toAccountId, transferId);
   const live = await liveState(context, transferId);
