@@ -1,4 +1,4 @@
-import type { EachMessagePayload, IHeaders } from 'kafkajs';
+import type { Consumer, EachMessagePayload, IHeaders } from 'kafkajs';
 
 import type { Dependencies } from '../dependencies';
 import type { ParsedEvent } from '../domain/event-schemas';
@@ -98,14 +98,89 @@ export async function startConsumer<E>(
 
   // A member that died without leaving (SIGKILL) holds its partitions until the session times out;
   // 10 s instead of kafkajs's 30 s bounds how long a crash delays its partitions.
-  const consumer = kafka.consumer({ groupId: spec.group, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
-  // Joining can wait on a rebalance (a killed member is only dropped when its session times out): an
-  // operator reading the log sees when each group actually starts receiving.
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
-    log.info({ memberId: payload.memberId, joinMs: payload.duration }, 'joined the consumer group'),
-  );
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...spec.topics], fromBeginning: true });
-  await consumer.run({ eachMessage });
-  return { stop: () => consumer.disconnect() };
+  const createConsumer = () => {
+    const consumer = kafka.consumer({ groupId: spec.group, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
+    // Joining can wait on a rebalance (a killed member is only dropped when its session times out): an
+    // operator reading the log sees when each group actually starts receiving.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+      log.info({ memberId: payload.memberId, joinMs: payload.duration }, 'joined the consumer group'),
+    );
+    return consumer;
+  };
+  const run = async (consumer: Consumer) => {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...spec.topics], fromBeginning: true });
+    await consumer.run({ eachMessage });
+  };
+  // The first start fails the process's start-up (a dependency down at start is the operator's to fix);
+  // after that, the supervisor keeps the consumer alive through any Kafka outage.
+  const first = createConsumer();
+  await run(first);
+  return superviseConsumer(first, createConsumer, run, log);
+}
+
+/** Kafka outages longer than kafkajs's own retries: wait this long, doubling, between restarts. */
+const RESTART_BACKOFF_MS = { first: 1_000, last: 30_000 };
+
+/**
+ * kafkajs restarts a consumer after a retriable crash by itself, but gives up for good on others (a
+ * broker gone longer than its retries, found at a rejoin), leaving the process alive and deaf. This
+ * restarts such a consumer as a new client, with backoff, for as long as the process runs.
+ */
+export function superviseConsumer(
+  first: Consumer,
+  createConsumer: () => Consumer,
+  run: (consumer: Consumer) => Promise<void>,
+  log: Pick<ConsumerDependencies['logger'], 'info' | 'warn'>,
+  backoff = RESTART_BACKOFF_MS,
+): RunningRole {
+  let current = first;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resume) => {
+      const timer = setTimeout(resume, ms);
+      wake = () => (clearTimeout(timer), resume());
+    });
+  const gaveUp = (consumer: Consumer) =>
+    new Promise<Error>((resolve) => {
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) resolve(payload.error);
+      });
+    });
+
+  const supervising = (async () => {
+    let crash = gaveUp(first);
+    let backoffMs = backoff.first;
+    while (!stopping) {
+      const error = await Promise.race([crash, new Promise<undefined>((resolve) => (wake = () => resolve(undefined)))]);
+      if (stopping || error === undefined) return;
+      log.warn({ err: error }, 'the Kafka consumer stopped for good; starting a new one');
+      for (;;) {
+        await current.disconnect().catch(() => undefined);
+        await pause(backoffMs);
+        if (stopping) return;
+        current = createConsumer();
+        crash = gaveUp(current);
+        try {
+          await run(current);
+          log.info('the Kafka consumer runs again');
+          backoffMs = backoff.first;
+          break;
+        } catch (restartError) {
+          backoffMs = Math.min(backoff.last, backoffMs * 2);
+          log.warn({ err: restartError, retryInMs: backoffMs }, 'the Kafka consumer could not start; trying again');
+        }
+      }
+    }
+  })();
+
+  return {
+    stop: async () => {
+      stopping = true;
+      wake?.();
+      await supervising;
+      await current.disconnect();
+    },
+  };
 }
