@@ -1,27 +1,35 @@
 /**
  * Benchmarks against the local stack (`npm run stack -- up` first); each prints its figures.
  *
- *   npm run bench -- transfers [count=300] [parallel=30]   PASS-path throughput through the REST API
- *   npm run bench -- risk [evaluations=3000] [rules=50]    risk evaluation latency, in-process
- *   npm run bench -- events [rate=100] [seconds=20]        publish → WebSocket delivery latency
+ *   npm run bench -- load [--rates 5,10,20,30,40,60] [--seconds 20]
+ *       the service (one all-roles process) offered each rate open-loop through REST, against the engine
+ *       ceiling and the raw activity chain at the same rates; writes bench/results/<date>-load.{json,png}
+ *   npm run bench -- events [rate=20] [seconds=20]
+ *       settlement commit → staff WebSocket delivery of transfer.completed, with real transfers;
+ *       writes bench/results/<date>-events.json
+ *   npm run bench -- risk [evaluations=3000] [rules=50]
+ *       risk evaluation latency, in-process
  */
 import { events } from './events';
+import { load } from './load';
 import { risk } from './risk';
-import { transfers } from './transfers';
 
-const BENCHMARKS: Record<string, (args: number[]) => Promise<void>> = {
-  transfers: ([count = 300, parallel = 30]) => transfers(count, parallel),
-  risk: ([evaluations = 3000, rules = 50]) => risk(evaluations, rules),
-  events: ([rate = 100, seconds = 20]) => events(rate, seconds),
+const BENCHMARKS: Record<string, (args: string[]) => Promise<void>> = {
+  load: (args) => load(args),
+  events: ([rate = '20', seconds = '20']) => events(Number(rate), Number(seconds)),
+  risk: ([evaluations = '3000', rules = '50']) => risk(Number(evaluations), Number(rules)),
 };
 
-const [name = 'transfers', ...args] = process.argv.slice(2);
+// Ctrl-C or a kill ends the run through `exit`, whose handlers kill the child processes a benchmark started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+const [name = 'load', ...args] = process.argv.slice(2);
 const benchmark = BENCHMARKS[name];
 if (!benchmark) {
-  console.error(`usage: npm run bench -- ${Object.keys(BENCHMARKS).join(' | ')} [numbers…]`);
+  console.error(`usage: npm run bench -- ${Object.keys(BENCHMARKS).join(' | ')} [options…]`);
   process.exit(2);
 }
-benchmark(args.map(Number)).then(
+benchmark(args).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);
