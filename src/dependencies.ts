@@ -78,7 +78,16 @@ function withoutCredentials(address: string): string {
   }
 }
 
-export async function createDependencies(config: Config, logger: Logger): Promise<Dependencies> {
+/**
+ * Builds every client once. With `kafkaAtStartup` (the default) Kafka must answer now; without it (a
+ * process whose roles only read Kafka's health: the API and the worker) Kafka is reached when first
+ * needed, so those roles start and serve while Kafka is down.
+ */
+export async function createDependencies(
+  config: Config,
+  logger: Logger,
+  { kafkaAtStartup = true }: { kafkaAtStartup?: boolean } = {},
+): Promise<Dependencies> {
   const closers: Array<() => Promise<unknown>> = [];
   try {
     const metrics = new Registry();
@@ -106,18 +115,15 @@ export async function createDependencies(config: Config, logger: Logger): Promis
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
     });
-    const events = await atStartup('Kafka', config.kafka.brokers.join(','), () =>
-      EventPublisher.connect(() =>
-        kafka.producer({
-          idempotent: true,
-          maxInFlightRequests: 1,
-          createPartitioner: Partitioners.DefaultPartitioner,
-        }),
-      ),
-    );
+    const createProducer = () =>
+      kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const brokers = config.kafka.brokers.join(',');
+    const events = kafkaAtStartup
+      ? await atStartup('Kafka', brokers, () => EventPublisher.connect(createProducer))
+      : EventPublisher.lazy(createProducer);
     closers.push(() => events.close());
     const kafkaAdmin = kafka.admin();
-    await atStartup('Kafka', config.kafka.brokers.join(','), () => kafkaAdmin.connect());
+    if (kafkaAtStartup) await atStartup('Kafka', brokers, () => kafkaAdmin.connect());
     closers.push(() => kafkaAdmin.disconnect());
 
     const connection = await atStartup('Temporal', config.temporal.address, () =>

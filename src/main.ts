@@ -5,6 +5,8 @@ import { ensureTopics } from './events/publisher';
 import { createLogger } from './logger';
 import { ROLES, type Role, type RunningRole, startRole } from './roles';
 
+const KAFKA_ROLES: ReadonlySet<Role> = new Set(['relay', 'consumers']);
+
 /**
  * The one entry point: `node dist/main.js [api] [worker] [consumers]` (all three when none is named).
  * SIGINT/SIGTERM drain every role, then close every client.
@@ -18,8 +20,14 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   await atStartup('PostgreSQL', config.postgres.url, () => migrate(config.postgres.url, logger));
-  const dependencies = await createDependencies(config, logger);
-  await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
+  // Only the relay and the consumers cannot work without Kafka; the API and the worker start without it.
+  const needsKafka = roles.some((role) => KAFKA_ROLES.has(role));
+  const dependencies = await createDependencies(config, logger, { kafkaAtStartup: needsKafka });
+  if (needsKafka) {
+    await atStartup('Kafka', config.kafka.brokers.join(','), () =>
+      ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions),
+    );
+  }
 
   const running: RunningRole[] = [];
   let stopping = false;

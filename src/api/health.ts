@@ -7,7 +7,11 @@ export function readinessChecks(dependencies: Dependencies): Record<string, Chec
   return {
     postgres: () => dependencies.postgres.query('SELECT 1'),
     redis: () => dependencies.redis.ping(),
-    kafka: () => dependencies.kafkaAdmin.describeCluster(),
+    // connect() is a no-op once connected; it reconnects an API process that started without Kafka.
+    kafka: async () => {
+      await dependencies.kafkaAdmin.connect();
+      return dependencies.kafkaAdmin.describeCluster();
+    },
     temporal: () => dependencies.temporal.workflowService.getSystemInfo({}),
   };
 }

@@ -26,16 +26,23 @@ export class EventPublisher {
   private constructor(
     private readonly createProducer: () => Producer,
     private producer: Producer,
+    private connected: boolean,
   ) {}
 
+  /** Connects now: for processes that cannot start without Kafka (the relay, the consumers, tools). */
   static async connect(createProducer: () => Producer): Promise<EventPublisher> {
     const producer = createProducer();
     await producer.connect();
-    return new EventPublisher(createProducer, producer);
+    return new EventPublisher(createProducer, producer, true);
   }
 
-  close(): Promise<void> {
-    return this.producer.disconnect();
+  /** Connects at the first send, so a process that seldom sends (the API, the worker) starts without Kafka. */
+  static lazy(createProducer: () => Producer): EventPublisher {
+    return new EventPublisher(createProducer, createProducer(), false);
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.producer.disconnect();
   }
 
   /**
@@ -81,6 +88,10 @@ export class EventPublisher {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
+          if (!this.connected) {
+            await this.producer.connect();
+            this.connected = true;
+          }
           await this.producer.sendBatch({ acks: -1, topicMessages: byTopic(batch) });
           for (const item of batch) item.sent();
         } catch (error) {
@@ -102,6 +113,7 @@ export class EventPublisher {
       return; // Kafka is unreachable; the next batch tries the old producer and lands here again.
     }
     this.producer = fresh;
+    this.connected = true;
     await broken.disconnect().catch(() => undefined);
   }
 }
@@ -114,6 +126,7 @@ function byTopic(batch: Outgoing[]) {
 
 /** Creates every topic of the event surface and its dead-letter twin when missing. */
 export async function ensureTopics(admin: Admin, partitions: number): Promise<void> {
+  await admin.connect();
   const existing = new Set(await admin.listTopics());
   const wanted = TOPICS.flatMap((topic) => [topic, deadLetterTopic(topic)]).filter((topic) => !existing.has(topic));
   if (wanted.length === 0) return;

@@ -6,20 +6,41 @@ describe('a service process starting while a dependency is unreachable', () => {
   it.each([
     [
       'PostgreSQL',
+      'api',
       { DATABASE_URL: 'postgres://transfer_saga:s3cret@127.0.0.1:1/transfer_saga' },
       '127.0.0.1:1/transfer_saga',
     ],
-    ['Redis', { REDIS_URL: 'redis://:s3cret@127.0.0.1:1' }, '127.0.0.1:1'],
-    ['Kafka', { KAFKA_BROKERS: '127.0.0.1:1' }, '127.0.0.1:1'],
-    ['Temporal', { TEMPORAL_ADDRESS: '127.0.0.1:1' }, '127.0.0.1:1'],
-  ])('exits 1 naming %s and its address', async (dependency, env, address) => {
-    const start = ServiceProcess.start(['api'], { ...process.env, ...env }, { timeoutMs: 60_000 });
+    ['Redis', 'api', { REDIS_URL: 'redis://:s3cret@127.0.0.1:1' }, '127.0.0.1:1'],
+    // Only the roles that cannot work without Kafka need it at start.
+    ['Kafka', 'relay', { KAFKA_BROKERS: '127.0.0.1:1' }, '127.0.0.1:1'],
+    ['Temporal', 'api', { TEMPORAL_ADDRESS: '127.0.0.1:1' }, '127.0.0.1:1'],
+  ] as const)('exits 1 naming %s and its address (role %s)', async (dependency, role, env, address) => {
+    const start = ServiceProcess.start([role], { ...process.env, ...env }, { timeoutMs: 60_000 });
     const error = await start.then(
       () => undefined,
       (failure: Error) => failure,
     );
-    expect(error?.message).toMatch(/^api exited \(1\)/);
+    expect(error?.message).toMatch(new RegExp(`^${role} exited \\(1\\)`));
     expect(error?.message).toContain(`${dependency} at ${address} failed at start-up: `);
     expect(error?.message).not.toContain('s3cret');
+  });
+
+  it('starts the API and the worker while Kafka is unreachable: they serve, and readiness names Kafka', async () => {
+    const port = String(40_000 + Math.floor(Math.random() * 10_000));
+    const service = await ServiceProcess.start(['api', 'worker'], {
+      ...process.env,
+      KAFKA_BROKERS: '127.0.0.1:1',
+      PORT: port,
+    });
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as { dependencies: Record<string, string> };
+      expect(body.dependencies.kafka).not.toBe('ok');
+      expect(body.dependencies.temporal).toBe('ok');
+    } finally {
+      await service.stop();
+    }
   });
 });
