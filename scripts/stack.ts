@@ -339,6 +339,12 @@ const temporal: Service = {
       'synchronous=normal',
       '--log-level',
       'warn',
+      // One partition per task queue: with one worker polling, the default four make a task wait for
+      // a poller on its partition or for forwarding (measured with npm run bench -- load, README).
+      '--dynamic-config-value',
+      'matching.numTaskqueueReadPartitions=1',
+      '--dynamic-config-value',
+      'matching.numTaskqueueWritePartitions=1',
       ...searchAttributes,
     ]);
   },
