@@ -9,9 +9,20 @@ type Transfer = Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAcco
 /** Redis holds: the first, reversible half of moving money. */
 export function createBalanceActivities({ balances, ledger }: { balances: RedisBalances; ledger: PostgresLedger }) {
   return {
-    /** Holds the amount on the sender (idempotent per transfer); DECLINE errors are final. */
+    /**
+     * Holds the amount on the sender (idempotent per transfer); DECLINE errors are final. A failed
+     * workflow task runs this step again even after the transfer settled or closed, and Redis may have
+     * lost the finished hold's tombstone meanwhile: PostgreSQL's record of the hold decides, so such a
+     * run holds nothing.
+     */
     async reserveFunds(transfer: Transfer): Promise<ReserveOutcome> {
-      const accounts = await ledger.getAccounts([transfer.fromAccountId, transfer.toAccountId]);
+      const { accounts, holdState } = await ledger.accountsAndHold(transfer.transferId, [
+        transfer.fromAccountId,
+        transfer.toAccountId,
+      ]);
+      if (holdState === 'POSTED') return 'POSTED';
+      // Closed before or after a hold: nothing may be held for it any more.
+      if (holdState === 'VOIDED' || holdState === 'NONE') return 'VOIDED';
       for (const accountId of [transfer.fromAccountId, transfer.toAccountId]) {
         const account = accounts.get(accountId);
         if (!account) throw finalFailure(ErrorType.AccountNotFound, `account ${accountId} does not exist`);

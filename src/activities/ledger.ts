@@ -31,10 +31,11 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
     /**
      * Records the transfer as PENDING with an OPEN hold, then makes sure Redis still holds the money:
      * if Redis lost its data after the reserve and rebuilt before this row existed, the rebuild did
-     * not count this hold, and reserving again (idempotent) puts it back.
+     * not count this hold, and reserving again (idempotent) puts it back. Only while PostgreSQL says
+     * the hold is OPEN: run again after the transfer settled or closed, it must hold nothing.
      */
     async recordTransfer(input: TransferSagaInput): Promise<void> {
-      await ledger.recordTransfer(input);
+      if ((await ledger.recordTransfer(input)) !== 'OPEN') return;
       const outcome = await balances.reserve(input.transferId, input.fromAccountId, input.amount);
       if (outcome === 'INSUFFICIENT') {
         throw finalFailure(

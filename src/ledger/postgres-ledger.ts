@@ -64,6 +64,9 @@ export class TransitionError extends Error {
 
 export type CloseOutcome = 'CLOSED' | 'ALREADY_CLOSED' | 'ALREADY_COMPLETED';
 
+/** The sender's hold as PostgreSQL records it (the truth about holds; see the transactions table). */
+export type HoldState = 'NONE' | 'OPEN' | 'POSTED' | 'VOIDED';
+
 const TRANSFER_COLUMNS = `
   transfer_id AS "transferId", from_account_id AS "fromAccountId", to_account_id AS "toAccountId",
   amount::float8 AS amount, currency, memo, requested_by AS "requestedBy", status, step,
@@ -99,6 +102,24 @@ export class PostgresLedger {
       [accountIds],
     );
     return new Map(rows.map((row) => [row.accountId, row]));
+  }
+
+  /**
+   * Both accounts of a transfer and the hold PostgreSQL records for it, in one statement: what the
+   * reserve step checks. `holdState` is undefined while the transfer has no row yet.
+   */
+  async accountsAndHold(
+    transferId: string,
+    accountIds: string[],
+  ): Promise<{ accounts: Map<string, AccountRow>; holdState: HoldState | undefined }> {
+    const { rows } = await this.pool.query<AccountRow & { holdState: HoldState | null }>(
+      `SELECT account_id AS "accountId", owner_id AS "ownerId", currency, balance::float8 AS balance, status,
+         (SELECT hold_state FROM transactions WHERE transfer_id = $2) AS "holdState"
+       FROM accounts WHERE account_id = ANY($1)`,
+      [accountIds, transferId],
+    );
+    const holdState = rows[0]?.holdState ?? undefined;
+    return { accounts: new Map(rows.map(({ holdState: _, ...account }) => [account.accountId, account])), holdState };
   }
 
   /** Accounts in id order after `afterAccountId`, a page at a time: reconcile walks them all. */
@@ -154,11 +175,21 @@ export class PostgresLedger {
     return row && { accountId, ...row };
   }
 
-  /** Inserts the transfer as PENDING with its hold OPEN (the saga reserved it first), with transfer.created. */
-  async recordTransfer(input: TransferSagaInput): Promise<void> {
-    await this.inTransaction(async (client) => {
+  /**
+   * Inserts the transfer as PENDING with its hold OPEN (the saga reserved it first), with
+   * transfer.created; answers the hold PostgreSQL now records (not OPEN when the step runs again after
+   * the transfer went on to settle or close).
+   */
+  async recordTransfer(input: TransferSagaInput): Promise<HoldState> {
+    return this.inTransaction(async (client) => {
       const inserted = await insertPendingRow(client, input, { step: 'record', holdState: 'OPEN' });
-      if (!inserted) return;
+      if (!inserted) {
+        const { rows } = await client.query<{ holdState: HoldState }>(
+          'SELECT hold_state AS "holdState" FROM transactions WHERE transfer_id = $1',
+          [input.transferId],
+        );
+        return rows[0]?.holdState ?? 'NONE';
+      }
       await addHistory(client, input.transferId, null, 'PENDING', 'record', null, null);
       const { fromAccountId, toAccountId, amount, currency } = input;
       await writeTransferEvent(client, 'transfer.created', input.transferId, {
@@ -167,6 +198,7 @@ export class PostgresLedger {
         amount,
         currency,
       });
+      return 'OPEN';
     });
   }
 
