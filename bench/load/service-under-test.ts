@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../../test/support/quiet';
 
 import jwt from 'jsonwebtoken';
 
@@ -131,17 +131,4 @@ export class ServiceUnderTest {
       return { status: 'no answer', detail: (error as Error).message };
     }
   }
-}
-
-/** A port nothing listens on right now, on the loopback address the service will be reached at. */
-function freePort(): Promise<number> {
-  return new Promise((found, failed) => {
-    const probe = createServer();
-    probe.once('error', failed);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => found(port));
-    });
-  });
 }

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
-import type { OutboxStore } from '../events/outbox';
+import type { OutboxBacklog, OutboxStore } from '../events/outbox';
 
 /** Streams stay open for as long as the client listens; their length is not a latency. */
 const STREAMING_PATHS = new Set(['/v1/stream', '/v1/events']);
@@ -36,25 +36,28 @@ export function httpMetrics(registry: Registry): RequestHandler {
  * committed state. A lag that keeps growing means the relay cannot publish (Kafka down, no relay running).
  */
 export function outboxMetrics(registry: Registry, outbox: OutboxStore): void {
-  const pending = new Gauge({
-    name: 'transfer_saga_outbox_pending',
-    help: 'Outbox events committed but not yet published to Kafka',
-    registers: [registry],
-  });
-  new Gauge({
-    name: 'transfer_saga_outbox_lag_seconds',
-    help: 'Age of the oldest outbox event not yet published to Kafka (0 when none waits)',
-    registers: [registry],
-    async collect() {
-      try {
-        const backlog = await outbox.backlog();
-        this.set(backlog.oldestAgeSeconds);
-        pending.set(backlog.pending);
-      } catch {
-        // PostgreSQL is unreachable: say "unknown" rather than fail the whole scrape.
-        this.set(Number.NaN);
-        pending.set(Number.NaN);
-      }
-    },
-  });
+  const backlogGauge = (name: string, help: string, figure: (backlog: OutboxBacklog) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(figure(await outbox.backlog()));
+        } catch {
+          // PostgreSQL is unreachable: say "unknown" rather than fail the whole scrape.
+          this.set(Number.NaN);
+        }
+      },
+    });
+  backlogGauge(
+    'transfer_saga_outbox_lag_seconds',
+    'Age of the oldest outbox event not yet published to Kafka (0 when none waits)',
+    (backlog) => backlog.oldestAgeSeconds,
+  );
+  backlogGauge(
+    'transfer_saga_outbox_pending',
+    'Outbox events committed but not yet published to Kafka',
+    (backlog) => backlog.pending,
+  );
 }

@@ -65,6 +65,11 @@ export interface OutboxRow {
   event: EventEnvelope;
 }
 
+export interface OutboxBacklog {
+  pending: number;
+  oldestAgeSeconds: number;
+}
+
 /** The relay's queries: the oldest unpublished rows, marking them sent, purging, and the lag gauge. */
 export class OutboxStore {
   constructor(private readonly pool: Pool) {}
@@ -93,7 +98,7 @@ export class OutboxStore {
   }
 
   /** How many rows wait for the relay, and the age in seconds of the oldest (0 when none waits). */
-  async backlog(): Promise<{ pending: number; oldestAgeSeconds: number }> {
+  async backlog(): Promise<OutboxBacklog> {
     const { rows } = await this.pool.query<{ pending: string; oldestAgeSeconds: number | null }>(
       `SELECT count(*) AS pending, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS "oldestAgeSeconds"
        FROM outbox WHERE published_at IS NULL`,

@@ -67,6 +67,11 @@ describe('a Kafka outage of a minute', () => {
     expect(ready.body.dependencies.kafka).not.toBe('ok');
     expect(ready.body.dependencies.postgres).toBe('ok');
 
+    // The events wait in the outbox, and /metrics says how long the oldest has waited.
+    const metrics = await (await fetch(`${service.api.url}/metrics`)).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(gauge('transfer_saga_outbox_lag_seconds')).toBeGreaterThan(0);
+    expect(gauge('transfer_saga_outbox_pending')).toBeGreaterThanOrEqual(transferIds.length * 4);
     await new Promise((wake) => setTimeout(wake, OUTAGE_MS - (Date.now() - downAt)));
     expect(service.worker.crashed).toBeUndefined();
     kafka('up');

@@ -1,3 +1,4 @@
+import { freePort } from '../support/quiet';
 import { ServiceProcess } from '../support/worker-process';
 
 describe('a service process starting while a dependency is unreachable', () => {
@@ -26,7 +27,7 @@ describe('a service process starting while a dependency is unreachable', () => {
   });
 
   it('starts the API and the worker while Kafka is unreachable: they serve, and readiness names Kafka', async () => {
-    const port = String(40_000 + Math.floor(Math.random() * 10_000));
+    const port = String(await freePort());
     const service = await ServiceProcess.start(['api', 'worker'], {
       ...process.env,
       KAFKA_BROKERS: '127.0.0.1:1',

@@ -108,6 +108,41 @@ describe('transfers through the REST API', () => {
     expect(await accountView(frank)).toMatchObject({ balance: 300 });
   });
 
+  it('answers a new key with at most 3 PostgreSQL round trips and no Temporal query, and a repeat from PostgreSQL alone, even after the account closed', async () => {
+    const uma = await service.openAccount('uma', 1_000);
+    const vic = await service.openAccount('vic', 0);
+    const { postgres, temporal } = service.dependencies;
+    const queries = jest.spyOn(postgres, 'query');
+    const transactions = jest.spyOn(postgres, 'connect');
+    const handles = jest.spyOn(temporal.workflow, 'getHandle');
+    const starts = jest.spyOn(temporal.workflow, 'start');
+    try {
+      const key = randomUUID();
+      const body = { fromAccountId: uma, toAccountId: vic, amount: 250 };
+      const accepted = await service.submit('uma', body, key);
+
+      expect(accepted.status).toBe(202);
+      expect(accepted.body).toMatchObject({ status: 'PENDING', step: 'submitted' });
+      expect(queries.mock.calls.length).toBeLessThanOrEqual(3);
+      // pool.query checks a client out for itself; a transaction would check out one more.
+      expect(transactions.mock.calls.length).toBe(queries.mock.calls.length);
+      expect(handles).not.toHaveBeenCalled();
+      expect(starts).toHaveBeenCalledTimes(1);
+
+      await service.waitForTerminal([accepted.body.transferId]);
+      await postgres.query(`UPDATE accounts SET status = 'CLOSED' WHERE account_id = $1`, [uma]);
+      starts.mockClear();
+      const repeat = await service.submit('uma', body, key);
+
+      expect(repeat.status).toBe(202);
+      expect(repeat.body).toMatchObject({ transferId: accepted.body.transferId, status: 'COMPLETED' });
+      expect(starts).not.toHaveBeenCalled();
+      expect(handles).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of [queries, transactions, handles, starts]) spy.mockRestore();
+    }
+  });
+
   it('when the key is reused with a different body, answers 409 and moves nothing more', async () => {
     const gina = await service.openAccount('gina', 1_000);
     const hugo = await service.openAccount('hugo', 0);

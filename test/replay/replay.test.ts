@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 
+import { quietLogger } from '../support/quiet';
+
 /** Recorded with `npm run histories:record -- <prefix>`; one closed history per way a transfer ends. */
 const HISTORIES = join(__dirname, 'histories');
 
@@ -46,12 +48,3 @@ describe('replaying recorded histories with the current workflow code', () => {
     await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, file)).resolves.toBeUndefined();
   });
 });
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};

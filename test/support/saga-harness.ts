@@ -13,6 +13,7 @@ import {
 } from '../../src/domain/transfer';
 import { transferSaga } from '../../src/workflows';
 import { createTimeSkippingEnvironment, startOnceRunning } from './time-skipping';
+import { quietLogger } from './quiet';
 
 /** A jest double typed as the activity it stands in for. */
 function double<F extends (...args: never[]) => unknown>(implementation: (...args: Parameters<F>) => ReturnType<F>) {
@@ -157,12 +158,3 @@ export class SagaHarness {
     }
   }
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};

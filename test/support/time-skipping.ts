@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 import type { WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
@@ -11,6 +11,7 @@ import type { Workflow } from '@temporalio/workflow';
 
 import { transferSearchAttributes } from '../../src/domain/search-attributes';
 import { jarDir, TEST_SERVER_VERSION } from '../../scripts/toolchain';
+import { freePort } from './quiet';
 
 /**
  * A time-skipping environment on a Java test server of its own.
@@ -96,19 +97,6 @@ async function absorbFirstStartLeap(environment: TestWorkflowEnvironment): Promi
   const workflowId = `absorb-first-start-${randomUUID()}`;
   const handle = await environment.client.workflow.start('absorbFirstStart', { taskQueue: workflowId, workflowId });
   await handle.terminate('only absorbs the first-start clock leap');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function waitUntilListening(port: number, server: ChildProcess, timeoutMs = 60_000): Promise<void> {

@@ -9,6 +9,7 @@ import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { reviewUpdate, statusQuery, transferSaga } from '../../src/workflows';
 import { activityDoubles, assessment, publishedTypes, SagaHarness } from '../support/saga-harness';
 import { startOnceRunning } from '../support/time-skipping';
+import { quietLogger } from '../support/quiet';
 
 /** main as it was before the fast path: its sagas may still be running when the new worker deploys. */
 const BEFORE_FAST_PATH = '05609a05ce6ce584c4658a93fee67bbf7d2ab23b';
@@ -72,12 +73,3 @@ describe('transferSaga across versions', () => {
     ]);
   });
 });
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
