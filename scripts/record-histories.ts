@@ -54,8 +54,10 @@ async function main(prefix: string | undefined): Promise<void> {
     const query = typeof wanted === 'string' ? wanted : wanted();
     let found = false;
     for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
-      const result = (await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as SagaState;
-      if (accept && !accept(result)) continue;
+      if (accept) {
+        const result = (await client.workflow.getHandle(execution.workflowId, execution.runId).result()) as SagaState;
+        if (!accept(result)) continue;
+      }
       // The CLI writes the canonical JSON form that historyFromJSON reads back.
       const json = execFileSync(TEMPORAL_CLI, [
         ...['workflow', 'show', '--output', 'json', '--address', temporal.address, '--namespace', temporal.namespace],

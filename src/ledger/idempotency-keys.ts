@@ -7,6 +7,8 @@ import { outboxColumns } from '../events/outbox';
 /** Idempotency keys are kept at least this long (DESIGN.md §4). */
 const KEY_LIFETIME = '24 hours';
 
+const ACCEPTED_COLUMNS = `transfer_id AS "transferId", request_hash AS "requestHash", request, created_at AS "createdAt"`;
+
 /** A submission as it was accepted under a caller's key. */
 export interface AcceptedRequest {
   transferId: string;
@@ -21,8 +23,7 @@ export class IdempotencyKeys {
 
   async find(caller: string, key: string): Promise<AcceptedRequest | undefined> {
     const { rows } = await this.pool.query<AcceptedRequest>(
-      `SELECT transfer_id AS "transferId", request_hash AS "requestHash", request, created_at AS "createdAt"
-       FROM idempotency_keys WHERE caller = $1 AND key = $2`,
+      `SELECT ${ACCEPTED_COLUMNS} FROM idempotency_keys WHERE caller = $1 AND key = $2`,
       [caller, key],
     );
     return rows[0];
@@ -63,8 +64,7 @@ export class IdempotencyKeys {
   /** The accepted request behind a transfer id, for a transfer its saga has not recorded yet. */
   async findByTransfer(transferId: string): Promise<(AcceptedRequest & { caller: string }) | undefined> {
     const { rows } = await this.pool.query<AcceptedRequest & { caller: string }>(
-      `SELECT transfer_id AS "transferId", request_hash AS "requestHash", request, created_at AS "createdAt", caller
-       FROM idempotency_keys WHERE transfer_id = $1`,
+      `SELECT ${ACCEPTED_COLUMNS}, caller FROM idempotency_keys WHERE transfer_id = $1`,
       [transferId],
     );
     return rows[0];
