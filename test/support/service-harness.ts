@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { WorkflowNotFoundError } from '@temporalio/client';
 import jwt from 'jsonwebtoken';
 
 import { startApi, type RunningApi } from '../../src/api/server';
@@ -7,7 +8,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createDependencies, type Dependencies } from '../../src/dependencies';
 import type { Role } from '../../src/domain/roles';
-import { transferWorkflowId } from '../../src/domain/temporal';
+import { syncWorkflowId, transferWorkflowId } from '../../src/domain/temporal';
 import { isTerminal, type SagaState, type TransferStatus } from '../../src/domain/transfer';
 import { ensureTopics } from '../../src/events/publisher';
 import type { PostgresLedger } from '../../src/ledger/postgres-ledger';
@@ -138,9 +139,35 @@ export class ServiceHarness {
     }
   }
 
-  /** Waits until PostgreSQL shows every transfer terminal; answers their statuses. */
+  /**
+   * Waits until every transfer is over: PostgreSQL shows it terminal, its saga has closed, and a repair
+   * it handed to syncCompensation has finished. The row turns terminal inside the step that settles or
+   * closes it, before Redis follows, so money is only comparable once the workflows are done.
+   */
   async waitForTerminal(transferIds: string[], timeoutMs = 60_000): Promise<Map<string, TransferStatus>> {
     const deadline = Date.now() + timeoutMs;
+    const statuses = await this.waitForTerminalRows(transferIds, deadline, timeoutMs);
+    const closed = Promise.all(transferIds.map((transferId) => this.waitForWorkflows(transferId)));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`sagas or their repairs still running after ${timeoutMs} ms`)),
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    try {
+      await Promise.race([closed, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return statuses;
+  }
+
+  private async waitForTerminalRows(
+    transferIds: string[],
+    deadline: number,
+    timeoutMs: number,
+  ): Promise<Map<string, TransferStatus>> {
     for (;;) {
       const { rows } = await this.dependencies.postgres.query<{ transferId: string; status: TransferStatus }>(
         `SELECT transfer_id AS "transferId", status FROM transactions WHERE transfer_id = ANY($1::uuid[])`,
@@ -157,5 +184,19 @@ export class ServiceHarness {
       }
       await new Promise((wake) => setTimeout(wake, 250));
     }
+  }
+
+  /** The saga's result, then the repair child's if the saga (or the consumer, or the sweep) started one. */
+  private async waitForWorkflows(transferId: string): Promise<void> {
+    const { workflow } = this.dependencies.temporal;
+    await workflow.getHandle(transferWorkflowId(transferId)).result();
+    const repair = workflow.getHandle(syncWorkflowId(transferId));
+    try {
+      await repair.describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return;
+      throw error;
+    }
+    await repair.result();
   }
 }
