@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config';
 import { migrate } from './db/migrate';
+import { temporalUiLink } from './domain/temporal';
 import { atStartup, createDependencies, StartupError } from './dependencies';
 import { ensureTopics } from './events/publisher';
 import { createLogger } from './logger';
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
       roles,
       api: roles.includes('api') ? `http://localhost:${config.http.port}/v1` : undefined,
       metrics: roles.includes('api') ? `http://localhost:${config.http.port}/metrics` : undefined,
-      temporalUi: `${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
+      temporalUi: temporalUiLink(config.temporal),
     },
     'transfer-saga is running',
   );

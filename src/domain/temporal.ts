@@ -5,3 +5,12 @@ export const transferWorkflowId = (transferId: string): string => `transfer-${tr
 export const syncWorkflowId = (transferId: string): string => `sync-${transferId}`;
 export const STUCK_SWEEP_SCHEDULE_ID = 'stuck-transfer-sweep';
 export const RECONCILE_SCHEDULE_ID = 'reconcile';
+
+/**
+ * The Temporal Web UI's page for a namespace's workflows, or for one transfer's saga. Names are encoded,
+ * so a namespace or id with `/` or `?` still links to the right page.
+ */
+export function temporalUiLink(temporal: { uiUrl: string; namespace: string }, transferId?: string): string {
+  const workflows = `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows`;
+  return transferId === undefined ? workflows : `${workflows}/${encodeURIComponent(transferWorkflowId(transferId))}`;
+}

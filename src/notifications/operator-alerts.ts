@@ -1,18 +1,12 @@
 import type { Config } from '../config';
 import type { SlackSender } from '../dependencies';
-import { transferWorkflowId } from '../domain/temporal';
+import { temporalUiLink } from '../domain/temporal';
 
 export interface OperatorAlert {
   /** One line an operator reads first. */
   title: string;
   transferId?: string;
   fields: Record<string, string | number | undefined>;
-}
-
-/** A deep link to the transfer's saga in the Temporal Web UI. */
-export function temporalUiLink(config: Config, transferId: string): string {
-  const { uiUrl, namespace } = config.temporal;
-  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(transferWorkflowId(transferId))}`;
 }
 
 /**
@@ -23,7 +17,7 @@ export async function sendOperatorAlert(slack: SlackSender, config: Config, aler
   const lines = Object.entries(alert.fields)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => `*${name}:* ${value}`);
-  if (alert.transferId) lines.push(`<${temporalUiLink(config, alert.transferId)}|Open in Temporal Web UI>`);
+  if (alert.transferId) lines.push(`<${temporalUiLink(config.temporal, alert.transferId)}|Open in Temporal Web UI>`);
   await slack.send({
     text: `${alert.title}${alert.transferId ? ` — ${alert.transferId}` : ''}`,
     blocks: [

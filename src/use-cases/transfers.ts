@@ -4,7 +4,7 @@ import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@tempo
 
 import { type Principal, isStaff } from '../domain/roles';
 import { transferSearchAttributes } from '../domain/search-attributes';
-import { TASK_QUEUE, transferWorkflowId } from '../domain/temporal';
+import { TASK_QUEUE, temporalUiLink, transferWorkflowId } from '../domain/temporal';
 import {
   isTerminal,
   type SagaState,
@@ -311,7 +311,6 @@ export function transferView(
   history: HistoryRow[],
   live: SagaState | undefined,
 ): TransferView {
-  const { uiUrl, namespace } = context.config.temporal;
   return {
     transferId: row.transferId,
     status: row.status,
@@ -335,7 +334,7 @@ export function transferView(
     review: null,
     links: {
       self: `/v1/transfers/${row.transferId}`,
-      temporalUi: `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${transferWorkflowId(row.transferId)}`,
+      temporalUi: temporalUiLink(context.config.temporal, row.transferId),
     },
   };
 }
