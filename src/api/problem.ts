@@ -24,7 +24,6 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly field?: string,
-    readonly extra: Record<string, unknown> = {},
   ) {
     super(detail ?? title);
     this.name = 'ProblemError';
@@ -53,7 +52,6 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
         status: problem.status,
         ...(problem.detail === undefined ? {} : { detail: problem.detail }),
         ...(problem.field === undefined ? {} : { field: problem.field }),
-        ...problem.extra,
       });
   };
 }

@@ -38,7 +38,6 @@ export const openAccountBody = z.strictObject({
   currency,
   initialBalance: minorUnits(0, Number.MAX_SAFE_INTEGER),
 });
-export type OpenAccountBody = z.output<typeof openAccountBody>;
 
 export function transferBody(maxAmount: number) {
   return z
