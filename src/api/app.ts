@@ -10,6 +10,7 @@ import { authenticate, authorize, principalOf } from './auth';
 import { checkReadiness, readinessChecks } from './health';
 import { httpMetrics, outboxMetrics } from './metrics';
 import { openApiDocument } from './openapi';
+import { decodeCursor, presentReviewQueue, presentTransfer, presentTransferPage } from './presenters';
 import { notFoundRoute, problemHandler } from './problem';
 import {
   accountId,
@@ -27,6 +28,19 @@ import {
   transferId,
 } from './schemas';
 import type { EventStreams } from './stream';
+import {
+  accountView,
+  liveness,
+  readiness as readinessView,
+  reviewQueue,
+  riskRecordView,
+  respond,
+  ruleHistoryView,
+  ruleList,
+  ruleView,
+  transferPage,
+  transferView,
+} from './views';
 
 /**
  * Builds the HTTP application; each route parses its input and calls one use case. `streams` serves the
@@ -35,6 +49,7 @@ import type { EventStreams } from './stream';
 export function createApp(dependencies: Dependencies, streams: EventStreams): Express {
   const { config, logger, metrics } = dependencies;
   const context = dependencies;
+  const temporal = config.temporal;
   const submitBody = transferBody(config.money.maxTransferAmount);
   const document = openApiDocument(config.money.maxTransferAmount);
 
@@ -45,11 +60,11 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   app.use(express.json({ limit: '16kb', strict: true }));
 
   app.get('/healthz', (_request, response) => {
-    response.json({ status: 'ok' });
+    respond(response, liveness, { status: 'ok' });
   });
   app.get('/readyz', async (_request, response) => {
     const readiness = await checkReadiness(readinessChecks(dependencies));
-    response.status(readiness.ready ? 200 : 503).json(readiness);
+    respond(response, readinessView, readiness, readiness.ready ? 200 : 503);
   });
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.contentType).send(await metrics.metrics());
@@ -67,52 +82,61 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   v1.use(authenticate(config.auth.jwtSecret));
 
   v1.post('/accounts', authorize('open accounts'), async (request, response) => {
-    response.status(201).json(await openAccount(context, parse(openAccountBody, request.body ?? {}, 'body')));
+    const account = await openAccount(context, parse(openAccountBody, request.body ?? {}, 'body'));
+    respond(response, accountView, account, 201);
   });
   v1.get('/accounts/:id', authorize('read accounts'), async (request, response) => {
-    response.json(await getAccount(context, principalOf(response), parse(accountId, request.params.id, 'path.id')));
+    const account = await getAccount(context, principalOf(response), parse(accountId, request.params.id, 'path.id'));
+    respond(response, accountView, account);
   });
 
   v1.post('/transfers', authorize('submit transfers'), async (request, response) => {
     const key = parse(idempotencyKey, request.get('Idempotency-Key'), 'Idempotency-Key');
     const body = parse(submitBody, request.body ?? {}, 'body');
-    const transfer = await submitTransfer(context, principalOf(response), key, body);
-    response.status(202).location(transfer.links.self).json(transfer);
+    const transfer = presentTransfer(temporal, await submitTransfer(context, principalOf(response), key, body));
+    response.location(transfer.links.self);
+    respond(response, transferView, transfer, 202);
   });
   v1.get('/transfers', authorize('list transfers'), async (request, response) => {
-    response.json(await listTransfers(context, parse(listTransfersQuery, request.query, 'query')));
+    const { cursor, ...query } = parse(listTransfersQuery, request.query, 'query');
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    respond(response, transferPage, presentTransferPage(temporal, await listTransfers(context, { ...query, after })));
   });
   v1.get('/transfers/:id', authorize('read transfers'), async (request, response) => {
-    response.json(await getTransfer(context, principalOf(response), parse(transferId, request.params.id, 'path.id')));
+    const id = parse(transferId, request.params.id, 'path.id');
+    respond(response, transferView, presentTransfer(temporal, await getTransfer(context, principalOf(response), id)));
   });
 
   v1.get('/transfers/:id/risk', authorize('read risk'), async (request, response) => {
-    response.json(await getRiskRecord(context, parse(transferId, request.params.id, 'path.id')));
+    respond(response, riskRecordView, await getRiskRecord(context, parse(transferId, request.params.id, 'path.id')));
   });
   v1.post('/transfers/:id/review', authorize('review transfers'), async (request, response) => {
     const id = parse(transferId, request.params.id, 'path.id');
     const decision = parse(reviewBody, request.body ?? {}, 'body');
-    response.json(await reviewTransfer(context, principalOf(response), id, decision));
+    const transfer = await reviewTransfer(context, principalOf(response), id, decision);
+    respond(response, transferView, presentTransfer(temporal, transfer));
   });
   v1.get('/reviews', authorize('list reviews'), async (request, response) => {
-    response.json(await listReviews(context, parse(reviewsQuery, request.query, 'query')));
+    const rows = await listReviews(context, parse(reviewsQuery, request.query, 'query'));
+    respond(response, reviewQueue, presentReviewQueue(temporal, rows));
   });
 
   v1.get('/rules', authorize('read rules'), async (_request, response) => {
-    response.json(await listRules(context));
+    respond(response, ruleList, await listRules(context));
   });
   v1.post('/rules', authorize('write rules'), async (request, response) => {
     const rule = await createRule(context, principalOf(response), parse(newRuleBody, request.body ?? {}, 'body'));
-    response.status(201).location(`/v1/rules/${rule.ruleId}`).json(rule);
+    response.location(`/v1/rules/${rule.ruleId}`);
+    respond(response, ruleView, rule, 201);
   });
   v1.get('/rules/:id', authorize('read rules'), async (request, response) => {
-    response.json(await getRule(context, parse(ruleId, request.params.id, 'path.id')));
+    respond(response, ruleView, await getRule(context, parse(ruleId, request.params.id, 'path.id')));
   });
   v1.put('/rules/:id', authorize('write rules'), async (request, response) => {
     const id = parse(ruleId, request.params.id, 'path.id');
     const definition = parse(ruleDefinition, request.body ?? {}, 'body');
     const expected = parse(expectedVersion, request.get('If-Match'), 'If-Match');
-    response.json(await updateRule(context, principalOf(response), id, definition, expected));
+    respond(response, ruleView, await updateRule(context, principalOf(response), id, definition, expected));
   });
   v1.delete('/rules/:id', authorize('write rules'), async (request, response) => {
     const id = parse(ruleId, request.params.id, 'path.id');
@@ -120,7 +144,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
     response.status(204).end();
   });
   v1.get('/rules/:id/history', authorize('read rules'), async (request, response) => {
-    response.json(await ruleHistory(context, parse(ruleId, request.params.id, 'path.id')));
+    respond(response, ruleHistoryView, await ruleHistory(context, parse(ruleId, request.params.id, 'path.id')));
   });
 
   app.use('/v1', v1);

@@ -55,17 +55,18 @@ export function transferBody(maxAmount: number) {
 }
 
 export const listTransfersQuery = z.strictObject({
-  status: z.enum(TRANSFER_STATUSES).optional(),
-  accountId: accountId.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  status: z.enum(TRANSFER_STATUSES).optional().describe('only transfers in this status'),
+  accountId: accountId.optional().describe('only transfers from or to this account'),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('page size'),
+  cursor: z.string().max(200).optional().describe('the `nextCursor` of the previous page'),
 });
 
 export const idempotencyKey = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  .describe('the same key with the same body answers the same transfer; with another body, 409');
 
 export const transferId = z.uuid();
 
@@ -75,8 +76,31 @@ export const reviewBody = z.strictObject({
 });
 
 export const reviewsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('how many to list'),
 });
+
+/** The query of both live-feed routes. */
+export const streamQuery = z.strictObject({
+  after: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'resume after this eventId (the `id` of the last message received); an id the feed does not know ' +
+        'answers 400. Without it the stream starts with the next new event',
+    ),
+  accountId: accountId
+    .optional()
+    .describe('only this account: any account for staff, an own account for a USER (another answers 403)'),
+  access_token: z
+    .string()
+    .optional()
+    .describe('the JWT, for clients that cannot set the Authorization header (browser WebSocket, EventSource)'),
+});
+
+/** `Last-Event-ID`: an EventSource's own resume cursor, as `after` is. */
+export const lastEventId = z.string().optional().describe('resume after this eventId, as `after` does; wins over it');
 
 export const ruleId = z
   .string()
@@ -85,11 +109,17 @@ export const ruleId = z
     'must be 1–64 lower-case letters, digits, or _ . - (starting with one of the first two)',
   );
 
+/**
+ * A condition as a request carries it: any JSON object, judged by `parseCondition` (a 422 naming the
+ * path). The API document shows the language's own schema in its place.
+ */
+export const conditionJson = z.record(z.string(), z.unknown());
+
 /** A rule's definition; the condition's language is checked separately, so its errors can name a path. */
 export const ruleDefinition = z.strictObject({
   name: z.string().trim().min(1).max(120),
   description: z.string().max(1000).nullable().default(null),
-  condition: z.record(z.string(), z.unknown()),
+  condition: conditionJson,
   score: z.number().finite().min(0).max(10_000),
   action: z.enum(RULE_ACTIONS),
   enabled: z.boolean().default(true),
@@ -103,7 +133,8 @@ export const expectedVersion = z
   .string()
   .regex(/^"?\d+"?$/, 'must be the rule version the change replaces, e.g. "3"')
   .transform((value) => Number(value.replace(/"/g, '')))
-  .optional();
+  .optional()
+  .describe('the rule version this change replaces, e.g. "3"; a newer current version answers 409');
 
 /**
  * Parses input or refuses it with a 400 that names the first bad field (`where` prefixes it, e.g.

@@ -4,7 +4,6 @@ import type { Duplex } from 'node:stream';
 
 import type { Express, RequestHandler } from 'express';
 import { WebSocket, WebSocketServer } from 'ws';
-import { z } from 'zod';
 
 import type { Dependencies } from '../dependencies';
 import { isStaff, type Principal } from '../domain/roles';
@@ -14,7 +13,7 @@ import { RequestRefused } from '../use-cases/errors';
 import { principalOf } from './auth';
 import { FeedSession, type StreamMessage, type StreamSink, type StreamStart } from './feed-session';
 import { ProblemError } from './problem';
-import { accountId, parse } from './schemas';
+import { parse, streamQuery } from './schemas';
 import type { StreamHub } from './stream-hub';
 
 export type { StreamMessage, StreamSink } from './feed-session';
@@ -31,12 +30,6 @@ export interface StreamOptions {
 }
 
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024 };
-
-const streamQuery = z.strictObject({
-  after: z.string().min(1).max(200).optional(),
-  accountId: accountId.optional(),
-  access_token: z.string().optional(),
-});
 
 /** How long a closing WebSocket gets to finish the close handshake when the server stops. */
 const CLOSE_GRACE_MS = 1000;

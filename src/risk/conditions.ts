@@ -64,18 +64,19 @@ const OPERATORS = [
   'currency',
   'anomalyScore',
 ] as const;
-const COMPARATORS = ['gt', 'gte', 'lt', 'lte', 'eq'] as const;
+export const COMPARATORS = ['gt', 'gte', 'lt', 'lte', 'eq'] as const;
 type Comparator = (typeof COMPARATORS)[number];
-const ACCOUNT_SIDES = ['from', 'to', 'either'] as const;
+export const ACCOUNT_SIDES = ['from', 'to', 'either'] as const;
 
+// Exported with the vocabulary for the API's JSON Schema of the language (src/api/condition-schema.ts).
 // Limits keep both validation and the 50-rules-per-transfer evaluation cheap and bounded.
-const MAX_DEPTH = 8;
-const MAX_NODES = 200;
-const MAX_CHILDREN = 20;
-const MAX_LIST_ITEMS = 1000;
-const MAX_WINDOW_SECONDS = 7 * 24 * 60 * 60;
+export const MAX_DEPTH = 8;
+export const MAX_NODES = 200;
+export const MAX_CHILDREN = 20;
+export const MAX_LIST_ITEMS = 1000;
+export const MAX_WINDOW_SECONDS = 7 * 24 * 60 * 60;
 
-const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+export const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const CURRENCY_CODE = /^[A-Z]{3}$/;
 // Transfers only ever carry ISO-4217 codes, so any other code in a rule is a typo that would never match.
 const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));

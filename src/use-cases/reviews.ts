@@ -3,10 +3,11 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { Principal } from '../domain/roles';
 import { transferWorkflowId } from '../domain/temporal';
 import type { ReviewDecision, SagaState } from '../domain/transfer';
+import type { TransferRow } from '../ledger/postgres-ledger';
 import type { RiskRecord } from '../risk/risk-log';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
-import { getTransfer, type TransferView, transferView } from './transfers';
+import { getTransfer, type TransferRecord } from './transfers';
 
 /** Why a transfer was decided as it was: the risk log and every rule's outcome. */
 export async function getRiskRecord(context: UseCaseContext, transferId: string): Promise<RiskRecord> {
@@ -20,18 +21,9 @@ export async function getRiskRecord(context: UseCaseContext, transferId: string)
   );
 }
 
-/** Transfers waiting for an operator, longest waiting first. */
-export async function listReviews(
-  context: UseCaseContext,
-  query: { limit: number },
-): Promise<{ items: Array<TransferView & { underReviewSince: string }> }> {
-  const rows = await context.ledger.reviewQueue(query.limit);
-  return {
-    items: rows.map((row) => ({
-      ...transferView(context, row, [], undefined),
-      underReviewSince: new Date(row.updatedAt).toISOString(),
-    })),
-  };
+/** Transfers waiting for an operator, longest waiting first; a row's `updatedAt` is when it began to wait. */
+export async function listReviews(context: UseCaseContext, query: { limit: number }): Promise<TransferRow[]> {
+  return context.ledger.reviewQueue(query.limit);
 }
 
 /**
@@ -44,7 +36,7 @@ export async function reviewTransfer(
   principal: Principal,
   transferId: string,
   body: Omit<ReviewDecision, 'reviewer'>,
-): Promise<TransferView> {
+): Promise<TransferRecord> {
   const row = await context.ledger.getTransfer(transferId);
   if (!row) throw new RequestRefused('not-found', 'transfer-not-found', `transfer ${transferId} does not exist`);
   if (row.status !== 'UNDER_REVIEW') {

@@ -1,42 +1,37 @@
-import { createHash } from 'node:crypto';
-
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 
 import { type Principal, isStaff } from '../domain/roles';
 import { transferSearchAttributes } from '../domain/search-attributes';
-import { TASK_QUEUE, temporalUiLink, transferWorkflowId } from '../domain/temporal';
+import { TASK_QUEUE, transferWorkflowId } from '../domain/temporal';
 import {
   isTerminal,
   type SagaState,
   type TransferRequest,
   type TransferSagaInput,
   type TransferStatus,
-  type TransferStep,
 } from '../domain/transfer';
+import { requestHash as hashOf, transferIdFor } from '../domain/transfer-id';
 import type { AcceptedRequest } from '../ledger/idempotency-keys';
 import type { HistoryRow, ReviewRow, TransferRow } from '../ledger/postgres-ledger';
 import type { transferSaga } from '../workflows';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
 
-export interface TransferView {
-  transferId: string;
-  status: TransferStatus;
-  step: TransferStep;
-  fromAccountId: string;
-  toAccountId: string;
-  amount: number;
-  currency: string;
-  memo: string | null;
-  riskDecision: string | null;
-  riskScore: number | null;
-  failureReason: string | null;
-  submittedAt: string;
-  settledAt: string | null;
-  history: Array<{ status: TransferStatus; step: TransferStep; at: string; reason: string | null }>;
-  /** The operator's decision, when the transfer went through review. */
+/**
+ * A transfer as the use cases know it: its row, the status changes recorded so far, the operator's
+ * review and, for a saga still running, its own live state. The API shapes the client's view from it.
+ */
+export interface TransferRecord {
+  row: TransferRow;
+  history: HistoryRow[];
   review: ReviewRow | null;
-  links: { self: string; temporalUi: string };
+  live?: SagaState;
+}
+
+/** Where a page of the staff listing ends: the next page starts after this transfer. */
+export interface ListPosition {
+  submittedAt: string;
+  transferId: string;
 }
 
 /**
@@ -52,8 +47,8 @@ export async function submitTransfer(
   principal: Principal,
   key: string,
   request: TransferRequest,
-): Promise<TransferView> {
-  const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+): Promise<TransferRecord> {
+  const requestHash = hashOf(request);
   const earlier = await context.idempotencyKeys.find(principal.sub, key);
   if (earlier) return answerRepeat(context, principal, earlier, requestHash);
 
@@ -68,7 +63,7 @@ export async function submitTransfer(
   }
   const input = sagaInput(context, principal, transferId, request, acceptedAt);
   await startSaga(context, input);
-  return acceptedView(context, input);
+  return acceptedRecord(input);
 }
 
 /** The same key again: a conflict for another body, else the transfer as far as it has come. */
@@ -77,7 +72,7 @@ async function answerRepeat(
   principal: Principal,
   earlier: AcceptedRequest,
   requestHash: string,
-): Promise<TransferView> {
+): Promise<TransferRecord> {
   if (earlier.requestHash !== requestHash) {
     throw new RequestRefused(
       'conflict',
@@ -87,12 +82,12 @@ async function answerRepeat(
     );
   }
   const row = await context.ledger.getTransfer(earlier.transferId);
-  if (row) return { ...transferView(context, row, row.history, undefined), review: row.review };
+  if (row) return { row, history: row.history, review: row.review };
   // Not recorded yet: the saga is on its way, or its start failed (Temporal unreachable) and this
   // repeat starts it; starting is idempotent per workflow id.
   const input = sagaInput(context, principal, earlier.transferId, earlier.request, earlier.createdAt);
   await startSaga(context, input);
-  return acceptedView(context, input);
+  return acceptedRecord(input);
 }
 
 function sagaInput(
@@ -144,8 +139,8 @@ async function startSaga(context: UseCaseContext, input: TransferSagaInput): Pro
   }
 }
 
-/** A transfer just accepted, as the caller sees it before its saga has taken a step. */
-function acceptedView(context: UseCaseContext, input: TransferSagaInput): TransferView {
+/** A transfer just accepted, as it stands before its saga has taken a step. */
+function acceptedRecord(input: TransferSagaInput): TransferRecord {
   const row: TransferRow = {
     transferId: input.transferId,
     fromAccountId: input.fromAccountId,
@@ -170,7 +165,7 @@ function acceptedView(context: UseCaseContext, input: TransferSagaInput): Transf
     reason: null,
     actor: null,
   };
-  return transferView(context, row, [{ ...submitted, at: input.submittedAt }], undefined);
+  return { row, history: [{ ...submitted, at: input.submittedAt }], review: null };
 }
 
 /** The transfer as PostgreSQL records it, with the live step of a saga still running. */
@@ -178,12 +173,12 @@ export async function getTransfer(
   context: UseCaseContext,
   principal: Principal,
   transferId: string,
-): Promise<TransferView> {
+): Promise<TransferRecord> {
   const row = await context.ledger.getTransfer(transferId);
   if (row) {
     await checkCanSee(context, principal, row.fromAccountId, row.toAccountId, transferId);
     const live = isTerminal(row.status) ? undefined : await liveState(context, transferId);
-    return { ...transferView(context, row, row.history, live), review: row.review };
+    return { row, history: row.history, review: row.review, live };
   }
   // Accepted, but the saga has not recorded it yet: answer from the idempotency record and the saga.
   const accepted = await context.idempotencyKeys.findByTransfer(transferId);
@@ -212,24 +207,21 @@ export async function getTransfer(
     actor: null,
     at: change.at,
   }));
-  return transferView(context, pending, history, live);
+  return { row: pending, history, review: null, live };
 }
 
-/** Staff listing from PostgreSQL, newest first, with an opaque cursor. */
+/** Staff listing from PostgreSQL, newest first; `next` is where the following page starts, if there is one. */
 export async function listTransfers(
   context: UseCaseContext,
-  query: { status?: TransferStatus; accountId?: string; limit: number; cursor?: string },
-): Promise<{ items: TransferView[]; nextCursor: string | null }> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const rows = await context.ledger.listTransfers({ ...query, after, limit: query.limit });
+  query: { status?: TransferStatus; accountId?: string; limit: number; after?: ListPosition },
+): Promise<{ rows: TransferRow[]; next: ListPosition | null }> {
+  const rows = await context.ledger.listTransfers(query);
   const last = rows.at(-1);
   return {
-    items: rows.map((row) => transferView(context, row, [], undefined)),
-    nextCursor:
+    rows,
+    next:
       rows.length === query.limit && last
-        ? Buffer.from(JSON.stringify({ s: new Date(last.submittedAt).toISOString(), t: last.transferId })).toString(
-            'base64url',
-          )
+        ? { submittedAt: new Date(last.submittedAt).toISOString(), transferId: last.transferId }
         : null,
   };
 }
@@ -304,72 +296,10 @@ async function liveState(context: UseCaseContext, transferId: string): Promise<S
   return Promise.race([query, timeout]);
 }
 
-/** The client's view of a transfer row; `history` and the live saga state when the caller has them. */
-export function transferView(
-  context: UseCaseContext,
-  row: TransferRow,
-  history: HistoryRow[],
-  live: SagaState | undefined,
-): TransferView {
-  return {
-    transferId: row.transferId,
-    status: row.status,
-    step: live && live.status === row.status ? live.step : row.step,
-    fromAccountId: row.fromAccountId,
-    toAccountId: row.toAccountId,
-    amount: row.amount,
-    currency: row.currency,
-    memo: row.memo,
-    riskDecision: row.riskDecision,
-    riskScore: row.riskScore,
-    failureReason: row.failureReason,
-    submittedAt: new Date(row.submittedAt).toISOString(),
-    settledAt: row.settledAt ? new Date(row.settledAt).toISOString() : null,
-    history: history.map((change) => ({
-      status: change.status,
-      step: change.step,
-      at: new Date(change.at).toISOString(),
-      reason: change.reason,
-    })),
-    review: null,
-    links: {
-      self: `/v1/transfers/${row.transferId}`,
-      temporalUi: temporalUiLink(context.config.temporal, row.transferId),
-    },
-  };
-}
-
 const GRPC_UNAVAILABLE = 14;
 
 /** Temporal could not be reached at all (gRPC UNAVAILABLE), as opposed to refusing the start. */
 function temporalUnreachable(error: unknown): boolean {
   const cause = (error as { cause?: unknown }).cause;
   return isGrpcServiceError(cause) && (cause.code as number) === GRPC_UNAVAILABLE;
-}
-
-/** A UUID (version 8, name-based) from the caller and its key: stable across retries and processes. */
-function transferIdFor(caller: string, key: string): string {
-  const hex = createHash('sha256').update(`${caller}\u0000${key}`).digest('hex');
-  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** JSON with sorted keys, so the same body always hashes the same. */
-function canonicalJson(value: TransferRequest): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))));
-}
-
-function decodeCursor(cursor: string): { submittedAt: string; transferId: string } {
-  try {
-    const { s, t } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s: string; t: string };
-    if (typeof s !== 'string' || typeof t !== 'string' || Number.isNaN(Date.parse(s))) throw new Error('bad cursor');
-    return { submittedAt: s, transferId: t };
-  } catch {
-    throw new RequestRefused(
-      'invalid',
-      'validation-failed',
-      'query.cursor is not a cursor this API issued',
-      'query.cursor',
-    );
-  }
 }

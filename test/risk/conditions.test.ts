@@ -35,21 +35,132 @@ function nestedNots(levels: number): unknown {
   return node;
 }
 
+const everyOperator = {
+  all: [
+    { amount: { gte: 100_000, lt: 5_000_000 } },
+    { velocity: { windowSeconds: 60, count: { gte: 3 }, sum: { gt: 10_000 } } },
+    { dailyTotal: { gt: 1_000_000 } },
+    { newReceiver: true },
+    { timeOfDay: { from: '22:00', to: '06:00' } },
+    { account: { side: 'either', in: ['acc-mallory'] } },
+    { currency: { in: ['EUR', 'GBP'] } },
+    { anomalyScore: { gte: 0.9 } },
+    { any: [{ not: { newReceiver: false } }, { amount: { eq: 42 } }] },
+  ],
+};
+
+const twoHundredNodes = {
+  any: [
+    ...Array.from({ length: 19 }, () => ({ all: Array.from({ length: 9 }, () => ({ newReceiver: true })) })),
+    { all: Array.from({ length: 8 }, () => ({ newReceiver: true })) },
+  ],
+};
+
+const tooManyNodes = {
+  any: Array.from({ length: 20 }, () => ({ all: Array.from({ length: 9 }, () => ({ newReceiver: true })) })),
+};
+
+/** Conditions outside the language: title, JSON, the path the refusal names, and its message. */
+const refusals: Array<[string, unknown, string, RegExp]> = [
+  ['null', null, 'condition', /must be an object with exactly one operator, got null/],
+  ['a string', 'amount > 100', 'condition', /got a string/],
+  ['an array', [{ newReceiver: true }], 'condition', /got an array/],
+  ['a non-object child', { any: [{ newReceiver: true }, 7] }, 'condition.any[1]', /got a number/],
+  ['an object with no operator', {}, 'condition', /must have exactly one operator, found none/],
+  [
+    'an object with two operators',
+    { amount: { gt: 1 }, newReceiver: true },
+    'condition',
+    /must have exactly one operator, found 2 \(amount, newReceiver\)/,
+  ],
+  [
+    'an unknown operator at depth',
+    { all: [{ amount: { gt: 1 } }, { not: { any: [{ newReceiver: true }, { amout: { gt: 1 } }] } }] },
+    'condition.all[1].not.any[1]',
+    /unknown operator "amout"/,
+  ],
+  ['an empty all', { all: [] }, 'condition.all', /must have 1 to 20 conditions, got 0/],
+  [
+    'an any with 21 children',
+    { any: Array.from({ length: 21 }, () => ({ newReceiver: true })) },
+    'condition.any',
+    /got 21/,
+  ],
+  ['an all that is not an array', { all: { newReceiver: true } }, 'condition.all', /must be an array of conditions/],
+  ['a not holding an array', { not: [{ newReceiver: true }] }, 'condition.not', /got an array/],
+  ['a comparison bound given as a string', { amount: { gte: '100' } }, 'condition.amount.gte', /finite number/],
+  ['an infinite comparison bound', { dailyTotal: { lt: Infinity } }, 'condition.dailyTotal.lt', /finite number/],
+  ['an empty comparison', { amount: {} }, 'condition.amount', /must have at least one of gt, gte, lt, lte, eq/],
+  ['a comparison that is a number', { amount: 100 }, 'condition.amount', /got a number/],
+  ['an unknown comparator', { amount: { gtt: 1 } }, 'condition.amount.gtt', /is not a known field/],
+  ['an anomaly score above 1', { anomalyScore: { gte: 1.5 } }, 'condition.anomalyScore.gte', /from 0 to 1/],
+  [
+    'an unknown velocity field',
+    { velocity: { windw: 60, count: { gt: 1 } } },
+    'condition.velocity.windw',
+    /is not a known field; expected windowSeconds, count, sum/,
+  ],
+  [
+    'a field name that is not an identifier',
+    { velocity: { windowSeconds: 60, count: { gt: 1 }, 'window seconds': 60 } },
+    'condition.velocity["window seconds"]',
+    /is not a known field/,
+  ],
+  ['a missing windowSeconds', { velocity: { count: { gt: 1 } } }, 'condition.velocity.windowSeconds', /is required/],
+  [
+    'a fractional windowSeconds',
+    { velocity: { windowSeconds: 1.5, count: { gt: 1 } } },
+    'condition.velocity.windowSeconds',
+    /whole number of seconds from 1 to 604800/,
+  ],
+  [
+    'a windowSeconds over 7 days',
+    { velocity: { windowSeconds: 604_801, count: { gt: 1 } } },
+    'condition.velocity.windowSeconds',
+    /from 1 to 604800/,
+  ],
+  ['a velocity with neither count nor sum', { velocity: { windowSeconds: 60 } }, 'condition.velocity', /count, sum/],
+  [
+    'a bad velocity count bound',
+    { all: [{ velocity: { windowSeconds: 60, count: { gt: null } } }] },
+    'condition.all[0].velocity.count.gt',
+    /finite number/,
+  ],
+  ['a newReceiver that is not a boolean', { newReceiver: 'yes' }, 'condition.newReceiver', /true or false/],
+  ['an hour of 24', { timeOfDay: { from: '24:00', to: '06:00' } }, 'condition.timeOfDay.from', /"HH:MM"/],
+  ['a single-digit hour', { timeOfDay: { from: '22:00', to: '6:00' } }, 'condition.timeOfDay.to', /"HH:MM"/],
+  ['a minute of 60', { timeOfDay: { from: '12:60', to: '13:00' } }, 'condition.timeOfDay.from', /"HH:MM"/],
+  ['a missing to', { timeOfDay: { from: '22:00' } }, 'condition.timeOfDay.to', /is required/],
+  [
+    'an unknown timeOfDay field',
+    { timeOfDay: { from: '22:00', until: '06:00' } },
+    'condition.timeOfDay.until',
+    /known/,
+  ],
+  [
+    'from equal to to',
+    { timeOfDay: { from: '22:00', to: '22:00' } },
+    'condition.timeOfDay',
+    /from and to must differ; both are "22:00"/,
+  ],
+  ['an unknown account side', { account: { side: 'both', in: ['a'] } }, 'condition.account.side', /from, to, either/],
+  ['an empty account list', { account: { side: 'to', in: [] } }, 'condition.account.in', /1 to 1000 account ids/],
+  [
+    'an account list over 1000',
+    { account: { side: 'to', in: Array.from({ length: 1001 }, (_, index) => `acc-${index}`) } },
+    'condition.account.in',
+    /got 1001/,
+  ],
+  ['an empty account id', { account: { side: 'to', in: ['acc-1', ''] } }, 'condition.account.in[1]', /non-empty/],
+  ['a lower-case currency', { currency: { in: ['eur'] } }, 'condition.currency.in[0]', /three-letter/],
+  ['a currency that is not ISO-4217', { currency: { in: ['EUR', 'EUD'] } }, 'condition.currency.in[1]', /ISO-4217/],
+  ['nesting 9 levels deep', nestedNots(8), `condition${'.not'.repeat(8)}`, /deeper than the limit of 8 levels/],
+  ['201 nodes', tooManyNodes, 'condition.any[19].all[8]', /limit of 200 nodes in total/],
+];
+
 describe('parseCondition', () => {
   it('accepts every operator and returns the same condition', () => {
-    const json = {
-      all: [
-        { amount: { gte: 100_000, lt: 5_000_000 } },
-        { velocity: { windowSeconds: 60, count: { gte: 3 }, sum: { gt: 10_000 } } },
-        { dailyTotal: { gt: 1_000_000 } },
-        { newReceiver: true },
-        { timeOfDay: { from: '22:00', to: '06:00' } },
-        { account: { side: 'either', in: ['acc-mallory'] } },
-        { currency: { in: ['EUR', 'GBP'] } },
-        { anomalyScore: { gte: 0.9 } },
-        { any: [{ not: { newReceiver: false } }, { amount: { eq: 42 } }] },
-      ],
-    };
+    const json = everyOperator;
     expect(parseCondition(json)).toEqual({ ok: true, condition: json });
   });
 
@@ -62,12 +173,6 @@ describe('parseCondition', () => {
 
   it('accepts exactly 8 levels of nesting and exactly 200 nodes', () => {
     expect(parseCondition(nestedNots(7)).ok).toBe(true);
-    const twoHundredNodes = {
-      any: [
-        ...Array.from({ length: 19 }, () => ({ all: Array.from({ length: 9 }, () => ({ newReceiver: true })) })),
-        { all: Array.from({ length: 8 }, () => ({ newReceiver: true })) },
-      ],
-    };
     expect(parseCondition(twoHundredNodes).ok).toBe(true);
   });
 
@@ -88,106 +193,7 @@ describe('parseCondition', () => {
     });
   });
 
-  const tooManyNodes = {
-    any: Array.from({ length: 20 }, () => ({ all: Array.from({ length: 9 }, () => ({ newReceiver: true })) })),
-  };
-
-  it.each<[string, unknown, string, RegExp]>([
-    ['null', null, 'condition', /must be an object with exactly one operator, got null/],
-    ['a string', 'amount > 100', 'condition', /got a string/],
-    ['an array', [{ newReceiver: true }], 'condition', /got an array/],
-    ['a non-object child', { any: [{ newReceiver: true }, 7] }, 'condition.any[1]', /got a number/],
-    ['an object with no operator', {}, 'condition', /must have exactly one operator, found none/],
-    [
-      'an object with two operators',
-      { amount: { gt: 1 }, newReceiver: true },
-      'condition',
-      /must have exactly one operator, found 2 \(amount, newReceiver\)/,
-    ],
-    [
-      'an unknown operator at depth',
-      { all: [{ amount: { gt: 1 } }, { not: { any: [{ newReceiver: true }, { amout: { gt: 1 } }] } }] },
-      'condition.all[1].not.any[1]',
-      /unknown operator "amout"/,
-    ],
-    ['an empty all', { all: [] }, 'condition.all', /must have 1 to 20 conditions, got 0/],
-    [
-      'an any with 21 children',
-      { any: Array.from({ length: 21 }, () => ({ newReceiver: true })) },
-      'condition.any',
-      /got 21/,
-    ],
-    ['an all that is not an array', { all: { newReceiver: true } }, 'condition.all', /must be an array of conditions/],
-    ['a not holding an array', { not: [{ newReceiver: true }] }, 'condition.not', /got an array/],
-    ['a comparison bound given as a string', { amount: { gte: '100' } }, 'condition.amount.gte', /finite number/],
-    ['an infinite comparison bound', { dailyTotal: { lt: Infinity } }, 'condition.dailyTotal.lt', /finite number/],
-    ['an empty comparison', { amount: {} }, 'condition.amount', /must have at least one of gt, gte, lt, lte, eq/],
-    ['a comparison that is a number', { amount: 100 }, 'condition.amount', /got a number/],
-    ['an unknown comparator', { amount: { gtt: 1 } }, 'condition.amount.gtt', /is not a known field/],
-    ['an anomaly score above 1', { anomalyScore: { gte: 1.5 } }, 'condition.anomalyScore.gte', /from 0 to 1/],
-    [
-      'an unknown velocity field',
-      { velocity: { windw: 60, count: { gt: 1 } } },
-      'condition.velocity.windw',
-      /is not a known field; expected windowSeconds, count, sum/,
-    ],
-    [
-      'a field name that is not an identifier',
-      { velocity: { windowSeconds: 60, count: { gt: 1 }, 'window seconds': 60 } },
-      'condition.velocity["window seconds"]',
-      /is not a known field/,
-    ],
-    ['a missing windowSeconds', { velocity: { count: { gt: 1 } } }, 'condition.velocity.windowSeconds', /is required/],
-    [
-      'a fractional windowSeconds',
-      { velocity: { windowSeconds: 1.5, count: { gt: 1 } } },
-      'condition.velocity.windowSeconds',
-      /whole number of seconds from 1 to 604800/,
-    ],
-    [
-      'a windowSeconds over 7 days',
-      { velocity: { windowSeconds: 604_801, count: { gt: 1 } } },
-      'condition.velocity.windowSeconds',
-      /from 1 to 604800/,
-    ],
-    ['a velocity with neither count nor sum', { velocity: { windowSeconds: 60 } }, 'condition.velocity', /count, sum/],
-    [
-      'a bad velocity count bound',
-      { all: [{ velocity: { windowSeconds: 60, count: { gt: null } } }] },
-      'condition.all[0].velocity.count.gt',
-      /finite number/,
-    ],
-    ['a newReceiver that is not a boolean', { newReceiver: 'yes' }, 'condition.newReceiver', /true or false/],
-    ['an hour of 24', { timeOfDay: { from: '24:00', to: '06:00' } }, 'condition.timeOfDay.from', /"HH:MM"/],
-    ['a single-digit hour', { timeOfDay: { from: '22:00', to: '6:00' } }, 'condition.timeOfDay.to', /"HH:MM"/],
-    ['a minute of 60', { timeOfDay: { from: '12:60', to: '13:00' } }, 'condition.timeOfDay.from', /"HH:MM"/],
-    ['a missing to', { timeOfDay: { from: '22:00' } }, 'condition.timeOfDay.to', /is required/],
-    [
-      'an unknown timeOfDay field',
-      { timeOfDay: { from: '22:00', until: '06:00' } },
-      'condition.timeOfDay.until',
-      /known/,
-    ],
-    [
-      'from equal to to',
-      { timeOfDay: { from: '22:00', to: '22:00' } },
-      'condition.timeOfDay',
-      /from and to must differ; both are "22:00"/,
-    ],
-    ['an unknown account side', { account: { side: 'both', in: ['a'] } }, 'condition.account.side', /from, to, either/],
-    ['an empty account list', { account: { side: 'to', in: [] } }, 'condition.account.in', /1 to 1000 account ids/],
-    [
-      'an account list over 1000',
-      { account: { side: 'to', in: Array.from({ length: 1001 }, (_, index) => `acc-${index}`) } },
-      'condition.account.in',
-      /got 1001/,
-    ],
-    ['an empty account id', { account: { side: 'to', in: ['acc-1', ''] } }, 'condition.account.in[1]', /non-empty/],
-    ['a lower-case currency', { currency: { in: ['eur'] } }, 'condition.currency.in[0]', /three-letter/],
-    ['a currency that is not ISO-4217', { currency: { in: ['EUR', 'EUD'] } }, 'condition.currency.in[1]', /ISO-4217/],
-    ['nesting 9 levels deep', nestedNots(8), `condition${'.not'.repeat(8)}`, /deeper than the limit of 8 levels/],
-    ['201 nodes', tooManyNodes, 'condition.any[19].all[8]', /limit of 200 nodes in total/],
-  ])('refuses %s at its exact path', (_title, json, path, message) => {
+  it.each(refusals)('refuses %s at its exact path', (_title, json, path, message) => {
     const check = parseCondition(json);
     expect(check).toMatchObject({ ok: false, path });
     expect(check.ok === false && check.message).toMatch(message);

@@ -1,0 +1,85 @@
+import type { z } from 'zod';
+
+import { temporalUiLink } from '../domain/temporal';
+import type { RiskDecision } from '../domain/transfer';
+import type { TransferRow } from '../ledger/postgres-ledger';
+import { RequestRefused } from '../use-cases/errors';
+import type { ListPosition, TransferRecord } from '../use-cases/transfers';
+import type { reviewQueue, TransferView, transferPage } from './views';
+
+/** Where the Temporal Web UI lives, for a transfer's link to its saga. */
+export type TemporalLinks = { uiUrl: string; namespace: string };
+
+const iso = (time: string | Date): string => new Date(time).toISOString();
+
+/**
+ * The client's view of a transfer: times as ISO-8601, the live step of a saga still running (when it
+ * agrees with the row's status), and links to itself and to its saga in the Temporal Web UI.
+ */
+export function presentTransfer(temporal: TemporalLinks, record: TransferRecord): TransferView {
+  const { row, live, review } = record;
+  return {
+    transferId: row.transferId,
+    status: row.status,
+    step: live && live.status === row.status ? live.step : row.step,
+    fromAccountId: row.fromAccountId,
+    toAccountId: row.toAccountId,
+    amount: row.amount,
+    currency: row.currency,
+    memo: row.memo,
+    riskDecision: row.riskDecision as RiskDecision | null,
+    riskScore: row.riskScore,
+    failureReason: row.failureReason,
+    submittedAt: iso(row.submittedAt),
+    settledAt: row.settledAt ? iso(row.settledAt) : null,
+    history: record.history.map((change) => ({
+      status: change.status,
+      step: change.step,
+      at: iso(change.at),
+      reason: change.reason,
+    })),
+    review: review && { ...review, decidedAt: iso(review.decidedAt) },
+    links: { self: `/v1/transfers/${row.transferId}`, temporalUi: temporalUiLink(temporal, row.transferId) },
+  };
+}
+
+/** A row of a listing: no history, no review. */
+const listed = (temporal: TemporalLinks, row: TransferRow) =>
+  presentTransfer(temporal, { row, history: [], review: null });
+
+/** A page of the staff listing, with the opaque cursor of the next one. */
+export function presentTransferPage(
+  temporal: TemporalLinks,
+  page: { rows: TransferRow[]; next: ListPosition | null },
+): z.output<typeof transferPage> {
+  return {
+    items: page.rows.map((row) => listed(temporal, row)),
+    nextCursor: page.next && encodeCursor(page.next),
+  };
+}
+
+/** The review queue; a waiting transfer's last change is when it went under review. */
+export function presentReviewQueue(temporal: TemporalLinks, rows: TransferRow[]): z.output<typeof reviewQueue> {
+  return { items: rows.map((row) => ({ ...listed(temporal, row), underReviewSince: iso(row.updatedAt) })) };
+}
+
+/** The listing cursor: base64url JSON of the last transfer's submission time and id. */
+export function encodeCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify({ s: position.submittedAt, t: position.transferId })).toString('base64url');
+}
+
+/** Reads a cursor {@link encodeCursor} issued; anything else is a 400 naming `query.cursor`. */
+export function decodeCursor(cursor: string): ListPosition {
+  try {
+    const { s, t } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s: unknown; t: unknown };
+    if (typeof s !== 'string' || typeof t !== 'string' || Number.isNaN(Date.parse(s))) throw new Error('bad cursor');
+    return { submittedAt: s, transferId: t };
+  } catch {
+    throw new RequestRefused(
+      'invalid',
+      'validation-failed',
+      'query.cursor is not a cursor this API issued',
+      'query.cursor',
+    );
+  }
+}

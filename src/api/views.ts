@@ -1,0 +1,168 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+
+import { TRANSFER_STATUSES, type RiskDecision, type TransferStep } from '../domain/transfer';
+import { RULE_ACTIONS } from '../risk/rules';
+import { conditionComponents, conditionSchema } from './condition-schema';
+
+/**
+ * What the API answers, as zod schemas: the routes' response types are inferred from them, and the
+ * API document's response schemas are generated from them. Objects are strict, so a field added to
+ * an answer without its schema fails the document test rather than drifting.
+ */
+
+const TRANSFER_STEPS = [
+  'submitted',
+  'reserve',
+  'record',
+  'evaluate',
+  'review',
+  'settle',
+  'notify',
+  'compensate',
+  'done',
+] as const satisfies readonly TransferStep[];
+// Fails to compile when TransferStep gains a step this list lacks.
+const _everyStepListed: [Exclude<TransferStep, (typeof TRANSFER_STEPS)[number]>] extends [never] ? true : never = true;
+
+const RISK_DECISIONS = ['PASS', 'REVIEW', 'BLOCK'] as const satisfies readonly RiskDecision[];
+
+const isoTime = z.iso.datetime();
+const minorUnits = z.int().describe('integer minor units (cents)');
+
+export const statusChangeView = z.strictObject({
+  status: z.enum(TRANSFER_STATUSES),
+  step: z.enum(TRANSFER_STEPS),
+  at: isoTime,
+  reason: z.string().nullable(),
+});
+
+export const reviewView = z
+  .strictObject({
+    decision: z.enum(['APPROVE', 'REJECT']),
+    reason: z.string(),
+    reviewer: z.string(),
+    decidedAt: isoTime,
+  })
+  .describe("the operator's decision, when the transfer went through review");
+
+export const transferView = z.strictObject({
+  transferId: z.uuid(),
+  status: z.enum(TRANSFER_STATUSES),
+  step: z.enum(TRANSFER_STEPS).describe('where the saga is'),
+  fromAccountId: z.string(),
+  toAccountId: z.string(),
+  amount: minorUnits,
+  currency: z.string(),
+  memo: z.string().nullable(),
+  riskDecision: z.enum(RISK_DECISIONS).nullable(),
+  riskScore: z.number().nullable(),
+  failureReason: z.string().nullable(),
+  submittedAt: isoTime,
+  settledAt: isoTime.nullable(),
+  history: z.array(statusChangeView).describe('status changes, oldest first; empty in listings'),
+  review: reviewView.nullable(),
+  links: z.strictObject({ self: z.string(), temporalUi: z.url() }),
+});
+export type TransferView = z.output<typeof transferView>;
+
+export const transferPage = z.strictObject({
+  items: z.array(transferView),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last one'),
+});
+
+export const reviewQueueItem = transferView.extend({ underReviewSince: isoTime });
+export const reviewQueue = z.strictObject({ items: z.array(reviewQueueItem) });
+
+export const accountView = z.strictObject({
+  accountId: z.string(),
+  ownerId: z.string(),
+  currency: z.string(),
+  status: z.enum(['OPEN', 'CLOSED']),
+  balance: minorUnits.describe('settled balance (PostgreSQL)'),
+  available: minorUnits.describe('what can be spent now: balance minus open holds (Redis)'),
+  held: minorUnits.describe('held by transfers still in flight'),
+});
+
+export const ruleView = z.strictObject({
+  ruleId: z.string(),
+  version: z.int().min(1),
+  name: z.string(),
+  description: z.string().nullable(),
+  condition: conditionSchema,
+  score: z.number(),
+  action: z.enum(RULE_ACTIONS),
+  enabled: z.boolean(),
+  shadow: z.boolean(),
+  updatedBy: z.string(),
+  updatedAt: isoTime,
+});
+export const ruleList = z.strictObject({ items: z.array(ruleView) });
+export const ruleVersionView = ruleView.extend({ deleted: z.boolean().describe('the version that removed the rule') });
+export const ruleHistoryView = z.strictObject({ ruleId: z.string(), versions: z.array(ruleVersionView) });
+
+export const riskRecordView = z.strictObject({
+  transferId: z.uuid(),
+  decision: z.enum(RISK_DECISIONS),
+  score: z.number(),
+  anomalyScore: z.number(),
+  anomalyReason: z.string().nullable(),
+  ruleSetVersion: z.string(),
+  modelVersion: z.string(),
+  reasons: z.array(z.string()),
+  evaluatedAt: isoTime,
+  rules: z.array(
+    z.strictObject({
+      ruleId: z.string(),
+      version: z.int(),
+      hit: z.boolean(),
+      shadow: z.boolean(),
+      score: z.number(),
+      reason: z.string(),
+    }),
+  ),
+});
+
+export const problemDocument = z
+  .strictObject({
+    type: z.url().describe('stable; branch on it rather than on the wording'),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string().optional(),
+    field: z.string().optional().describe('the bad input, e.g. `body.amount` or `Idempotency-Key`'),
+  })
+  .describe('A problem document (RFC 9457)');
+
+export const liveness = z.strictObject({ status: z.literal('ok') });
+export const readiness = z.strictObject({
+  ready: z.boolean(),
+  dependencies: z.record(z.string(), z.string()).describe('"ok", or why the dependency did not answer'),
+});
+
+/** Every response schema by the name the API document gives it under components.schemas. */
+export const responseComponents: Record<string, z.ZodType> = {
+  TransferView: transferView,
+  TransferPage: transferPage,
+  StatusChange: statusChangeView,
+  Review: reviewView,
+  ReviewQueue: reviewQueue,
+  ReviewQueueItem: reviewQueueItem,
+  Account: accountView,
+  Rule: ruleView,
+  RuleList: ruleList,
+  RuleVersion: ruleVersionView,
+  RuleHistory: ruleHistoryView,
+  RiskRecord: riskRecordView,
+  Problem: problemDocument,
+  Liveness: liveness,
+  Readiness: readiness,
+  ...conditionComponents,
+};
+
+/**
+ * Answers `body` as JSON with the given status. `view` names the schema the body is typed against;
+ * it is a type witness only (no parse per response): the API document test checks real answers.
+ */
+export function respond<V extends z.ZodType>(response: Response, _view: V, body: z.output<V>, status = 200): void {
+  response.status(status).json(body);
+}
