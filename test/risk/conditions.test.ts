@@ -1,3 +1,6 @@
+import Ajv2020 from 'ajv/dist/2020';
+
+import { openApiDocument } from '../../src/api/openapi';
 import {
   type Condition,
   evaluateCondition,
@@ -480,5 +483,24 @@ describe('velocityWindows', () => {
 
   it('is empty for a condition without velocity', () => {
     expect(velocityWindows(parsed({ all: [{ amount: { gt: 1 } }, { newReceiver: true }] }))).toEqual([]);
+  });
+});
+
+describe("the API document's JSON Schema of a condition", () => {
+  const ajv = new Ajv2020({ strict: false });
+  ajv.addSchema(openApiDocument(1_000_000_000), 'openapi');
+  const matchesDocument = ajv.getSchema('openapi#/components/schemas/Condition')!;
+  // What JSON Schema cannot say (the schema's description states the first two), or JSON cannot carry.
+  const beyondJsonSchema = ['201 nodes', 'from equal to to', 'an infinite comparison bound'];
+
+  it('accepts what parseCondition accepts', () => {
+    for (const json of [everyOperator, nestedNots(7), twoHundredNodes]) {
+      expect(parseCondition(json).ok).toBe(true);
+      expect(matchesDocument(json)).toBe(true);
+    }
+  });
+
+  it.each(refusals.filter(([title]) => !beyondJsonSchema.includes(title)))('refuses %s too', (_title, json) => {
+    expect(matchesDocument(json)).toBe(false);
   });
 });

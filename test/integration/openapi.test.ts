@@ -1,0 +1,232 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { WebSocket } from 'ws';
+
+import { type HttpAnswer, ServiceHarness } from '../support/service-harness';
+
+interface Operation {
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+}
+type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>> };
+
+// The validator is an ES module, which this CommonJS test run cannot require; a node child process imports it.
+const VALIDATE = `
+import { Validator } from '@seriousme/openapi-schema-validator';
+let text = '';
+for await (const chunk of process.stdin) text += chunk;
+const result = await new Validator().validate(JSON.parse(text));
+process.stdout.write(JSON.stringify({ valid: result.valid, errors: result.errors ?? [] }));
+`;
+
+/** Validates a document with @seriousme/openapi-schema-validator (OpenAPI 3.0 and 3.1, by its version field). */
+function validateOpenApi(document: object): Promise<{ valid: boolean; errors: unknown }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('node', ['--input-type=module', '-e', VALIDATE], (error, stdout) =>
+      error ? reject(new Error(error.message)) : resolve(JSON.parse(stdout) as { valid: boolean; errors: unknown }),
+    );
+    child.stdin?.end(JSON.stringify(document));
+  });
+}
+
+/**
+ * The served document against the OpenAPI 3.1 schema, and real answers of every route against it: each
+ * body is validated against the schema the document gives its route, status and content type.
+ */
+describe('the API document', () => {
+  let service: ServiceHarness;
+  let document: OpenApi;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const checked = new Set<string>();
+  const rules: string[] = [];
+  const admin = () => service.token('admin', 'SUPER_ADMIN');
+  const ruleAdmin = () => service.token('rule-admin-1', 'RULE_ADMIN');
+  const analyst = () => service.token('analyst-1', 'RISK_ANALYST');
+
+  beforeAll(async () => {
+    service = await ServiceHarness.start();
+    document = (await service.request<OpenApi>('GET', '/openapi.json')).body;
+    ajv.addSchema(document, 'openapi');
+  });
+  afterAll(async () => {
+    for (const ruleId of rules) await service.request('DELETE', `/v1/rules/${ruleId}`, { token: ruleAdmin() });
+    await service?.stop();
+  });
+
+  /** Fails unless the document describes this answer of `method path` and its body fits the schema. */
+  function expectDocumented(method: string, path: string, answer: HttpAnswer<unknown>): void {
+    const operation = document.paths[path]?.[method.toLowerCase()];
+    if (!operation) throw new Error(`${method} ${path} is not in the document`);
+    const response = operation.responses[String(answer.status)];
+    if (!response) throw new Error(`${method} ${path} answered ${answer.status}, which the document does not list`);
+    checked.add(`${method} ${path}`);
+    if (!response.content) return;
+    const mediaType = answer.contentType.split(';')[0]!.trim();
+    if (!response.content[mediaType]) throw new Error(`${method} ${path} ${answer.status} answered ${mediaType}`);
+    if (mediaType !== 'application/json' && mediaType !== 'application/problem+json') return;
+    const pointer = ['paths', path, method.toLowerCase(), 'responses', String(answer.status), 'content', mediaType]
+      .map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1'))
+      .join('/');
+    const validate = ajv.getSchema(`openapi#/${pointer}/schema`);
+    if (!validate) throw new Error(`no schema at ${pointer}`);
+    if (!validate(answer.body)) {
+      throw new Error(
+        `${method} ${path} ${answer.status} does not match the document: ${ajv.errorsText(validate.errors)}\n` +
+          JSON.stringify(answer.body, null, 2),
+      );
+    }
+  }
+
+  /** Requests `url` and checks the answer against the document's `path`. */
+  async function call(
+    method: string,
+    path: string,
+    url: string,
+    options: Parameters<ServiceHarness['request']>[2] = {},
+  ): Promise<HttpAnswer> {
+    const answer = await service.request(method, url, options);
+    expectDocumented(method, path, answer);
+    return answer;
+  }
+
+  it('is valid OpenAPI 3.1', async () => {
+    expect(await validateOpenApi(document)).toEqual({ valid: true, errors: [] });
+    expect(document.openapi).toBe('3.1.0');
+  });
+
+  it('describes what the service routes answer: health, metrics and the document itself', async () => {
+    await call('GET', '/healthz', '/healthz');
+    await call('GET', '/readyz', '/readyz');
+    const metrics = await fetch(`${service.api.url}/metrics`);
+    await metrics.text();
+    expectDocumented('GET', '/metrics', {
+      status: metrics.status,
+      contentType: metrics.headers.get('content-type') ?? '',
+      body: null,
+    });
+    await call('GET', '/openapi.json', '/openapi.json');
+  });
+
+  it('describes accounts, transfers, listings, risk, rules and reviews as they are answered', async () => {
+    const owner = `oa-${randomUUID().slice(0, 6)}`;
+    const from = await service.openAccount(owner, 10_000);
+    const to = await service.openAccount(`${owner}-b`, 0);
+    const user = service.token(owner, 'USER');
+
+    await call('POST', '/v1/accounts', '/v1/accounts', {
+      token: admin(),
+      body: { ownerId: owner, currency: 'EUR', initialBalance: 5 },
+    });
+    await call('POST', '/v1/accounts', '/v1/accounts', {
+      token: admin(),
+      body: { accountId: from, ownerId: owner, currency: 'EUR', initialBalance: 5 },
+    });
+    await call('POST', '/v1/accounts', '/v1/accounts', { token: admin(), body: { ownerId: owner, currency: 'EUR' } });
+    await call('POST', '/v1/accounts', '/v1/accounts', { body: {} });
+    await call('POST', '/v1/accounts', '/v1/accounts', { token: user, body: {} });
+    await call('GET', '/v1/accounts/{id}', `/v1/accounts/${from}`, { token: user });
+    await call('GET', '/v1/accounts/{id}', '/v1/accounts/no-such-account', { token: analyst() });
+
+    // A REVIEW rule on this test's own sender, so one transfer goes through review.
+    const ruleId = `oa-${randomUUID().slice(0, 8)}`;
+    const rule = { name: ruleId, condition: { account: { side: 'from', in: [from] } }, score: 0, action: 'REVIEW' };
+    await call('POST', '/v1/rules', '/v1/rules', { token: ruleAdmin(), body: { ruleId, ...rule } });
+    rules.push(ruleId);
+    await call('POST', '/v1/rules', '/v1/rules', {
+      token: ruleAdmin(),
+      body: { ...rule, condition: { all: [{ amout: { gt: 1 } }] } },
+    });
+    await call('GET', '/v1/rules', '/v1/rules', { token: analyst() });
+    await call('GET', '/v1/rules/{id}', `/v1/rules/${ruleId}`, { token: analyst() });
+    await call('GET', '/v1/rules/{id}', '/v1/rules/no-such-rule', { token: analyst() });
+
+    const submit = (key: string, body: Record<string, unknown>) =>
+      call('POST', '/v1/transfers', '/v1/transfers', { token: user, headers: { 'Idempotency-Key': key }, body });
+    const accepted = await submit(randomUUID(), {
+      fromAccountId: from,
+      toAccountId: to,
+      amount: 700,
+      currency: 'EUR',
+      memo: 'rent',
+    });
+    expect(accepted.status).toBe(202);
+    const transferId = accepted.body.transferId as string;
+    await submit(randomUUID(), { fromAccountId: from, toAccountId: 'no-such-account', amount: 1, currency: 'EUR' });
+    await submit(randomUUID(), { fromAccountId: from, toAccountId: to, amount: 1.5, currency: 'EUR' });
+    await service.waitForStatus(transferId, 'UNDER_REVIEW');
+
+    await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: user });
+    await call('GET', '/v1/transfers/{id}', `/v1/transfers/${randomUUID()}`, { token: analyst() });
+    await call('GET', '/v1/transfers/{id}', '/v1/transfers/not-a-uuid', { token: analyst() });
+    await call('GET', '/v1/transfers/{id}/risk', `/v1/transfers/${transferId}/risk`, { token: analyst() });
+    await call('GET', '/v1/reviews', '/v1/reviews?limit=100', { token: analyst() });
+    await call('GET', '/v1/reviews', '/v1/reviews?limit=0', { token: analyst() });
+
+    const review = (decision: string) =>
+      call('POST', '/v1/transfers/{id}/review', `/v1/transfers/${transferId}/review`, {
+        token: service.token('ops-1', 'OPS_AGENT'),
+        body: { decision, reason: 'checked with the customer' },
+      });
+    expect((await review('APPROVE')).status).toBe(200);
+    await service.waitForTerminal([transferId]);
+    expect((await review('REJECT')).status).toBe(409);
+    const reviewed = await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: analyst() });
+    expect(reviewed.body).toMatchObject({ status: 'COMPLETED', memo: 'rent', review: { decision: 'APPROVE' } });
+
+    const first = await call('GET', '/v1/transfers', `/v1/transfers?accountId=${from}&limit=1`, { token: analyst() });
+    const cursor = first.body.nextCursor as string;
+    await call('GET', '/v1/transfers', `/v1/transfers?accountId=${from}&limit=1&cursor=${cursor}`, {
+      token: analyst(),
+    });
+    await call('GET', '/v1/transfers', '/v1/transfers?cursor=nonsense', { token: analyst() });
+    await call('GET', '/v1/transfers', '/v1/transfers', { token: user });
+
+    const replaced = await call('PUT', '/v1/rules/{id}', `/v1/rules/${ruleId}`, {
+      token: ruleAdmin(),
+      body: { ...rule, enabled: false },
+      headers: { 'If-Match': '"1"' },
+    });
+    expect(replaced.body).toMatchObject({ version: 2 });
+    await call('DELETE', '/v1/rules/{id}', `/v1/rules/${ruleId}`, {
+      token: ruleAdmin(),
+      headers: { 'If-Match': '"1"' },
+    });
+    await call('DELETE', '/v1/rules/{id}', `/v1/rules/${ruleId}`, {
+      token: ruleAdmin(),
+      headers: { 'If-Match': '"2"' },
+    });
+    await call('GET', '/v1/rules/{id}/history', `/v1/rules/${ruleId}/history`, { token: analyst() });
+  });
+
+  it('describes the live feeds: an event stream, a WebSocket upgrade, and a refusal without one', async () => {
+    const token = analyst();
+    const abort = new AbortController();
+    const events = await fetch(`${service.api.url}/v1/events?access_token=${token}`, { signal: abort.signal });
+    expectDocumented('GET', '/v1/events', {
+      status: events.status,
+      contentType: events.headers.get('content-type') ?? '',
+      body: null,
+    });
+    abort.abort();
+    await call('GET', '/v1/events', '/v1/events?after=no-such-event', { token });
+
+    await call('GET', '/v1/stream', '/v1/stream', { token });
+    const socket = new WebSocket(`${service.api.url.replace('http', 'ws')}/v1/stream?access_token=${token}`);
+    const status = await new Promise<number>((resolve, reject) => {
+      socket.once('upgrade', (response) => resolve(response.statusCode ?? 0));
+      socket.once('error', reject);
+    });
+    expectDocumented('GET', '/v1/stream', { status, contentType: '', body: null });
+    socket.close();
+  });
+
+  it('has been checked against an answer of every route it lists', () => {
+    const listed = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect([...checked].sort()).toEqual(listed.sort());
+  });
+});
