@@ -5,7 +5,7 @@ import jwt from 'jsonwebtoken';
 
 import { loadConfig } from '../../src/config';
 import type { Role } from '../../src/domain/roles';
-import { ROLES } from '../../src/roles';
+import { PROCESSES } from '../../src/processes';
 import { SlackReceiver } from '../../test/support/slack-receiver';
 import { ServiceProcess } from '../../test/support/worker-process';
 import { childPid } from './process-cpu';
@@ -55,7 +55,7 @@ export class ServiceUnderTest {
       const config = loadConfig(env);
       // A crash of this benchmark must not leave the service running behind it.
       process.once('exit', () => ServiceProcess.killAll());
-      const service = await ServiceProcess.start([...ROLES], env);
+      const service = await ServiceProcess.start([...PROCESSES], env);
       const pid = childPid('src/main.ts');
       if (pid === undefined) {
         await service.stop();

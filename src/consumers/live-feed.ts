@@ -1,5 +1,6 @@
 import type { Dependencies } from '../dependencies';
-import type { EventEnvelope, EventType } from '../domain/events';
+import type { EventEnvelope } from '../domain/events';
+import type { EventType } from '../domain/topics';
 import { parseEvent } from '../domain/event-schemas';
 import { asParsed, type ConsumerSpec } from './runner';
 

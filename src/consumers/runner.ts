@@ -2,8 +2,9 @@ import type { Consumer, EachMessagePayload, IHeaders } from 'kafkajs';
 
 import type { Dependencies } from '../dependencies';
 import type { ParsedEvent } from '../domain/event-schemas';
-import { deadLetterTopic, type EventEnvelope, type EventType } from '../domain/events';
-import type { RunningRole } from '../roles';
+import type { EventEnvelope } from '../domain/events';
+import { deadLetterTopic, type EventType } from '../domain/topics';
+import type { RunningProcess } from '../lifecycle';
 
 /** What a consumer makes of a record's value: an event to act on, or why it is unusable. */
 export type Parsed<E> = { ok: true; eventId: string; event: E } | { ok: false; error: string };
@@ -39,7 +40,7 @@ type ConsumerDependencies = Pick<Dependencies, 'kafka' | 'postgres' | 'events' |
 export async function startConsumer<E>(
   dependencies: ConsumerDependencies,
   spec: ConsumerSpec<E>,
-): Promise<RunningRole> {
+): Promise<RunningProcess> {
   const { kafka, postgres, events, logger } = dependencies;
   const attempts = spec.attempts ?? 3;
   const backoffMs = spec.backoffMs ?? 500;
@@ -133,7 +134,7 @@ export function superviseConsumer(
   run: (consumer: Consumer) => Promise<void>,
   log: Pick<ConsumerDependencies['logger'], 'info' | 'warn'>,
   backoff = RESTART_BACKOFF_MS,
-): RunningRole {
+): RunningProcess {
   let current = first;
   let stopping = false;
   let wake: (() => void) | undefined;

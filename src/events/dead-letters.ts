@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
 
-import { deadLetterTopic, TOPICS } from '../domain/events';
+import { deadLetterTopic, TOPICS } from '../domain/topics';
 import type { EventPublisher } from './publisher';
 
 /**

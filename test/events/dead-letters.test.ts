@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Admin, type IHeaders, Kafka, type KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 
 import { loadConfig } from '../../src/config';
-import { deadLetterTopic } from '../../src/domain/events';
+import { deadLetterTopic } from '../../src/domain/topics';
 import { DEAD_LETTER_HEADERS, listDeadLetters, replayDeadLetters } from '../../src/events/dead-letters';
 import { EventPublisher } from '../../src/events/publisher';
 

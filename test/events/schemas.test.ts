@@ -6,7 +6,8 @@ import { parse as parseYaml } from 'yaml';
 
 import { ASYNCAPI_PATH, eventDocuments, REPOSITORY_ROOT, schemaPath } from '../../scripts/event-docs';
 import { parseEvent } from '../../src/domain/event-schemas';
-import { deadLetterTopic, type EventEnvelope, type EventType, TOPICS, transferEvent } from '../../src/domain/events';
+import { type EventEnvelope, transferEvent } from '../../src/domain/events';
+import { deadLetterTopic, type EventType, TOPICS } from '../../src/domain/topics';
 
 const transferId = '98be822d-dfc4-8286-b11f-ce4179a63641';
 const at = '2026-11-22T05:08:42.687Z';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import type { Consumer, Kafka } from 'kafkajs';
 
-import { type EventEnvelope, TOPICS } from '../../src/domain/events';
+import type { EventEnvelope } from '../../src/domain/events';
+import { TOPICS } from '../../src/domain/topics';
 
 /** A high-water mark of every partition of the transfer topics: the offset its next event will get. */
 export type TopicMarks = Array<{ topic: string; partition: number; offset: string }>;
