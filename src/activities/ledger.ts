@@ -7,6 +7,7 @@ import type {
   TransferSagaInput,
   TransferStep,
 } from '../domain/transfer';
+import { applySettlementInRedis } from '../ledger';
 import {
   type CloseOutcome,
   type PostgresLedger,
@@ -70,7 +71,7 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
       await ledger.recordReview(transferId, review);
     },
 
-    /** Settles in PostgreSQL, then posts the hold and credit in Redis, then notes Redis is done. */
+    /** Settles in PostgreSQL, then applies the settlement in Redis unless an earlier run already did. */
     async settleTransfer(
       transfer: Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount'>,
     ): Promise<void> {
@@ -82,8 +83,7 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
         if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
         throw error;
       }
-      await balances.post(transfer.transferId, transfer.fromAccountId, transfer.toAccountId, transfer.amount);
-      await ledger.markRedisApplied(transfer.transferId);
+      await applySettlementInRedis({ ledger, balances }, transfer);
     },
 
     /** Records the repair and its tx.sync_required event before the saga starts syncCompensation. */
