@@ -55,10 +55,9 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
       status: 'PENDING' | 'UNDER_REVIEW';
       step: TransferStep;
       risk?: RiskAssessment;
-      reason?: string;
     }): Promise<void> {
       try {
-        await ledger.setRunningStatus(request.transferId, request.status, request.step, request.risk, request.reason);
+        await ledger.setRunningStatus(request.transferId, request.status, request.step, request.risk);
       } catch (error) {
         if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
         throw error;

@@ -235,7 +235,6 @@ export class PostgresLedger {
     status: 'PENDING' | 'UNDER_REVIEW',
     step: TransferStep,
     risk?: RiskAssessment,
-    reason: string | null = null,
   ): Promise<void> {
     await this.inTransaction(async (client) => {
       const current = await lockTransfer(client, transferId);
@@ -248,7 +247,7 @@ export class PostgresLedger {
          WHERE transfer_id = $1`,
         [transferId, status, step, risk?.decision ?? null, risk?.score ?? null],
       );
-      if (current.status !== status) await addHistory(client, transferId, current.status, status, step, reason, null);
+      if (current.status !== status) await addHistory(client, transferId, current.status, status, step, null, null);
     });
   }
 
