@@ -32,11 +32,11 @@ import { isTerminal, type TransferStatus } from '../../src/domain/transfer';
 import { OutboxStore } from '../../src/events/outbox';
 import { ensureTopics } from '../../src/events/publisher';
 import { createLogger } from '../../src/logger';
-import { moneyViolations } from '../../test/support/conservation';
-import { readEventsBetween, topicMarks } from '../../test/support/event-collector';
-import { seededRandom } from '../../test/support/seeded-random';
-import { SlackReceiver } from '../../test/support/slack-receiver';
-import { ServiceProcess, StartFailed } from '../../test/support/worker-process';
+import { moneyViolations } from '../../harness/conservation';
+import { readEventsBetween, topicMarks } from '../../harness/topic-records';
+import { seededRandom } from '../../harness/seeded-random';
+import { SlackReceiver } from '../../harness/slack-receiver';
+import { ServiceProcess, StartFailed } from '../../harness/worker-process';
 import { eventViolations, replayViolations } from './checks';
 import { SAFEGUARDS, type Safeguard } from './hooks';
 

@@ -1,5 +1,5 @@
-import { moneyViolations } from '../support/conservation';
-import { seededRandom } from '../support/seeded-random';
+import { moneyViolations } from '../../harness/conservation';
+import { seededRandom } from '../../harness/seeded-random';
 import { ServiceHarness } from '../support/service-harness';
 
 describe('money under faults', () => {

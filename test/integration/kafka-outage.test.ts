@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import type { EventEnvelope } from '../../src/domain/events';
-import { readEventsBetween, topicMarks } from '../support/event-collector';
+import { readEventsBetween, topicMarks } from '../../harness/topic-records';
 import { ServiceHarness } from '../support/service-harness';
 
 const REPO_ROOT = join(__dirname, '..', '..');

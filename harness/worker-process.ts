@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import type { Role } from '../../src/roles';
+import type { Role } from '../src/roles';
 
-const REPO_ROOT = join(__dirname, '..', '..');
+const REPO_ROOT = join(__dirname, '..');
 
 /** The log line each role prints once it serves; a process is ready when all of its roles printed theirs. */
 const READY: Record<Role, string> = {
