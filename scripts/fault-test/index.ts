@@ -18,7 +18,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -33,6 +32,7 @@ import { OutboxStore } from '../../src/events/outbox';
 import { ensureTopics } from '../../src/events/publisher';
 import { createLogger } from '../../src/logger';
 import { moneyViolations } from '../../harness/conservation';
+import { freePort } from '../../harness/free-port';
 import { readEventsBetween, topicMarks } from '../../harness/topic-records';
 import { seededRandom } from '../../harness/seeded-random';
 import { SlackReceiver } from '../../harness/slack-receiver';
@@ -93,15 +93,6 @@ function keepLog(name: string, output: string): string {
   mkdirSync(LOGS, { recursive: true });
   writeFileSync(file, output);
   return file;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const stack = (command: 'up' | 'down', service: string) =>
