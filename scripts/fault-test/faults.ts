@@ -29,7 +29,7 @@ export interface Targets {
 }
 
 const stack = (command: 'up' | 'down', service: string) =>
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', command, service], {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack/index.ts', command, service], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
 

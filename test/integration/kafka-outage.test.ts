@@ -11,7 +11,7 @@ const OUTAGE_MS = 60_000;
 
 /** Stops or starts the local stack's Kafka with its data, as an outage and its end. */
 const kafka = (command: 'up' | 'down') =>
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', command, 'kafka'], {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack/index.ts', command, 'kafka'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
