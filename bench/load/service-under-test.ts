@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { freePort } from '../../test/support/quiet';
 
 import jwt from 'jsonwebtoken';
 
 import { loadConfig } from '../../src/config';
 import type { Role } from '../../src/domain/roles';
 import { PROCESSES } from '../../src/processes';
-import { SlackReceiver } from '../../test/support/slack-receiver';
-import { ServiceProcess } from '../../test/support/worker-process';
+import { freePort } from '../../harness/free-port';
+import { SlackReceiver } from '../../harness/slack-receiver';
+import { ServiceProcess } from '../../harness/worker-process';
 import { childPid } from './process-cpu';
 import { sleep } from './async';
 

@@ -1,5 +1,6 @@
-import { moneyViolations } from '../support/conservation';
-import { seededRandom } from '../support/seeded-random';
+import { moneyViolations } from '../../harness/conservation';
+import { eventually } from '../../harness/eventually';
+import { seededRandom } from '../../harness/seeded-random';
 import { ServiceHarness } from '../support/service-harness';
 
 describe('money under faults', () => {
@@ -144,14 +145,3 @@ describe('money under faults', () => {
     expect(await moneyViolations(postgres, service.balances, [sender.accountId, receiver.accountId])).toEqual([]);
   }, 420_000);
 });
-
-/** Polls until `probe` answers something, or fails after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const answer = await probe();
-    if (answer !== undefined) return answer;
-    if (Date.now() > deadline) throw new Error(`nothing came within ${timeoutMs} ms`);
-    await new Promise((wake) => setTimeout(wake, 250));
-  }
-}

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TransferStatus } from '../../src/domain/transfer';
 import type { RiskRecord } from '../../src/risk/risk-log';
 import type { Rule } from '../../src/risk/rules';
-import { moneyViolations } from '../support/conservation';
+import { moneyViolations } from '../../harness/conservation';
 import { EventCollector } from '../support/event-collector';
 import { ServiceHarness } from '../support/service-harness';
 

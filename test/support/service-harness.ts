@@ -14,8 +14,8 @@ import { ensureTopics } from '../../src/events/publisher';
 import type { PostgresLedger } from '../../src/ledger/postgres-ledger';
 import type { RedisBalances } from '../../src/ledger/redis-balances';
 import { createLogger } from '../../src/logger';
-import { SlackReceiver } from './slack-receiver';
-import { ServiceProcess } from './worker-process';
+import { SlackReceiver } from '../../harness/slack-receiver';
+import { ServiceProcess } from '../../harness/worker-process';
 
 export interface HttpAnswer<T = Record<string, unknown>> {
   status: number;

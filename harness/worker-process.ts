@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import type { ProcessName } from '../../src/processes';
+import type { ProcessName } from '../src/processes';
 
-const REPO_ROOT = join(__dirname, '..', '..');
+const REPO_ROOT = join(__dirname, '..');
 
 /** The log line each process prints once it serves; a child is ready when all of its processes printed theirs. */
 const READY: Record<ProcessName, string> = {
