@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import type { Duration } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -130,8 +131,17 @@ export class SagaHarness {
     });
   }
 
-  /** Runs the saga to its end on a fresh worker; `during` may act on the running saga first. */
-  async run(activities: ActivityDoubles, input: TransferSagaInput, during?: (handle: SagaHandle) => Promise<void>) {
+  /**
+   * Runs the saga to its end on a fresh worker; `during` may act on the running saga first. A test that
+   * sends an update while a local step is held open may shorten `workflowTaskTimeout`: the worker only
+   * takes the update when it heartbeats the workflow task, at 80 % of that timeout (10 s by default).
+   */
+  async run(
+    activities: ActivityDoubles,
+    input: TransferSagaInput,
+    during?: (handle: SagaHandle) => Promise<void>,
+    { workflowTaskTimeout }: { workflowTaskTimeout?: Duration } = {},
+  ) {
     const { environment } = this;
     const taskQueue = `test-${randomUUID()}`;
     const worker = await this.worker(activities, taskQueue);
@@ -143,6 +153,7 @@ export class SagaHarness {
           taskQueue,
           workflowId: saga.workflowId,
           args: [input],
+          ...(workflowTaskTimeout ? { workflowTaskTimeout } : {}),
         });
         if (during) await during(handle);
         const result = await handle.result();
