@@ -80,8 +80,10 @@ type SagaHandle = Awaited<ReturnType<typeof startOnceRunning<typeof transferSaga
 
 /** A time-skipping server and the workflow bundle, built once per test file. */
 export class SagaHarness {
+  private used = false;
+
   private constructor(
-    readonly environment: TestWorkflowEnvironment,
+    public environment: TestWorkflowEnvironment,
     private readonly bundle: WorkflowBundle,
   ) {}
 
@@ -96,6 +98,17 @@ export class SagaHarness {
 
   teardown(): Promise<void> {
     return this.environment.teardown();
+  }
+
+  /**
+   * Swaps in a fresh test server, keeping the bundle, once a test has used this one: after activity
+   * retries the server stops skipping time for good, and the next test would wait out its timers.
+   */
+  async renewServer(): Promise<void> {
+    if (!this.used) return;
+    await this.environment.teardown();
+    this.environment = await createTimeSkippingEnvironment();
+    this.used = false;
   }
 
   /** A transfer submitted now, in the test server's time, with the default durations. */
@@ -122,6 +135,7 @@ export class SagaHarness {
     taskQueue: string,
     { bundle = this.bundle, stoppedHalfway = false }: { bundle?: WorkflowBundle; stoppedHalfway?: boolean } = {},
   ): Promise<Worker> {
+    this.used = true;
     return Worker.create({
       connection: this.environment.nativeConnection,
       taskQueue,
