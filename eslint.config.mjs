@@ -12,6 +12,7 @@ export default tseslint.config(
       'eslint.config.mjs',
       'jest.config.js',
       'test/support/*.js',
+      '.dependency-cruiser.cjs',
     ],
   },
   js.configs.recommended,
@@ -59,7 +60,7 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!(@temporalio/(workflow|common)|\\.\\./\\.\\./domain/.+|\\./.+|\\.\\./(options|sync-compensation))$)',
+                '^(?!(@temporalio/(workflow|common)|\\.\\./\\.\\./domain/.+|\\./.+|\\.\\./(alerts|options|sync-compensation))$)',
               message: 'Workflow code may import only @temporalio/workflow, @temporalio/common and src/domain.',
               allowTypeImports: true,
             },

@@ -8,7 +8,7 @@ import pino from 'pino';
 
 import { loadConfig } from '../src/config';
 import { createDependencies } from '../src/dependencies';
-import { deadLetterTopic, TOPICS } from '../src/domain/events';
+import { deadLetterTopic, TOPICS } from '../src/domain/topics';
 import { type DeadLetter, listDeadLetters, replayDeadLetters } from '../src/events/dead-letters';
 
 const USAGE = 'usage: npm run dlt -- list [topic] | replay <topic>';

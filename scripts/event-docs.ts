@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 
 import { eventSchemas } from '../src/domain/event-schemas';
-import { deadLetterTopic, EVENT_VERSION, type EventType, TOPICS } from '../src/domain/events';
+import { deadLetterTopic, EVENT_VERSION, type EventType, TOPICS } from '../src/domain/topics';
 
 /** A JSON value: what every generated document is made of. */
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

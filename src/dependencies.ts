@@ -8,10 +8,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from './config';
 import { EventPublisher } from './events/publisher';
 import { EventFeed } from './feed/event-feed';
-import { createMoneyStores } from './ledger';
-import type { IdempotencyKeys } from './ledger/idempotency-keys';
-import type { PostgresLedger } from './ledger/postgres-ledger';
-import type { RedisBalances } from './ledger/redis-balances';
+import { createMoneyStores, type MoneyStores } from './ledger';
 import type { Logger } from './logger';
 import { createRiskServices, type RiskServices } from './risk';
 
@@ -25,7 +22,7 @@ export interface SlackSender {
  * {@link createDependencies}. Roles (api, worker, consumers) and activities receive what they need
  * from here; nothing else constructs a client.
  */
-export interface Dependencies {
+export interface Dependencies extends MoneyStores {
   config: Config;
   logger: Logger;
   metrics: Registry;
@@ -37,9 +34,6 @@ export interface Dependencies {
   kafkaAdmin: Admin;
   temporal: Client;
   slack: SlackSender;
-  ledger: PostgresLedger;
-  balances: RedisBalances;
-  idempotencyKeys: IdempotencyKeys;
   /** Rules, the risk engine and its provenance log. */
   risk: RiskServices;
   /** The per-account live feed in Redis (written by the live-feed consumer, read by the stream API). */

@@ -4,25 +4,28 @@ import { temporalUiLink } from './domain/temporal';
 import { atStartup, createDependencies, StartupError } from './dependencies';
 import { ensureTopics } from './events/publisher';
 import { createLogger } from './logger';
-import { ROLES, type Role, type RunningRole, startRole } from './roles';
+import type { RunningProcess } from './lifecycle';
+import { PROCESSES, type ProcessName, startProcess } from './processes';
 
-const KAFKA_ROLES: ReadonlySet<Role> = new Set(['relay', 'consumers']);
+const NEED_KAFKA: ReadonlySet<ProcessName> = new Set(['relay', 'consumers']);
 
 /**
- * The one entry point: `node dist/main.js [api] [worker] [consumers]` (all three when none is named).
- * SIGINT/SIGTERM drain every role, then close every client.
+ * The one entry point: `node dist/main.js [api] [worker] [relay] [consumers]` (all four when none is
+ * named). SIGINT/SIGTERM drain every process, then close every client.
  */
 async function main(argv: string[]): Promise<void> {
-  const requested = argv.length > 0 ? argv : [...ROLES];
-  const unknown = requested.filter((role) => !(ROLES as readonly string[]).includes(role));
-  if (unknown.length > 0) throw new ConfigError(`unknown role(s) ${unknown.join(', ')}; expected ${ROLES.join(', ')}`);
-  const roles = requested as Role[];
+  const requested = argv.length > 0 ? argv : [...PROCESSES];
+  const unknown = requested.filter((name) => !(PROCESSES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`unknown process(es) ${unknown.join(', ')}; expected ${PROCESSES.join(', ')}`);
+  }
+  const processes = requested as ProcessName[];
 
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   await atStartup('PostgreSQL', config.postgres.url, () => migrate(config.postgres.url, logger));
   // Only the relay and the consumers cannot work without Kafka; the API and the worker start without it.
-  const needsKafka = roles.some((role) => KAFKA_ROLES.has(role));
+  const needsKafka = processes.some((name) => NEED_KAFKA.has(name));
   const dependencies = await createDependencies(config, logger, { kafkaAtStartup: needsKafka });
   if (needsKafka) {
     await atStartup('Kafka', config.kafka.brokers.join(','), () =>
@@ -30,13 +33,13 @@ async function main(argv: string[]): Promise<void> {
     );
   }
 
-  const running: RunningRole[] = [];
+  const running: RunningProcess[] = [];
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    for (const role of running.reverse()) await role.stop();
+    for (const started of running.reverse()) await started.stop();
     await dependencies.close();
     logger.info('stopped');
   };
@@ -44,12 +47,12 @@ async function main(argv: string[]): Promise<void> {
     process.once(signal, () => void shutdown(signal).finally(() => process.exit(0)));
   }
 
-  for (const role of roles) running.push(await startRole(role, dependencies));
+  for (const name of processes) running.push(await startProcess(name, dependencies));
   logger.info(
     {
-      roles,
-      api: roles.includes('api') ? `http://localhost:${config.http.port}/v1` : undefined,
-      metrics: roles.includes('api') ? `http://localhost:${config.http.port}/metrics` : undefined,
+      processes,
+      api: processes.includes('api') ? `http://localhost:${config.http.port}/v1` : undefined,
+      metrics: processes.includes('api') ? `http://localhost:${config.http.port}/metrics` : undefined,
       temporalUi: temporalUiLink(config.temporal),
     },
     'transfer-saga is running',

@@ -1,10 +1,10 @@
 import type { Dependencies } from './dependencies';
 import { OutboxStore } from './events/outbox';
 import { OutboxRelay } from './events/relay';
-import type { RunningRole } from './roles';
+import type { RunningProcess } from './lifecycle';
 
 /** Publishes the outbox to Kafka; run as many as you like, one leads (see {@link OutboxRelay}). */
-export async function startRelay({ config, postgres, events, logger }: Dependencies): Promise<RunningRole> {
+export async function startRelay({ config, postgres, events, logger }: Dependencies): Promise<RunningProcess> {
   const relay = new OutboxRelay(
     postgres,
     new OutboxStore(postgres),

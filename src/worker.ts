@@ -4,10 +4,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { Dependencies } from './dependencies';
 import { RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
-import type { RunningRole } from './roles';
+import type { RunningProcess } from './lifecycle';
 
 /** Polls the `transfers` task queue with the saga workflows and the activities bound to the clients. */
-export async function startWorker(dependencies: Dependencies): Promise<RunningRole> {
+export async function startWorker(dependencies: Dependencies): Promise<RunningProcess> {
   const { config, logger } = dependencies;
   await schedule(dependencies, STUCK_SWEEP_SCHEDULE_ID, 'stuckTransferSweep', '1 minute');
   await schedule(dependencies, RECONCILE_SCHEDULE_ID, 'reconcile', '5 minutes');

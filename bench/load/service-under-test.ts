@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { freePort } from '../../test/support/quiet';
 
 import jwt from 'jsonwebtoken';
 
 import { loadConfig } from '../../src/config';
 import type { Role } from '../../src/domain/roles';
-import { ROLES } from '../../src/roles';
-import { SlackReceiver } from '../../test/support/slack-receiver';
-import { ServiceProcess } from '../../test/support/worker-process';
+import { PROCESSES } from '../../src/processes';
+import { freePort } from '../../harness/free-port';
+import { SlackReceiver } from '../../harness/slack-receiver';
+import { ServiceProcess } from '../../harness/worker-process';
 import { childPid } from './process-cpu';
 import { sleep } from './async';
 
@@ -55,7 +55,7 @@ export class ServiceUnderTest {
       const config = loadConfig(env);
       // A crash of this benchmark must not leave the service running behind it.
       process.once('exit', () => ServiceProcess.killAll());
-      const service = await ServiceProcess.start([...ROLES], env);
+      const service = await ServiceProcess.start([...PROCESSES], env);
       const pid = childPid('src/main.ts');
       if (pid === undefined) {
         await service.stop();

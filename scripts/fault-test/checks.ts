@@ -1,8 +1,44 @@
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import type { Pool } from 'pg';
 
 import type { EventEnvelope } from '../../src/domain/events';
 import type { TransferStatus } from '../../src/domain/transfer';
+
+/**
+ * Every 500 ms, reads all balances of `accountIds` in one PostgreSQL snapshot: their sum must be
+ * `funded` and none negative, whatever the faults. A read PostgreSQL cannot answer is counted.
+ */
+export function watchBalances(
+  postgres: Pool,
+  accountIds: string[],
+  funded: number,
+  violations: string[],
+): { reads: number; unavailable: number; stop(): void } {
+  const checks = {
+    reads: 0,
+    unavailable: 0,
+    stop: () => clearInterval(checker),
+  };
+  const checker = setInterval(() => {
+    postgres
+      .query<{ total: string; lowest: string }>(
+        'SELECT sum(balance)::text AS total, min(balance)::text AS lowest FROM accounts WHERE account_id = ANY($1)',
+        [accountIds],
+      )
+      .then(({ rows }) => {
+        checks.reads += 1;
+        const row = rows[0];
+        if (row && BigInt(row.total) !== BigInt(funded))
+          violations.push(`read ${checks.reads}: Σ ${row.total} ≠ ${funded}`);
+        if (row && BigInt(row.lowest) < 0n) violations.push(`read ${checks.reads}: a balance is ${row.lowest}`);
+      })
+      .catch(() => {
+        checks.unavailable += 1;
+      });
+  }, 500);
+  return checks;
+}
 
 /**
  * Every COMPLETED transfer has exactly one transfer.completed and no transfer.failed after

@@ -10,16 +10,16 @@ import { createSyncActivities } from './sync';
 
 /** Binds every activity to the process's clients; the worker registers the result. */
 export function createActivities(dependencies: Dependencies) {
-  const { ledger, balances, risk } = dependencies;
+  const { ledger, balances, risk, reconcileQueries, repairRecords, corrections } = dependencies;
   return {
     ...createBalanceActivities({ balances, ledger }),
     ...createLedgerActivities({ ledger, balances }),
     ...createRiskActivities({ risk, ledger, postgres: dependencies.postgres }),
     ...createEventActivities({ postgres: dependencies.postgres }),
     ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),
-    ...createSyncActivities({ ledger, balances, risk }),
-    ...createSweepActivities({ ledger, temporal: dependencies.temporal }),
-    ...createReconcileActivities({ ledger, balances, temporal: dependencies.temporal }),
+    ...createSyncActivities({ ledger, balances, risk, repairRecords, corrections }),
+    ...createSweepActivities({ reconcileQueries, temporal: dependencies.temporal }),
+    ...createReconcileActivities({ reconcileQueries, balances, temporal: dependencies.temporal }),
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   TransferSagaInput,
   TransferStep,
 } from '../domain/transfer';
+import { applySettlementInRedis } from '../ledger';
 import {
   type CloseOutcome,
   type PostgresLedger,
@@ -54,10 +55,9 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
       status: 'PENDING' | 'UNDER_REVIEW';
       step: TransferStep;
       risk?: RiskAssessment;
-      reason?: string;
     }): Promise<void> {
       try {
-        await ledger.setRunningStatus(request.transferId, request.status, request.step, request.risk, request.reason);
+        await ledger.setRunningStatus(request.transferId, request.status, request.step, request.risk);
       } catch (error) {
         if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
         throw error;
@@ -70,7 +70,7 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
       await ledger.recordReview(transferId, review);
     },
 
-    /** Settles in PostgreSQL, then posts the hold and credit in Redis, then notes Redis is done. */
+    /** Settles in PostgreSQL, then applies the settlement in Redis unless an earlier run already did. */
     async settleTransfer(
       transfer: Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount'>,
     ): Promise<void> {
@@ -82,8 +82,7 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
         if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
         throw error;
       }
-      await balances.post(transfer.transferId, transfer.fromAccountId, transfer.toAccountId, transfer.amount);
-      await ledger.markRedisApplied(transfer.transferId);
+      await applySettlementInRedis({ ledger, balances }, transfer);
     },
 
     /** Records the repair and its tx.sync_required event before the saga starts syncCompensation. */

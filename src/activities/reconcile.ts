@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 
-import type { PostgresLedger } from '../ledger/postgres-ledger';
+import type { ReconcileQueries } from '../ledger/reconcile-queries';
 import type { RedisBalances } from '../ledger/redis-balances';
 import { sagaIsRunning } from './sweep';
 
@@ -27,11 +27,11 @@ const PAGE = 500;
 const CONFIRM_AFTER_MS = 2_000;
 
 export function createReconcileActivities({
-  ledger,
+  reconcileQueries,
   balances,
   temporal,
 }: {
-  ledger: PostgresLedger;
+  reconcileQueries: ReconcileQueries;
   balances: RedisBalances;
   temporal: Client;
 }) {
@@ -42,13 +42,13 @@ export function createReconcileActivities({
    * available + held must equal the PostgreSQL balance (DESIGN.md §2).
    */
   async function driftOf(account: { accountId: string; currency: string }): Promise<Drift[] | 'in-flight' | Mismatch> {
-    const snapshot = await ledger.balanceSnapshot(account.accountId);
+    const snapshot = await reconcileQueries.balanceSnapshot(account.accountId);
     if (!snapshot || snapshot.postedNotApplied.length > 0 || snapshot.creditedNotApplied.length > 0) return 'in-flight';
     const redis = await balances.read(account.accountId);
     const recorded = new Set(snapshot.openHolds.map((hold) => hold.transferId));
     const redisOnly = redis.openHolds.filter((transferId) => !recorded.has(transferId));
     if (redisOnly.length > 0) {
-      const states = await ledger.holdStates(redisOnly);
+      const states = await reconcileQueries.holdStates(redisOnly);
       const orphans: Drift[] = [];
       for (const transferId of redisOnly) {
         const state = states.get(transferId);
@@ -74,7 +74,7 @@ export function createReconcileActivities({
       const drifts: Drift[] = [];
       const suspects: Array<{ accountId: string; currency: string }> = [];
       for (let after = ''; ;) {
-        const page = await ledger.accountPage(after, PAGE);
+        const page = await reconcileQueries.accountPage(after, PAGE);
         for (const account of page) {
           const found = await driftOf(account);
           if (Array.isArray(found)) drifts.push(...found);

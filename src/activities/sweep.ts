@@ -1,13 +1,20 @@
 import type { Client } from '@temporalio/client';
 
 import { transferWorkflowId } from '../domain/temporal';
-import type { PostgresLedger, TransferRow } from '../ledger/postgres-ledger';
+import type { TransferRow } from '../ledger/postgres-ledger';
+import type { ReconcileQueries } from '../ledger/reconcile-queries';
 
-export function createSweepActivities({ ledger, temporal }: { ledger: PostgresLedger; temporal: Client }) {
+export function createSweepActivities({
+  reconcileQueries,
+  temporal,
+}: {
+  reconcileQueries: ReconcileQueries;
+  temporal: Client;
+}) {
   return {
     /** Transfers PostgreSQL still shows as running after `olderThanMs`, oldest first. */
     async findUnfinishedTransfers(olderThanMs: number): Promise<TransferRow[]> {
-      return ledger.findUnfinished(olderThanMs);
+      return reconcileQueries.findUnfinished(olderThanMs);
     },
 
     /** Whether the transfer's saga is still running in Temporal. */

@@ -1,6 +1,9 @@
 import type { SyncCompensationInput } from '../domain/transfer';
-import { type CloseOutcome, type PostgresLedger, repairRecord } from '../ledger/postgres-ledger';
+import { applySettlementInRedis } from '../ledger';
+import type { CorrectionLog } from '../ledger/correction-log';
+import type { CloseOutcome, PostgresLedger } from '../ledger/postgres-ledger';
 import type { RedisBalances, VoidOutcome } from '../ledger/redis-balances';
+import type { RepairRecords } from '../ledger/repair-records';
 import type { RiskServices } from '../risk';
 import type { WithdrawOutcome } from '../risk/redis-risk-state';
 
@@ -21,16 +24,20 @@ export function createSyncActivities({
   ledger,
   balances,
   risk,
+  repairRecords,
+  corrections,
 }: {
   ledger: PostgresLedger;
   balances: RedisBalances;
   risk: RiskServices;
+  repairRecords: RepairRecords;
+  corrections: CorrectionLog;
 }) {
   /** A Redis hold no saga and no PostgreSQL row owns (reconcile found it): give the money back. */
   async function releaseOrphanHold(input: SyncCompensationInput): Promise<RepairOutcome> {
     const redis = await balances.void(input.transferId, input.fromAccountId);
     const velocity = await risk.state.withdraw(input.transferId);
-    await ledger.logCorrection({
+    await corrections.add({
       transferId: input.transferId,
       accountId: input.fromAccountId,
       kind: 'orphan-hold-released',
@@ -44,7 +51,7 @@ export function createSyncActivities({
     const before = await balances.read(input.fromAccountId);
     await balances.forceRebuild(input.fromAccountId);
     const after = await balances.read(input.fromAccountId);
-    await ledger.logCorrection({
+    await corrections.add({
       accountId: input.fromAccountId,
       kind: 'redis-balance-rebuilt',
       detail: { reason: input.reason, source: input.source, before, after },
@@ -64,9 +71,8 @@ export function createSyncActivities({
       const row = await ledger.closeTransfer(input, 'FAILED', 'compensate', input.reason);
       if (row === 'ALREADY_COMPLETED') {
         if (!(await ledger.isSettledButNotApplied(input.transferId))) return { row, redis: 'POST_ALREADY_APPLIED' };
-        await balances.post(input.transferId, input.fromAccountId, input.toAccountId, input.amount);
-        await ledger.markRedisApplied(input.transferId);
-        await ledger.logCorrection({
+        await applySettlementInRedis({ ledger, balances }, input);
+        await corrections.add({
           transferId: input.transferId,
           kind: 'redis-post-completed',
           detail: { ...input },
@@ -75,7 +81,7 @@ export function createSyncActivities({
       }
       const redis = await balances.void(input.transferId, input.fromAccountId);
       const velocity = await risk.state.withdraw(input.transferId);
-      await ledger.logCorrection({
+      await corrections.add({
         transferId: input.transferId,
         accountId: input.fromAccountId,
         kind: 'sync-compensation',
@@ -86,11 +92,11 @@ export function createSyncActivities({
 
     /** Opens the repair record, or finds the one the saga opened with its tx.sync_required event. */
     async openDeadLetter(input: SyncCompensationInput): Promise<number> {
-      return ledger.openDeadLetter({ ...repairRecord(input), error: input.reason });
+      return repairRecords.open(input);
     },
 
     async resolveDeadLetter(id: number): Promise<void> {
-      await ledger.resolveDeadLetter(id);
+      await repairRecords.resolve(id);
     },
   };
 }

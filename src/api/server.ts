@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { Dependencies } from '../dependencies';
-import type { RunningRole } from '../roles';
+import type { RunningProcess } from '../lifecycle';
 import { createApp } from './app';
 import { EventStreams, type StreamOptions } from './stream';
 import { StreamHub } from './stream-hub';
@@ -45,6 +45,6 @@ export async function startApi(
   };
 }
 
-export interface RunningApi extends RunningRole {
+export interface RunningApi extends RunningProcess {
   url: string;
 }

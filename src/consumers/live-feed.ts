@@ -1,7 +1,5 @@
 import type { Dependencies } from '../dependencies';
-import type { EventEnvelope, EventType } from '../domain/events';
-import { parseEvent } from '../domain/event-schemas';
-import { asParsed, type ConsumerSpec } from './runner';
+import type { ConsumerSpec } from './runner';
 
 /** The events users see live on GET /v1/stream and GET /v1/events. */
 export const LIVE_FEED_TOPICS = ['transfer.flagged', 'transfer.completed', 'transfer.failed'] as const;
@@ -10,13 +8,14 @@ export const LIVE_FEED_TOPICS = ['transfer.flagged', 'transfer.completed', 'tran
  * transfer.flagged / completed / failed → the live feed of both accounts (Redis streams, fanned out
  * to every API process). Appending is idempotent by eventId, so a redelivery pushes nothing twice.
  */
-export function liveFeedConsumer({ feed }: Pick<Dependencies, 'feed'>): ConsumerSpec<EventEnvelope> {
+export function liveFeedConsumer({
+  feed,
+}: Pick<Dependencies, 'feed'>): ConsumerSpec<(typeof LIVE_FEED_TOPICS)[number]> {
   return {
     group: 'transfer-saga.live-feed',
     topics: LIVE_FEED_TOPICS,
-    parse: (value, topic) => asParsed(parseEvent(topic as EventType, value)),
     handle: async (event) => {
-      const { fromAccountId, toAccountId } = event.data as { fromAccountId: string; toAccountId: string };
+      const { fromAccountId, toAccountId } = event.data;
       await feed.append(event, [fromAccountId, toAccountId]);
     },
   };

@@ -1,26 +1,21 @@
 import type { Consumer, EachMessagePayload, IHeaders } from 'kafkajs';
 
 import type { Dependencies } from '../dependencies';
-import type { ParsedEvent } from '../domain/event-schemas';
-import { deadLetterTopic, type EventEnvelope, type EventType } from '../domain/events';
-import type { RunningRole } from '../roles';
+import { parseEvent, type ParsedEvent } from '../domain/event-schemas';
+import type { EventEnvelope } from '../domain/events';
+import { deadLetterTopic, type EventType } from '../domain/topics';
+import type { RunningProcess } from '../lifecycle';
 
-/** What a consumer makes of a record's value: an event to act on, or why it is unusable. */
-export type Parsed<E> = { ok: true; eventId: string; event: E } | { ok: false; error: string };
-
-/** A schema check's answer in the runner's terms: the eventId is what de-duplication keys on. */
-export function asParsed<T extends EventType>(result: ParsedEvent<T>): Parsed<EventEnvelope<T>> {
-  return result.ok ? { ok: true, eventId: result.event.eventId, event: result.event } : result;
-}
-
-/** One consumer: its own group, its topics, how to read a record and what to do with it. */
-export interface ConsumerSpec<E> {
+/**
+ * One consumer: its own group, its topics and what to do with each of their events. Every record is
+ * checked against its topic's schema first; a refusal goes to the dead-letter topic at once (no retry
+ * can fix it).
+ */
+export interface ConsumerSpec<T extends EventType> {
   group: string;
-  topics: readonly string[];
-  /** Validates the record's JSON; a refusal goes to the dead-letter topic at once (no retry can fix it). */
-  parse(value: unknown, topic: string): Parsed<E>;
+  topics: readonly T[];
   /** The effect. It may run again for the same event after a crash, so it must be idempotent. */
-  handle(event: E, topic: string): Promise<void>;
+  handle(event: EventEnvelope<T>, topic: T): Promise<void>;
   /** In-place attempts before dead-lettering (default 3). */
   attempts?: number;
   /** Pause before attempt n + 1 is `backoffMs × n` (default 500). */
@@ -36,10 +31,10 @@ type ConsumerDependencies = Pick<Dependencies, 'kafka' | 'postgres' | 'events' |
  * original headers and the partition moves on, so a poison message never stalls it. A dead-lettered
  * event is not recorded as processed, so `npm run dlt -- replay` can re-drive it.
  */
-export async function startConsumer<E>(
+export async function startConsumer<T extends EventType>(
   dependencies: ConsumerDependencies,
-  spec: ConsumerSpec<E>,
-): Promise<RunningRole> {
+  spec: ConsumerSpec<T>,
+): Promise<RunningProcess> {
   const { kafka, postgres, events, logger } = dependencies;
   const attempts = spec.attempts ?? 3;
   const backoffMs = spec.backoffMs ?? 500;
@@ -65,34 +60,37 @@ export async function startConsumer<E>(
   };
 
   const eachMessage = async (payload: EachMessagePayload): Promise<void> => {
-    const { topic, message } = payload;
-    let parsed: Parsed<E>;
+    const { message } = payload;
+    // Kafka delivers only the topics this consumer subscribed to.
+    const topic = payload.topic as T;
+    let parsed: ParsedEvent<T>;
     try {
-      parsed = spec.parse(JSON.parse(message.value?.toString('utf8') ?? ''), topic);
+      parsed = parseEvent(topic, JSON.parse(message.value?.toString('utf8') ?? ''));
     } catch (error) {
       parsed = { ok: false, error: `not JSON: ${(error as Error).message}` };
     }
     if (!parsed.ok) return deadLetter(payload, `invalid event: ${parsed.error}`);
+    const { event } = parsed;
 
     const seen = await postgres.query('SELECT 1 FROM processed_events WHERE consumer_group = $1 AND event_id = $2', [
       spec.group,
-      parsed.eventId,
+      event.eventId,
     ]);
     if (seen.rows.length > 0) return;
 
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await spec.handle(parsed.event, topic);
+        await spec.handle(event, topic);
         break;
       } catch (error) {
         if (attempt >= attempts) return deadLetter(payload, `failed ${attempts} times: ${(error as Error).message}`);
-        log.warn({ topic, eventId: parsed.eventId, attempt, err: error }, 'consumer effect failed; retrying');
+        log.warn({ topic, eventId: event.eventId, attempt, err: error }, 'consumer effect failed; retrying');
         await new Promise((wake) => setTimeout(wake, backoffMs * attempt));
       }
     }
     await postgres.query(
       'INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [spec.group, parsed.eventId],
+      [spec.group, event.eventId],
     );
   };
 
@@ -133,7 +131,7 @@ export function superviseConsumer(
   run: (consumer: Consumer) => Promise<void>,
   log: Pick<ConsumerDependencies['logger'], 'info' | 'warn'>,
   backoff = RESTART_BACKOFF_MS,
-): RunningRole {
+): RunningProcess {
   let current = first;
   let stopping = false;
   let wake: (() => void) | undefined;

@@ -1,8 +1,7 @@
 import type { Dependencies } from '../dependencies';
-import type { EventEnvelope, EventType } from '../domain/events';
-import { parseEvent } from '../domain/event-schemas';
+import type { EventEnvelope } from '../domain/events';
 import { sendOperatorAlert } from '../notifications/operator-alerts';
-import { asParsed, type ConsumerSpec } from './runner';
+import type { ConsumerSpec } from './runner';
 
 /**
  * transfer.flagged (REVIEW and BLOCK) and transfer.failed with status FAILED → a Slack alert with
@@ -12,11 +11,10 @@ import { asParsed, type ConsumerSpec } from './runner';
 export function slackAlertsConsumer({
   slack,
   config,
-}: Pick<Dependencies, 'slack' | 'config'>): ConsumerSpec<EventEnvelope> {
+}: Pick<Dependencies, 'slack' | 'config'>): ConsumerSpec<'transfer.flagged' | 'transfer.failed'> {
   return {
     group: 'transfer-saga.slack-alerts',
     topics: ['transfer.flagged', 'transfer.failed'],
-    parse: (value, topic) => asParsed(parseEvent(topic as EventType, value)),
     attempts: 3,
     backoffMs: 1000,
     handle: async (event) => {

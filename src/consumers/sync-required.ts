@@ -1,11 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 
 import type { Dependencies } from '../dependencies';
-import type { EventEnvelope } from '../domain/events';
-import { parseEvent } from '../domain/event-schemas';
 import { syncWorkflowId, TASK_QUEUE } from '../domain/temporal';
 import type { syncCompensation } from '../workflows/sync-compensation';
-import { asParsed, type ConsumerSpec } from './runner';
+import type { ConsumerSpec } from './runner';
 
 export const SYNC_REQUIRED_GROUP = 'transfer-saga.sync-required';
 
@@ -17,11 +15,10 @@ export const SYNC_REQUIRED_GROUP = 'transfer-saga.sync-required';
 export function syncRequiredConsumer({
   temporal,
   logger,
-}: Pick<Dependencies, 'temporal' | 'logger'>): ConsumerSpec<EventEnvelope<'tx.sync_required'>> {
+}: Pick<Dependencies, 'temporal' | 'logger'>): ConsumerSpec<'tx.sync_required'> {
   return {
     group: SYNC_REQUIRED_GROUP,
     topics: ['tx.sync_required'],
-    parse: (value) => asParsed(parseEvent('tx.sync_required', value)),
     handle: async (event) => {
       try {
         await temporal.workflow.start<typeof syncCompensation>('syncCompensation', {

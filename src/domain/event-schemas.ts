@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
-import { EVENT_VERSION, type EventEnvelope, type EventType } from './events';
+import { EVENT_VERSION, type EventType } from './topics';
 import type { ClosedStatus, RiskDecision, RuleHit, SyncRequest } from './transfer';
 
 /**
- * The event contract of DESIGN.md §5 as zod schemas: the one source of truth. `EventData` in
- * events.ts is derived from `eventDataSchemas` by a type-only import, so workflow code keeps
- * importing events.ts without pulling zod into its bundle; the docs under docs/ are generated from
+ * The event contract of DESIGN.md §5 as zod schemas: the one source of truth. `EventData` and
+ * `EventEnvelope` are derived from them here; events.ts takes them by a type-only import, so workflow
+ * code keeps importing events.ts without pulling zod into its bundle; the docs under docs/ are generated from
  * `eventSchemas` (`npm run docs:events`).
  */
 
@@ -89,6 +89,18 @@ export const eventDataSchemas = {
 } satisfies Record<EventType, z.ZodType>;
 
 type EventDataSchemas = typeof eventDataSchemas;
+
+/** What each event carries besides the envelope, so the saga cannot build data its own publisher would refuse. */
+export type EventData = { [T in EventType]: z.output<EventDataSchemas[T]> };
+
+export interface EventEnvelope<T extends EventType = EventType> {
+  eventId: string;
+  type: T;
+  version: typeof EVENT_VERSION;
+  occurredAt: string;
+  transferId: string;
+  data: EventData[T];
+}
 
 /** What each event means; carried into the JSON Schema and AsyncAPI documents. */
 const DESCRIPTIONS: Record<EventType, string> = {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
 
-import { deadLetterTopic, TOPICS } from '../domain/events';
+import { deadLetterTopic, TOPICS } from '../domain/topics';
 import type { EventPublisher } from './publisher';
 
 /**
@@ -51,7 +51,8 @@ export interface DeadLetter {
   replayed: boolean;
 }
 
-interface PartitionRange {
+/** The offsets of one partition to read: from `low` (included) to `high` (excluded). */
+export interface TopicRange {
   topic: string;
   partition: number;
   low: bigint;
@@ -128,7 +129,7 @@ async function readDeadLetters(
   kafka: Kafka,
   admin: Admin,
   originalTopics: readonly string[],
-): Promise<{ records: DeadLetterRecord[]; ranges: PartitionRange[] }> {
+): Promise<{ records: DeadLetterRecord[]; ranges: TopicRange[] }> {
   const existing = new Set(await admin.listTopics());
   const dltTopics = originalTopics.map(deadLetterTopic).filter((topic) => existing.has(topic));
   if (dltTopics.length === 0) return { records: [], ranges: [] };
@@ -146,7 +147,10 @@ async function readDeadLetters(
     )
   ).flat();
   const replayedUpTo = await committedReplayOffsets(admin, dltTopics);
-  const fetched = await readRanges(kafka, admin, ranges);
+  const fetched = await readTopicRanges(kafka, admin, ranges, {
+    groupPrefix: 'transfer-saga.dlt-reader',
+    what: 'dead-letter read',
+  });
 
   const records = fetched.map(({ topic, partition, offset, key, value, headers }) => {
     const text = headerTexts(headers);
@@ -174,7 +178,8 @@ async function readDeadLetters(
   return { records, ranges };
 }
 
-interface FetchedRecord {
+/** One record of a {@link TopicRange}, its key and value as UTF-8 text. */
+export interface TopicRecord {
   topic: string;
   partition: number;
   offset: string;
@@ -183,62 +188,81 @@ interface FetchedRecord {
   headers: IHeaders;
 }
 
+export interface TopicRangeReadOptions {
+  /** The throwaway consumer group's name, before a random suffix. */
+  groupPrefix: string;
+  /** What the read is for, in the error when it does not end in time. */
+  what: string;
+  timeoutMs?: number;
+}
+
 /**
- * Consumes the ranges in a throwaway group that never commits. A partition is done when a processed
- * batch reaches its captured high watermark; batches, unlike messages, also account for offsets with
- * no message to deliver (transaction markers).
+ * Reads the ranges in a throwaway group that never commits, each partition from its `low` offset. A
+ * partition is done when a processed batch reaches its `high`; batches, unlike messages, also account
+ * for offsets with no message to deliver (transaction markers).
+ *
+ * @returns every record of the ranges once, duplicates written to the topic included, in the order
+ * they arrived (so each partition's in offset order).
  */
-async function readRanges(kafka: Kafka, admin: Admin, ranges: PartitionRange[]): Promise<FetchedRecord[]> {
-  const highs = new Map(ranges.map(({ topic, partition, high }) => [partitionKey(topic, partition), high]));
-  const unfinished = new Set(
-    ranges.filter((range) => range.high > range.low).map(({ topic, partition }) => partitionKey(topic, partition)),
-  );
+export async function readTopicRanges(
+  kafka: Kafka,
+  admin: Admin,
+  ranges: readonly TopicRange[],
+  { groupPrefix, what, timeoutMs = READ_TIMEOUT_MS }: TopicRangeReadOptions,
+): Promise<TopicRecord[]> {
+  const wanted = ranges.filter((range) => range.high > range.low);
+  const bounds = new Map(wanted.map((range) => [partitionKey(range.topic, range.partition), range]));
+  const unfinished = new Set(bounds.keys());
   if (unfinished.size === 0) return [];
 
   // Keyed by position: a rebalance may deliver a record twice.
-  const fetched = new Map<string, FetchedRecord>();
-  const groupId = `transfer-saga.dlt-reader-${randomUUID()}`;
+  const fetched = new Map<string, TopicRecord>();
+  const groupId = `${groupPrefix}-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
+  let timer: NodeJS.Timeout | undefined;
   try {
     await consumer.connect();
-    const topics = [...new Set(ranges.filter((range) => range.high > range.low).map((range) => range.topic))];
+    const topics = [...new Set(wanted.map((range) => range.topic))];
     await consumer.subscribe({ topics, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`dead-letter read did not reach the end of ${[...unfinished].join(', ')} in time`)),
-        READ_TIMEOUT_MS,
+    const finished = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${what} did not reach the end of ${[...unfinished].join(', ')} in time`)),
+        timeoutMs,
       );
-      const fail = (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      };
-      consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+      consumer.on(consumer.events.CRASH, ({ payload: { error } }) =>
+        reject(error instanceof Error ? error : new Error(String(error))),
+      );
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: { topic, partition, lastOffset } }) => {
-        const high = highs.get(partitionKey(topic, partition));
-        if (high !== undefined && BigInt(lastOffset) + 1n >= high) unfinished.delete(partitionKey(topic, partition));
-        if (unfinished.size > 0) return;
-        clearTimeout(timer);
-        resolve();
+        const range = bounds.get(partitionKey(topic, partition));
+        if (range !== undefined && BigInt(lastOffset) + 1n >= range.high) {
+          unfinished.delete(partitionKey(topic, partition));
+        }
+        if (unfinished.size === 0) resolve();
       });
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ topic, partition, message }) => {
-            const high = highs.get(partitionKey(topic, partition));
-            if (high === undefined || BigInt(message.offset) >= high) return;
-            fetched.set(`${partitionKey(topic, partition)}:${message.offset}`, {
-              topic,
-              partition,
-              offset: message.offset,
-              key: message.key?.toString('utf8') ?? null,
-              value: message.value?.toString('utf8') ?? '',
-              headers: message.headers ?? {},
-            });
-          },
-        })
-        .catch(fail);
     });
+    // Settled before it is awaited when the consumer crashes while starting; `await finished` still throws.
+    finished.catch(() => undefined);
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        const range = bounds.get(partitionKey(topic, partition));
+        const offset = BigInt(message.offset);
+        if (range === undefined || offset < range.low || offset >= range.high) return;
+        fetched.set(`${partitionKey(topic, partition)}:${message.offset}`, {
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString('utf8') ?? null,
+          value: message.value?.toString('utf8') ?? '',
+          headers: message.headers ?? {},
+        });
+      },
+    });
+    // Seeks take effect once the consumer runs; for a `.dlt` topic `low` is where fromBeginning starts anyway.
+    for (const { topic, partition, low } of wanted) consumer.seek({ topic, partition, offset: low.toString() });
+    await finished;
   } finally {
+    clearTimeout(timer);
     await consumer.disconnect();
     // Only tidies the group list: the broker also expires an empty group that holds no offsets.
     await admin.deleteGroups([groupId]).catch(() => undefined);

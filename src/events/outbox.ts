@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 
 import { parseEvent } from '../domain/event-schemas';
-import { type EventData, type EventEnvelope, type EventType, transferEvent } from '../domain/events';
+import { type EventData, type EventEnvelope, transferEvent } from '../domain/events';
+import type { EventType } from '../domain/topics';
 
 /** An event its own schema refuses. It is never written: every consumer would dead-letter it. */
 export class InvalidEventError extends Error {

@@ -1,7 +1,8 @@
 import type { Admin, IHeaders, Producer } from 'kafkajs';
 
 import { parseEvent } from '../domain/event-schemas';
-import { deadLetterTopic, type EventEnvelope, TOPICS } from '../domain/events';
+import type { EventEnvelope } from '../domain/events';
+import { deadLetterTopic, TOPICS } from '../domain/topics';
 import { InvalidEventError } from './outbox';
 
 interface Outgoing {

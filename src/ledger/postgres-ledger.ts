@@ -10,8 +10,8 @@ import type {
   TransferStep,
 } from '../domain/transfer';
 import { inTransaction } from '../db/transaction';
-import { type Queryable, writeTransferEvent } from '../events/outbox';
-import type { BalanceSnapshot } from './redis-balances';
+import { writeTransferEvent } from '../events/outbox';
+import { openRepairRecord } from './repair-records';
 
 export interface AccountRow {
   accountId: string;
@@ -67,7 +67,7 @@ export type CloseOutcome = 'CLOSED' | 'ALREADY_CLOSED' | 'ALREADY_COMPLETED';
 /** The sender's hold as PostgreSQL records it (the truth about holds; see the transactions table). */
 export type HoldState = 'NONE' | 'OPEN' | 'POSTED' | 'VOIDED';
 
-const TRANSFER_COLUMNS = `
+export const TRANSFER_COLUMNS = `
   transfer_id AS "transferId", from_account_id AS "fromAccountId", to_account_id AS "toAccountId",
   amount::float8 AS amount, currency, memo, requested_by AS "requestedBy", status, step,
   risk_decision AS "riskDecision", risk_score AS "riskScore", failure_reason AS "failureReason",
@@ -122,25 +122,6 @@ export class PostgresLedger {
     return { accounts: new Map(rows.map(({ holdState: _, ...account }) => [account.accountId, account])), holdState };
   }
 
-  /** Accounts in id order after `afterAccountId`, a page at a time: reconcile walks them all. */
-  async accountPage(afterAccountId: string, limit: number): Promise<AccountRow[]> {
-    const { rows } = await this.pool.query<AccountRow>(
-      `SELECT account_id AS "accountId", owner_id AS "ownerId", currency, balance::float8 AS balance, status
-       FROM accounts WHERE account_id > $1 ORDER BY account_id LIMIT $2`,
-      [afterAccountId, limit],
-    );
-    return rows;
-  }
-
-  /** The hold state PostgreSQL records for each transfer that has a row. */
-  async holdStates(transferIds: string[]): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{ transferId: string; holdState: string }>(
-      `SELECT transfer_id AS "transferId", hold_state AS "holdState" FROM transactions WHERE transfer_id = ANY($1::uuid[])`,
-      [transferIds],
-    );
-    return new Map(rows.map((row) => [row.transferId, row.holdState]));
-  }
-
   /** The ids of the accounts a customer owns, e.g. to scope its live event stream. */
   async accountIdsOwnedBy(ownerId: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ accountId: string }>(
@@ -148,31 +129,6 @@ export class PostgresLedger {
       [ownerId],
     );
     return rows.map((row) => row.accountId);
-  }
-
-  /** The account as a Redis rebuild needs it, read in one statement so it is one snapshot. */
-  async balanceSnapshot(accountId: string): Promise<BalanceSnapshot | undefined> {
-    const { rows } = await this.pool.query<{
-      balance: number;
-      openHolds: Array<{ transferId: string; amount: number }>;
-      postedNotApplied: string[];
-      creditedNotApplied: string[];
-    }>(
-      `SELECT a.balance::float8 AS balance,
-         COALESCE((SELECT json_agg(json_build_object('transferId', t.transfer_id, 'amount', t.amount))
-                   FROM transactions t WHERE t.from_account_id = a.account_id AND t.hold_state = 'OPEN'), '[]')
-           AS "openHolds",
-         COALESCE((SELECT json_agg(t.transfer_id) FROM transactions t
-                   WHERE t.from_account_id = a.account_id AND t.hold_state = 'POSTED' AND NOT t.redis_applied), '[]')
-           AS "postedNotApplied",
-         COALESCE((SELECT json_agg(t.transfer_id) FROM transactions t
-                   WHERE t.to_account_id = a.account_id AND t.status = 'COMPLETED' AND NOT t.redis_applied), '[]')
-           AS "creditedNotApplied"
-       FROM accounts a WHERE a.account_id = $1`,
-      [accountId],
-    );
-    const row = rows[0];
-    return row && { accountId, ...row };
   }
 
   /**
@@ -279,7 +235,6 @@ export class PostgresLedger {
     status: 'PENDING' | 'UNDER_REVIEW',
     step: TransferStep,
     risk?: RiskAssessment,
-    reason: string | null = null,
   ): Promise<void> {
     await this.inTransaction(async (client) => {
       const current = await lockTransfer(client, transferId);
@@ -292,7 +247,7 @@ export class PostgresLedger {
          WHERE transfer_id = $1`,
         [transferId, status, step, risk?.decision ?? null, risk?.score ?? null],
       );
-      if (current.status !== status) await addHistory(client, transferId, current.status, status, step, reason, null);
+      if (current.status !== status) await addHistory(client, transferId, current.status, status, step, null, null);
     });
   }
 
@@ -385,7 +340,7 @@ export class PostgresLedger {
   async requestRepair(request: SyncCompensationInput): Promise<number> {
     return this.inTransaction(async (client) => {
       const { transferId, ...data } = request;
-      const id = await this.openDeadLetter({ ...repairRecord(request), error: request.reason }, client);
+      const id = await openRepairRecord(client, request);
       await writeTransferEvent(client, 'tx.sync_required', transferId, data);
       return id;
     });
@@ -447,17 +402,6 @@ export class PostgresLedger {
     return rows;
   }
 
-  /** Transfers still running in PostgreSQL's eyes after `olderThanMs`. */
-  async findUnfinished(olderThanMs: number, limit = 100): Promise<TransferRow[]> {
-    const { rows } = await this.pool.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS} FROM transactions
-       WHERE status IN ('PENDING', 'UNDER_REVIEW') AND submitted_at < now() - make_interval(secs => $1 / 1000.0)
-       ORDER BY submitted_at LIMIT $2`,
-      [olderThanMs, limit],
-    );
-    return rows;
-  }
-
   /** Settled transfers whose Redis post may not have happened (the saga failed after settling). */
   async isSettledButNotApplied(transferId: string): Promise<boolean> {
     const { rows } = await this.pool.query(
@@ -467,58 +411,9 @@ export class PostgresLedger {
     return rows.length > 0;
   }
 
-  async logCorrection(entry: { transferId?: string; accountId?: string; kind: string; detail: object }): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO correction_log (transfer_id, account_id, kind, detail) VALUES ($1, $2, $3, $4)',
-      [entry.transferId ?? null, entry.accountId ?? null, entry.kind, JSON.stringify(entry.detail)],
-    );
-  }
-
-  /** Opens a dead-letter record for an event or repair; one OPEN record per source and event. */
-  async openDeadLetter(
-    entry: {
-      source: string;
-      eventId: string;
-      transferId?: string;
-      payload: object;
-      error: string;
-    },
-    db: Queryable = this.pool,
-  ): Promise<number> {
-    const existing = await db.query<{ id: string }>(
-      `SELECT id FROM dlq_events WHERE source = $1 AND event_id = $2 AND status = 'OPEN' ORDER BY id LIMIT 1`,
-      [entry.source, entry.eventId],
-    );
-    if (existing.rows[0]) return Number(existing.rows[0].id);
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO dlq_events (source, event_id, transfer_id, payload, error) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [entry.source, entry.eventId, entry.transferId ?? null, JSON.stringify(entry.payload), entry.error],
-    );
-    return Number(rows[0]?.id);
-  }
-
-  async resolveDeadLetter(id: number): Promise<void> {
-    await this.pool.query(`UPDATE dlq_events SET status = 'RESOLVED', resolved_at = now() WHERE id = $1`, [id]);
-  }
-
   private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, work);
   }
-}
-
-/** The dead-letter record syncCompensation opens for a repair, and resolves once the repair is done. */
-export function repairRecord(input: SyncCompensationInput): {
-  source: string;
-  eventId: string;
-  transferId: string;
-  payload: SyncCompensationInput;
-} {
-  return {
-    source: 'syncCompensation',
-    eventId: `${input.transferId}:tx.sync_required`,
-    transferId: input.transferId,
-    payload: input,
-  };
 }
 
 /** What is known of a transfer even when the saga never recorded it. */

@@ -7,11 +7,6 @@ import type { RiskEvaluation, RuleOutcome } from './risk-log';
 import type { RuleStore } from './rule-store';
 import type { CompiledRule, Rule } from './rules';
 
-/** Decides PASS, REVIEW or BLOCK for a transfer. The evaluate activity depends only on this. */
-export interface RiskEvaluator {
-  evaluate(transfer: TransferSagaInput): Promise<RiskEvaluation>;
-}
-
 /** How often a worker asks PostgreSQL whether Redis missed a rule-set publication. */
 const PUBLICATION_CHECK_MS = 1000;
 
@@ -24,7 +19,7 @@ const PUBLICATION_CHECK_MS = 1000;
  * anomaly score. BLOCK when a deciding BLOCK rule hits or the score reaches blockThreshold; REVIEW
  * when a deciding REVIEW rule hits or the score reaches reviewThreshold; PASS otherwise.
  */
-export class RiskEngine implements RiskEvaluator {
+export class RiskEngine {
   private cached: { version: number; rules: CompiledRule[] } = { version: -1, rules: [] };
   private lastPublicationCheck = 0;
 

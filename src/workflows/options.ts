@@ -2,11 +2,10 @@ import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow
 
 import { NON_RETRYABLE_ERRORS } from '../domain/errors';
 
-/**
- * The activity option sets of every workflow, declared once. Forward steps give up after three
- * attempts at a fixed interval (DESIGN.md §1); what undoes them retries longer with backoff, and
- * what it still cannot finish is handed to syncCompensation, which never gives up.
- */
+// The activity option sets of every workflow, declared once. Forward steps give up after three
+// attempts at a fixed interval (DESIGN.md §1); what undoes them retries longer with backoff, and what
+// it still cannot finish is handed to syncCompensation, which never gives up. Only forward steps have
+// final error types: everything else retries whatever it meets.
 
 /** Reserve, record, evaluate, settle: three attempts at a fixed interval, decisive errors final. */
 export function forwardStep(retryIntervalMs: number): ActivityOptions {
@@ -66,23 +65,34 @@ export const localUntilDone: LocalActivityOptions = {
 /** Undoing a forward step: about a minute of backoff before the saga escalates to syncCompensation. */
 export const compensation: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 6 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '20 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [],
+  },
 };
 
 /** Kafka events and repairs: retried until they succeed, because giving up would lose them. */
 export const untilDone: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [],
+  },
 };
 
 /** A walk over every account: minutes, not seconds; the next scheduled run picks up after a failure. */
 export const scan: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: [] },
 };
 
 /** Slack: a few tries, then the saga moves on; a notification never holds up or changes money. */
 export const notification: ActivityOptions = {
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [] },
 };

@@ -1,13 +1,13 @@
-import { log, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
 import type { Drift } from '../activities/reconcile';
 import { transferEvent } from '../domain/events';
-import { notification, scan, untilDone } from './options';
+import { alertOperatorsBestEffort } from './alerts';
+import { scan, untilDone } from './options';
 
 const { findDrift } = proxyActivities<Activities>(scan);
 const { publishEvent } = proxyActivities<Activities>(untilDone);
-const { alertOperators } = proxyActivities<Activities>(notification);
 
 /**
  * Run by the Schedule `reconcile`. Compares, per account, Redis available + holds with PostgreSQL and
@@ -30,15 +30,11 @@ export async function reconcile(): Promise<{ drifts: Drift[] }> {
         kind: drift.kind,
       }),
     );
-    try {
-      await alertOperators({
-        title: drift.kind === 'account' ? 'Redis balance drifted from PostgreSQL' : 'Orphan hold in Redis',
-        transferId: drift.transferId,
-        fields: { account: drift.accountId, drift: drift.detail, repair: 'syncCompensation via tx.sync_required' },
-      });
-    } catch (error) {
-      log.warn('Slack did not take a drift alert', { accountId: drift.accountId, error: String(error) });
-    }
+    await alertOperatorsBestEffort({
+      title: drift.kind === 'account' ? 'Redis balance drifted from PostgreSQL' : 'Orphan hold in Redis',
+      transferId: drift.transferId,
+      fields: { account: drift.accountId, drift: drift.detail, repair: 'syncCompensation via tx.sync_required' },
+    });
   }
   return { drifts };
 }

@@ -1,14 +1,12 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
-import { syncWorkflowId } from '../domain/temporal';
 import { DEFAULT_SAGA_TIMINGS } from '../domain/transfer';
-import { notification, untilDone } from './options';
-import { syncCompensation } from './sync-compensation';
+import { alertOperatorsBestEffort } from './alerts';
+import { untilDone } from './options';
+import { startRepair } from './sync-compensation';
 
 const sweep = proxyActivities<Activities>(untilDone);
-const notify = proxyActivities<Activities>(notification);
 
 /**
  * Run every minute by a Temporal Schedule. Finds transfers PostgreSQL still shows as running after
@@ -22,35 +20,22 @@ export async function stuckTransferSweep(
   for (const transfer of await sweep.findUnfinishedTransfers(stuckAfterMs)) {
     if (await sweep.isSagaRunning(transfer.transferId)) continue;
     const reason = `saga no longer running while the transfer is ${transfer.status} at step ${transfer.step}`;
-    try {
-      await startChild(syncCompensation, {
-        workflowId: syncWorkflowId(transfer.transferId),
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [
-          {
-            transferId: transfer.transferId,
-            fromAccountId: transfer.fromAccountId,
-            toAccountId: transfer.toAccountId,
-            amount: transfer.amount,
-            currency: transfer.currency,
-            reason,
-            source: 'stuckTransferSweep',
-          },
-        ],
-      });
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) continue;
-      throw error;
-    }
+    const started = await startRepair({
+      transferId: transfer.transferId,
+      fromAccountId: transfer.fromAccountId,
+      toAccountId: transfer.toAccountId,
+      amount: transfer.amount,
+      currency: transfer.currency,
+      reason,
+      source: 'stuckTransferSweep',
+    });
+    if (!started) continue;
     handedOver.push(transfer.transferId);
-    await notify
-      .alertOperators({
-        title: 'Stuck transfer handed to syncCompensation',
-        transferId: transfer.transferId,
-        fields: { status: transfer.status, step: transfer.step, submittedAt: transfer.submittedAt, reason },
-      })
-      .catch(() => undefined);
+    await alertOperatorsBestEffort({
+      title: 'Stuck transfer handed to syncCompensation',
+      transferId: transfer.transferId,
+      fields: { status: transfer.status, step: transfer.step, submittedAt: transfer.submittedAt, reason },
+    });
   }
   return { handedOver };
 }

@@ -1,11 +1,13 @@
-import { log, proxyActivities } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
 
 import type { Activities } from '../activities';
+import { syncWorkflowId } from '../domain/temporal';
 import type { SyncCompensationInput } from '../domain/transfer';
-import { notification, untilDone } from './options';
+import { alertOperatorsBestEffort } from './alerts';
+import { untilDone } from './options';
 
 const repairs = proxyActivities<Activities>(untilDone);
-const notify = proxyActivities<Activities>(notification);
 
 /**
  * Makes PostgreSQL and Redis agree about one transfer after the saga could not (a forward step
@@ -19,22 +21,38 @@ export async function syncCompensation(
   const deadLetter = await repairs.openDeadLetter(input);
   const outcome = await repairs.repairTransfer(input);
   await repairs.resolveDeadLetter(deadLetter);
-  try {
-    await notify.alertOperators({
-      title: 'Transfer repaired by syncCompensation',
-      transferId: input.transferId,
-      fields: {
-        reason: input.reason,
-        source: input.source,
-        amount: `${input.amount} ${input.currency}`,
-        from: input.fromAccountId,
-        to: input.toAccountId,
-        'PostgreSQL row': outcome.row,
-        'Redis hold': outcome.redis,
-      },
-    });
-  } catch (error) {
-    log.warn('Slack did not take the sync outcome', { transferId: input.transferId, error: String(error) });
-  }
+  await alertOperatorsBestEffort({
+    title: 'Transfer repaired by syncCompensation',
+    transferId: input.transferId,
+    fields: {
+      reason: input.reason,
+      source: input.source,
+      amount: `${input.amount} ${input.currency}`,
+      from: input.fromAccountId,
+      to: input.toAccountId,
+      'PostgreSQL row': outcome.row,
+      'Redis hold': outcome.redis,
+    },
+  });
   return outcome;
+}
+
+/**
+ * Starts the repair of a transfer as a child that outlives the workflow starting it. One repair per
+ * transfer, whoever asks first (the saga, the tx.sync_required consumer, the stuck sweep): answers
+ * false when another had already started it, which is as good.
+ */
+export async function startRepair(input: SyncCompensationInput): Promise<boolean> {
+  try {
+    await startChild(syncCompensation, {
+      workflowId: syncWorkflowId(input.transferId),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [input],
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw error;
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { transferEvent } from '../../src/domain/events';
 import { listDeadLetters, replayDeadLetters } from '../../src/events/dead-letters';
-import { moneyViolations } from '../support/conservation';
+import { moneyViolations } from '../../harness/conservation';
 import { EventCollector } from '../support/event-collector';
 import { ServiceHarness } from '../support/service-harness';
 

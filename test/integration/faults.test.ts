@@ -1,5 +1,9 @@
-import { moneyViolations } from '../support/conservation';
-import { seededRandom } from '../support/seeded-random';
+import { randomUUID } from 'node:crypto';
+
+import { moneyViolations } from '../../harness/conservation';
+import { eventually } from '../../harness/eventually';
+import { seededRandom } from '../../harness/seeded-random';
+import { transferWorkflowId } from '../../src/domain/temporal';
 import { ServiceHarness } from '../support/service-harness';
 
 describe('money under faults', () => {
@@ -80,17 +84,83 @@ describe('money under faults', () => {
 
   it('when the worker is killed mid-saga and restarted, every transfer ends and none is debited twice', async () => {
     const accounts = await openAccounts('crash', 6, 20_000);
+    // Transfers from this account go to REVIEW, so they are provably parked at step `review` when the worker dies.
+    const reviewed = { owner: 'crash-review', accountId: await service.openAccount('crash-review', 10_000) };
+    const ruleId = `t-crash-review-${randomUUID().slice(0, 8)}`;
+    const rule = await service.request('POST', '/v1/rules', {
+      token: service.token('rule-admin-1', 'RULE_ADMIN'),
+      body: {
+        ruleId,
+        name: ruleId,
+        score: 10,
+        condition: { account: { side: 'from', in: [reviewed.accountId] } },
+        action: 'REVIEW',
+      },
+    });
+    expect(rule.status).toBe(201);
+    try {
+      const underReview: string[] = [];
+      for (let n = 0; n < 4; n++) {
+        const accepted = await service.submit(reviewed.owner, {
+          fromAccountId: reviewed.accountId,
+          toAccountId: (accounts[n] as { accountId: string }).accountId,
+          amount: 1_000 + n,
+        });
+        expect(accepted.status).toBe(202);
+        underReview.push(accepted.body.transferId);
+      }
+      const transferIds = await submitRandomTransfers(accounts, 60, { seed: 11, maxAmount: 2_000, parallel: 30 });
+      for (const transferId of underReview) await service.waitForStatus(transferId, 'UNDER_REVIEW');
+      const parked = await service.dependencies.postgres.query<{ step: string }>(
+        'SELECT step FROM transactions WHERE transfer_id = ANY($1::uuid[])',
+        [underReview],
+      );
+      expect(parked.rows.map((row) => row.step)).toEqual(Array(underReview.length).fill('review'));
+      const before = await Promise.all(underReview.map(lastWorkflowTaskIdentity));
 
-    const transferIds = await submitRandomTransfers(accounts, 60, { seed: 11, maxAmount: 2_000, parallel: 30 });
-    // Some sagas have finished, many are between steps: the SIGKILL lands mid-flight.
-    await new Promise((wake) => setTimeout(wake, 300));
-    await service.crashAndRestartWorker();
+      await service.crashAndRestartWorker();
 
-    const statuses = await service.waitForTerminal(transferIds, 180_000);
-    expect([...statuses.values()].every((status) => status === 'COMPLETED' || status === 'DECLINED')).toBe(true);
-    const accountIds = accounts.map((account) => account.accountId);
-    expect(await moneyViolations(service.dependencies.postgres, service.balances, accountIds)).toEqual([]);
+      // The money is still held for the parked sagas; the new worker takes their decisions and finishes them.
+      expect(await service.balances.read(reviewed.accountId)).toMatchObject({ held: 4_006 });
+      const ops = service.token('ops-1', 'OPS_AGENT');
+      const decisions = ['APPROVE', 'REJECT', 'APPROVE', 'REJECT'] as const;
+      // Each update first goes to the dead worker's sticky queue and waits out its timeout, so all at once.
+      const answers = await Promise.all(
+        underReview.map((transferId, index) =>
+          service.request('POST', `/v1/transfers/${transferId}/review`, {
+            token: ops,
+            body: { decision: decisions[index], reason: 'decided after the worker restarted' },
+          }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+
+      const statuses = await service.waitForTerminal([...underReview, ...transferIds], 180_000);
+      expect(underReview.map((transferId) => statuses.get(transferId))).toEqual([
+        'COMPLETED',
+        'REJECTED',
+        'COMPLETED',
+        'REJECTED',
+      ]);
+      const after = await Promise.all(underReview.map(lastWorkflowTaskIdentity));
+      for (const [index, identity] of after.entries()) expect(identity).not.toBe(before[index]);
+      expect(transferIds.every((id) => ['COMPLETED', 'DECLINED'].includes(statuses.get(id) as string))).toBe(true);
+      const accountIds = [reviewed.accountId, ...accounts.map((account) => account.accountId)];
+      expect(await moneyViolations(service.dependencies.postgres, service.balances, accountIds)).toEqual([]);
+      expect(await service.balances.read(reviewed.accountId)).toMatchObject({ available: 10_000 - 1_000 - 1_002 });
+    } finally {
+      await service.request('DELETE', `/v1/rules/${ruleId}`, { token: service.token('rule-admin-1', 'RULE_ADMIN') });
+    }
   }, 300_000);
+
+  /** Which worker (pid@host) completed the saga's latest workflow task. */
+  async function lastWorkflowTaskIdentity(transferId: string): Promise<string | undefined> {
+    const history = await service.dependencies.temporal.workflow
+      .getHandle(transferWorkflowId(transferId))
+      .fetchHistory();
+    const completed = (history.events ?? []).filter((event) => event.workflowTaskCompletedEventAttributes);
+    return completed.at(-1)?.workflowTaskCompletedEventAttributes?.identity ?? undefined;
+  }
 
   it('when PostgreSQL refuses writes during record, fails the transfer, voids the hold and repairs the row once writes return', async () => {
     const [sender, receiver] = await openAccounts('readonly', 2, 5_000);
@@ -144,14 +214,3 @@ describe('money under faults', () => {
     expect(await moneyViolations(postgres, service.balances, [sender.accountId, receiver.accountId])).toEqual([]);
   }, 420_000);
 });
-
-/** Polls until `probe` answers something, or fails after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const answer = await probe();
-    if (answer !== undefined) return answer;
-    if (Date.now() > deadline) throw new Error(`nothing came within ${timeoutMs} ms`);
-    await new Promise((wake) => setTimeout(wake, 250));
-  }
-}

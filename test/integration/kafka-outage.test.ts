@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import type { EventEnvelope } from '../../src/domain/events';
-import { readEventsBetween, topicMarks } from '../support/event-collector';
+import { eventually } from '../../harness/eventually';
+import { readEventsBetween, topicMarks } from '../../harness/topic-records';
 import { ServiceHarness } from '../support/service-harness';
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -10,20 +11,10 @@ const OUTAGE_MS = 60_000;
 
 /** Stops or starts the local stack's Kafka with its data, as an outage and its end. */
 const kafka = (command: 'up' | 'down') =>
-  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', command, 'kafka'], {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/stack/index.ts', command, 'kafka'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const answer = await probe();
-    if (answer !== undefined) return answer;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((wake) => setTimeout(wake, 250));
-  }
-}
 
 describe('a Kafka outage of a minute', () => {
   let service: ServiceHarness;
@@ -78,7 +69,6 @@ describe('a Kafka outage of a minute', () => {
 
     // Every event of these transfers leaves the outbox once Kafka is back.
     const { rows: outbox } = await eventually(
-      'publishing the outbox',
       async () => {
         const result = await service.dependencies.postgres.query<{ eventId: string; publishedAt: Date | null }>(
           `SELECT event_id AS "eventId", published_at AS "publishedAt" FROM outbox
@@ -88,6 +78,7 @@ describe('a Kafka outage of a minute', () => {
         return result.rows.every((row) => row.publishedAt !== null) ? result : undefined;
       },
       120_000,
+      'publishing the outbox',
     );
     expect(outbox).toHaveLength(transferIds.length * 4);
     const after = await topicMarks(service.dependencies.kafka);
@@ -122,9 +113,9 @@ describe('a Kafka outage of a minute', () => {
     }
     // Back to ready, and the service processes were never restarted.
     await eventually(
-      'readiness',
       async () => ((await service.request('GET', '/readyz')).status === 200 ? true : undefined),
       60_000,
+      'readiness',
     );
     expect(service.worker.crashed).toBeUndefined();
   }, 300_000);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Drift } from '../../src/activities/reconcile';
 import { TASK_QUEUE } from '../../src/domain/temporal';
 import type { reconcile } from '../../src/workflows/reconcile';
-import { moneyViolations } from '../support/conservation';
+import { moneyViolations } from '../../harness/conservation';
 import { ServiceHarness } from '../support/service-harness';
 
 /** Reconciliation on the real stack: drift injected behind the service's back is found and repaired. */

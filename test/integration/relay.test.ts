@@ -7,8 +7,8 @@ import { type EventEnvelope, transferEvent } from '../../src/domain/events';
 import { writeEvent } from '../../src/events/outbox';
 import { ensureTopics } from '../../src/events/publisher';
 import { createLogger } from '../../src/logger';
-import { readEventsBetween, topicMarks } from '../support/event-collector';
-import { ServiceProcess } from '../support/worker-process';
+import { readEventsBetween, topicMarks } from '../../harness/topic-records';
+import { ServiceProcess } from '../../harness/worker-process';
 
 const EVENTS = 240;
 const SENDERS = 4;

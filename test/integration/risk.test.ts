@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
+import { Registry } from 'prom-client';
+
+import { startApi } from '../../src/api/server';
 import type { TransferStatus } from '../../src/domain/transfer';
 import type { RiskRecord } from '../../src/risk/risk-log';
 import type { Rule } from '../../src/risk/rules';
-import { moneyViolations } from '../support/conservation';
+import { moneyViolations } from '../../harness/conservation';
 import { EventCollector } from '../support/event-collector';
 import { ServiceHarness } from '../support/service-harness';
 
-// Long enough for the three decisions below on a loaded machine, short enough to watch one time out.
+// Long enough for the decisions below on a loaded machine.
 const REVIEW_TIMEOUT_MS = 25_000;
+// Long enough to see the transfer in the review queue first, short enough to watch it time out.
+const SHORT_REVIEW_TIMEOUT_MS = 6_000;
 
 /**
  * Risk through the real stack. Every rule here is scoped to this test's own accounts (an `account`
@@ -121,15 +126,34 @@ describe('risk evaluation, rules and review', () => {
       action: 'BLOCK',
     });
 
+    const transfers: string[] = [];
     const statuses: TransferStatus[] = [];
-    for (let n = 0; n < 4; n++) statuses.push(await finalStatus(await transferOf('erin', erin, frank, 100)));
+    for (let n = 0; n < 4; n++) {
+      transfers.push(await transferOf('erin', erin, frank, 100));
+      statuses.push(await finalStatus(transfers[n] as string));
+    }
     // The third trips; BLOCKED transfers are withdrawn from the count, so the fourth is again the third.
     expect(statuses).toEqual(['COMPLETED', 'COMPLETED', 'BLOCKED', 'BLOCKED']);
 
-    await new Promise((wake) => setTimeout(wake, 9_500));
+    // Counters go by event time, PostgreSQL's clock at submission, in 1 s buckets: the first transfer
+    // leaves the window once that clock reaches the start of its second plus the window.
+    const firstSubmitted = Date.parse((await service.ledger.getTransfer(transfers[0] as string))?.submittedAt ?? '');
+    await untilDatabaseClockReaches(Math.floor(firstSubmitted / 1000) * 1000 + 8_000);
     expect(await finalStatus(await transferOf('erin', erin, frank, 100))).toBe('COMPLETED');
     expect(await accountOf(erin)).toMatchObject({ balance: 9_700, held: 0 });
   });
+
+  /** Polls PostgreSQL's clock (the one that stamps submissions) until it reaches `epochMs`. */
+  const untilDatabaseClockReaches = async (epochMs: number) => {
+    for (;;) {
+      const { rows } = await service.dependencies.postgres.query<{ reached: boolean }>(
+        'SELECT extract(epoch FROM now()) * 1000 >= $1 AS reached',
+        [epochMs],
+      );
+      if (rows[0]?.reached) return;
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
+  };
 
   it('holds the money under REVIEW: approve moves it, reject and timeout release it, and a second decision is refused', async () => {
     const gina = await service.openAccount('gina', 10_000);
@@ -143,10 +167,35 @@ describe('risk evaluation, rules and review', () => {
         { token, body: { decision, reason: 'checked with the customer' } },
       );
 
+    // The transfer left to time out is submitted through an API whose sagas get a short review timeout;
+    // the two that are decided keep the file's long one, so no decision races its timer.
+    const shortReview = await startApi(
+      {
+        ...service.dependencies,
+        metrics: new Registry(),
+        config: { ...service.config, saga: { ...service.config.saga, reviewTimeoutMs: SHORT_REVIEW_TIMEOUT_MS } },
+      },
+      0,
+    );
     const approved = await transferOf('gina', gina, hank, 1_000);
     await service.waitForStatus(approved, 'UNDER_REVIEW');
     const rejected = await transferOf('gina', gina, hank, 2_000);
-    const timedOut = await transferOf('gina', gina, hank, 3_000);
+    let timedOut: string;
+    try {
+      const accepted = await fetch(`${shortReview.url}/v1/transfers`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${service.token('gina', 'USER')}`,
+          'content-type': 'application/json',
+          'Idempotency-Key': randomUUID(),
+        },
+        body: JSON.stringify({ fromAccountId: gina, toAccountId: hank, amount: 3_000, currency: 'EUR' }),
+      });
+      expect(accepted.status).toBe(202);
+      timedOut = ((await accepted.json()) as { transferId: string }).transferId;
+    } finally {
+      await shortReview.stop();
+    }
     await service.waitForStatus(rejected, 'UNDER_REVIEW');
     await service.waitForStatus(timedOut, 'UNDER_REVIEW');
     expect(await accountOf(gina)).toMatchObject({ balance: 10_000, held: 6_000 });

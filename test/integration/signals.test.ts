@@ -1,4 +1,4 @@
-import { ServiceProcess } from '../support/worker-process';
+import { ServiceProcess } from '../../harness/worker-process';
 
 describe('signals a service process receives', () => {
   it.each(['SIGUSR2', 'SIGQUIT'] as const)(

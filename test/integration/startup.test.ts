@@ -1,5 +1,5 @@
-import { freePort } from '../support/quiet';
-import { ServiceProcess } from '../support/worker-process';
+import { freePort } from '../../harness/free-port';
+import { ServiceProcess } from '../../harness/worker-process';
 
 describe('a service process starting while a dependency is unreachable', () => {
   // Port 1 on loopback refuses at once. The process must exit for its supervisor to retry, and say what

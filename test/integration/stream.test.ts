@@ -7,7 +7,8 @@ import { WebSocket } from 'ws';
 
 import { type ApiOptions, startApi, type RunningApi } from '../../src/api/server';
 import { eventStreamSink, type StreamMessage, webSocketSink } from '../../src/api/stream';
-import { type EventType, transferEvent } from '../../src/domain/events';
+import { transferEvent } from '../../src/domain/events';
+import type { EventType } from '../../src/domain/topics';
 import { EventFeed } from '../../src/feed/event-feed';
 import type { Role } from '../../src/domain/roles';
 import { ServiceHarness } from '../support/service-harness';

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 
 import { startApi } from '../../src/api/server';
 import { transferEvent } from '../../src/domain/events';
-import { moneyViolations } from '../support/conservation';
+import { moneyViolations } from '../../harness/conservation';
 import { EventCollector } from '../support/event-collector';
 import { ServiceHarness } from '../support/service-harness';
 

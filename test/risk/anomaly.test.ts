@@ -1,5 +1,5 @@
 import { type AnomalyInput, robustZScoreModel, scoreAnomaly } from '../../src/risk/anomaly';
-import { seededRandom } from '../support/seeded-random';
+import { seededRandom } from '../../harness/seeded-random';
 
 type History = AnomalyInput['history'];
 

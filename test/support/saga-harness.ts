@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import type { Duration } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -79,8 +80,10 @@ type SagaHandle = Awaited<ReturnType<typeof startOnceRunning<typeof transferSaga
 
 /** A time-skipping server and the workflow bundle, built once per test file. */
 export class SagaHarness {
+  private used = false;
+
   private constructor(
-    readonly environment: TestWorkflowEnvironment,
+    public environment: TestWorkflowEnvironment,
     private readonly bundle: WorkflowBundle,
   ) {}
 
@@ -95,6 +98,17 @@ export class SagaHarness {
 
   teardown(): Promise<void> {
     return this.environment.teardown();
+  }
+
+  /**
+   * Swaps in a fresh test server, keeping the bundle, once a test has used this one: after activity
+   * retries the server stops skipping time for good, and the next test would wait out its timers.
+   */
+  async renewServer(): Promise<void> {
+    if (!this.used) return;
+    await this.environment.teardown();
+    this.environment = await createTimeSkippingEnvironment();
+    this.used = false;
   }
 
   /** A transfer submitted now, in the test server's time, with the default durations. */
@@ -121,6 +135,7 @@ export class SagaHarness {
     taskQueue: string,
     { bundle = this.bundle, stoppedHalfway = false }: { bundle?: WorkflowBundle; stoppedHalfway?: boolean } = {},
   ): Promise<Worker> {
+    this.used = true;
     return Worker.create({
       connection: this.environment.nativeConnection,
       taskQueue,
@@ -130,8 +145,17 @@ export class SagaHarness {
     });
   }
 
-  /** Runs the saga to its end on a fresh worker; `during` may act on the running saga first. */
-  async run(activities: ActivityDoubles, input: TransferSagaInput, during?: (handle: SagaHandle) => Promise<void>) {
+  /**
+   * Runs the saga to its end on a fresh worker; `during` may act on the running saga first. A test that
+   * sends an update while a local step is held open may shorten `workflowTaskTimeout`: the worker only
+   * takes the update when it heartbeats the workflow task, at 80 % of that timeout (10 s by default).
+   */
+  async run(
+    activities: ActivityDoubles,
+    input: TransferSagaInput,
+    during?: (handle: SagaHandle) => Promise<void>,
+    { workflowTaskTimeout }: { workflowTaskTimeout?: Duration } = {},
+  ) {
     const { environment } = this;
     const taskQueue = `test-${randomUUID()}`;
     const worker = await this.worker(activities, taskQueue);
@@ -143,6 +167,7 @@ export class SagaHarness {
           taskQueue,
           workflowId: saga.workflowId,
           args: [input],
+          ...(workflowTaskTimeout ? { workflowTaskTimeout } : {}),
         });
         if (during) await during(handle);
         const result = await handle.result();

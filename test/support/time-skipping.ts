@@ -11,7 +11,7 @@ import type { Workflow } from '@temporalio/workflow';
 
 import { transferSearchAttributes } from '../../src/domain/search-attributes';
 import { jarDir, TEST_SERVER_VERSION } from '../../scripts/toolchain';
-import { freePort } from './quiet';
+import { freePort } from '../../harness/free-port';
 
 /**
  * A time-skipping environment on a Java test server of its own.

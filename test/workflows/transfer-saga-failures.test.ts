@@ -6,14 +6,15 @@ import { transferSaga } from '../../src/workflows';
 import { activityDoubles, assessment, eventTypes, SagaHarness } from '../support/saga-harness';
 import { startOnceRunning } from '../support/time-skipping';
 
-// Retries and compensations on a test server of their own: a failure path leaves the server's clock
-// in states the other tests should not inherit.
+// Retries and compensations on a test server of their own, renewed for every test: a failure path
+// leaves the server's clock in states the next test should not inherit (it stops skipping time).
 
 describe('transferSaga when steps fail', () => {
   let harness: SagaHarness;
   beforeAll(async () => {
     harness = await SagaHarness.create();
   });
+  beforeEach(() => harness.renewServer());
   afterAll(() => harness?.teardown());
 
   it('when a forward step fails three times at 10-second intervals, compensates and starts the sync child', async () => {

@@ -5,6 +5,12 @@ import { ErrorType } from '../../src/domain/errors';
 import { reviewUpdate, statusQuery } from '../../src/workflows';
 import { activityDoubles, assessment, eventTypes, SagaHarness } from '../support/saga-harness';
 
+/**
+ * The update tests below send a decision while a local step is held open; the worker takes it when it
+ * heartbeats the workflow task, at 80 % of its timeout, so a shorter timeout than the default 10 s.
+ */
+const updateWhileStepRuns = { workflowTaskTimeout: '2 seconds' } as const;
+
 describe('transferSaga', () => {
   let harness: SagaHarness;
   beforeAll(async () => {
@@ -98,23 +104,28 @@ describe('transferSaga', () => {
     activities.settleTransfer.mockImplementation(() => secondDecisionDone);
     const input = await harness.input();
 
-    const { result } = await harness.run(activities, input, async (handle) => {
-      while ((await handle.query(statusQuery)).status !== 'UNDER_REVIEW')
-        await new Promise((wake) => setTimeout(wake, 50));
-      expect(activities.settleTransfer).not.toHaveBeenCalled();
-      await handle.executeUpdate(reviewUpdate, {
-        args: [{ decision: 'APPROVE', reason: 'known customer', reviewer: 'ops-1' }],
-      });
-      const secondDecision = handle.executeUpdate(reviewUpdate, {
-        args: [{ decision: 'REJECT', reason: 'second thoughts', reviewer: 'ops-2' }],
-      });
-      const refusal = await secondDecision.then(
-        () => undefined,
-        (error: Error & { cause?: Error }) => error,
-      );
-      secondDecisionSent();
-      expect(refusal?.cause?.message).toMatch(/already decided|not UNDER_REVIEW/);
-    });
+    const { result } = await harness.run(
+      activities,
+      input,
+      async (handle) => {
+        while ((await handle.query(statusQuery)).status !== 'UNDER_REVIEW')
+          await new Promise((wake) => setTimeout(wake, 50));
+        expect(activities.settleTransfer).not.toHaveBeenCalled();
+        await handle.executeUpdate(reviewUpdate, {
+          args: [{ decision: 'APPROVE', reason: 'known customer', reviewer: 'ops-1' }],
+        });
+        const secondDecision = handle.executeUpdate(reviewUpdate, {
+          args: [{ decision: 'REJECT', reason: 'second thoughts', reviewer: 'ops-2' }],
+        });
+        const refusal = await secondDecision.then(
+          () => undefined,
+          (error: Error & { cause?: Error }) => error,
+        );
+        secondDecisionSent();
+        expect(refusal?.cause?.message).toMatch(/already decided|not UNDER_REVIEW/);
+      },
+      updateWhileStepRuns,
+    );
 
     expect(result.status).toBe('COMPLETED');
     expect(result.history.map((change) => change.status)).toEqual(['PENDING', 'UNDER_REVIEW', 'COMPLETED']);
@@ -144,15 +155,20 @@ describe('transferSaga', () => {
     });
     const input = await harness.input();
 
-    const { result } = await harness.run(activities, input, async (handle) => {
-      await rowChanged;
-      const update = await handle.startUpdate(reviewUpdate, {
-        args: [{ decision: 'APPROVE', reason: 'known customer', reviewer: 'ops-1' }],
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      });
-      finishEvaluation();
-      expect((await update.result()).step).not.toBe('review');
-    });
+    const { result } = await harness.run(
+      activities,
+      input,
+      async (handle) => {
+        await rowChanged;
+        const update = await handle.startUpdate(reviewUpdate, {
+          args: [{ decision: 'APPROVE', reason: 'known customer', reviewer: 'ops-1' }],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
+        finishEvaluation();
+        expect((await update.result()).step).not.toBe('review');
+      },
+      updateWhileStepRuns,
+    );
 
     expect(result.status).toBe('COMPLETED');
     expect(activities.recordReview).toHaveBeenCalledWith(expect.objectContaining({ reviewer: 'ops-1' }));
@@ -171,17 +187,22 @@ describe('transferSaga', () => {
     });
     const input = await harness.input();
 
-    const { result } = await harness.run(activities, input, async (handle) => {
-      await reserveStarted;
-      const refusal = await handle
-        .executeUpdate(reviewUpdate, { args: [{ decision: 'REJECT', reason: 'too early', reviewer: 'ops-1' }] })
-        .then(
-          () => undefined,
-          (error: Error & { cause?: Error }) => error,
-        );
-      finishReserve();
-      expect(refusal?.cause?.message).toMatch(/not UNDER_REVIEW/);
-    });
+    const { result } = await harness.run(
+      activities,
+      input,
+      async (handle) => {
+        await reserveStarted;
+        const refusal = await handle
+          .executeUpdate(reviewUpdate, { args: [{ decision: 'REJECT', reason: 'too early', reviewer: 'ops-1' }] })
+          .then(
+            () => undefined,
+            (error: Error & { cause?: Error }) => error,
+          );
+        finishReserve();
+        expect(refusal?.cause?.message).toMatch(/not UNDER_REVIEW/);
+      },
+      updateWhileStepRuns,
+    );
 
     expect(result.status).toBe('COMPLETED');
     expect(activities.recordReview).not.toHaveBeenCalled();

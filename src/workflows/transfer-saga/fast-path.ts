@@ -1,18 +1,7 @@
-import {
-  condition,
-  log,
-  ParentClosePolicy,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  startChild,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { condition, log, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 
 import type { Activities } from '../../activities';
 import { transferSearchAttributes } from '../../domain/search-attributes';
-import { syncWorkflowId } from '../../domain/temporal';
 import {
   describeRisk,
   type ReviewDecision,
@@ -22,8 +11,9 @@ import {
   type TransferStatus,
   type TransferStep,
 } from '../../domain/transfer';
-import { localCompensation, localForwardStep, localUntilDone, notification } from '../options';
-import { syncCompensation } from '../sync-compensation';
+import { alertOperatorsBestEffort } from '../alerts';
+import { localCompensation, localForwardStep, localUntilDone } from '../options';
+import { startRepair } from '../sync-compensation';
 import {
   type Alert,
   asStopped,
@@ -51,7 +41,6 @@ export async function fastPathTransferSaga(input: TransferSagaInput): Promise<Sa
   const step = proxyLocalActivities<Activities>(localForwardStep(timings.forwardRetryIntervalMs));
   const undo = proxyLocalActivities<Activities>(localCompensation);
   const { requestRepair } = proxyLocalActivities<Activities>(localUntilDone);
-  const { alertOperators } = proxyActivities<Activities>(notification);
 
   const state: SagaState = {
     transferId,
@@ -92,13 +81,8 @@ export async function fastPathTransferSaga(input: TransferSagaInput): Promise<Sa
     state.step = to;
   };
   const parties = { fromAccountId: input.fromAccountId, toAccountId: input.toAccountId, amount: input.amount };
-  const alert: Alert = async (title, fields) => {
-    try {
-      await alertOperators({ title, transferId, fields: { amount: `${input.amount} ${input.currency}`, ...fields } });
-    } catch (error) {
-      log.warn('Slack did not take an operator alert', { transferId, title, error: String(error) });
-    }
-  };
+  const alert: Alert = (title, fields) =>
+    alertOperatorsBestEffort({ title, transferId, fields: { amount: `${input.amount} ${input.currency}`, ...fields } });
 
   raiseAlarmIfStuck(input, state, alert);
 
@@ -186,19 +170,8 @@ export async function fastPathTransferSaga(input: TransferSagaInput): Promise<Sa
 
   /** Records the repair with its tx.sync_required event, then starts the repair child, which outlives this saga. */
   async function handToSync(reason: string): Promise<void> {
-    const request = { ...parties, currency: input.currency, reason, source: 'transferSaga' };
-    await requestRepair({ transferId, ...request });
-    try {
-      await startChild(syncCompensation, {
-        workflowId: syncWorkflowId(transferId),
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        // One repair per transfer, whoever asks first (this saga, the consumer, the sweep).
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ transferId, ...request }],
-      });
-    } catch (error) {
-      // The tx.sync_required consumer or the sweep may have started it first; one repair is enough.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+    const request = { transferId, ...parties, currency: input.currency, reason, source: 'transferSaga' };
+    await requestRepair(request);
+    await startRepair(request);
   }
 }

@@ -11,7 +11,8 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 
 import type { Activities } from '../../activities';
-import { type EventData, type EventType, transferEvent } from '../../domain/events';
+import { type EventData, transferEvent } from '../../domain/events';
+import type { EventType } from '../../domain/topics';
 import { transferSearchAttributes } from '../../domain/search-attributes';
 import { syncWorkflowId } from '../../domain/temporal';
 import {

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import type { Role } from '../../src/roles';
+import type { ProcessName } from '../src/processes';
 
-const REPO_ROOT = join(__dirname, '..', '..');
+const REPO_ROOT = join(__dirname, '..');
 
-/** The log line each role prints once it serves; a process is ready when all of its roles printed theirs. */
-const READY: Record<Role, string> = {
+/** The log line each process prints once it serves; a child is ready when all of its processes printed theirs. */
+const READY: Record<ProcessName, string> = {
   api: 'API listening',
   worker: 'worker polling',
   relay: 'outbox relay running',
@@ -24,7 +24,7 @@ export class StartFailed extends Error {
 }
 
 /**
- * Service roles as a real child process (`src/main.ts <roles…>`), so a test can SIGKILL it mid-work and
+ * Service processes as one real child process (`src/main.ts <processes…>`), so a test can SIGKILL it mid-work and
  * start another, as a crash and a supervisor would.
  */
 export class ServiceProcess {
@@ -34,7 +34,7 @@ export class ServiceProcess {
 
   private constructor(
     private readonly child: ChildProcess,
-    readonly roles: Role[],
+    readonly processes: ProcessName[],
   ) {
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString('utf8')).slice(-20_000);
@@ -44,17 +44,17 @@ export class ServiceProcess {
   }
 
   /**
-   * Starts `entry <args…> <roles…>` (the service itself unless the caller wraps it, as the fault test
+   * Starts `entry <args…> <processes…>` (the service itself unless the caller wraps it, as the fault test
    * does) and waits until every role serves.
    */
   static async start(
-    roles: Role[],
+    processes: ProcessName[],
     env: NodeJS.ProcessEnv,
     { entry = 'src/main.ts', args = [] as string[], timeoutMs = 90_000 } = {},
   ): Promise<ServiceProcess> {
     // One process, tsx as a loader: the tsx CLI would run the service as a grandchild that a SIGKILL of
     // the CLI leaves running — a "crash" that kills nothing.
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args, ...roles], {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args, ...processes], {
       cwd: REPO_ROOT,
       // info, at least: readiness is read from the log.
       env: { ...env, LOG_LEVEL: 'info' },
@@ -62,15 +62,15 @@ export class ServiceProcess {
     });
     ServiceProcess.live.add(child);
     child.once('exit', () => ServiceProcess.live.delete(child));
-    const started = new ServiceProcess(child, roles);
+    const started = new ServiceProcess(child, processes);
     const deadline = Date.now() + timeoutMs;
-    while (!roles.every((role) => started.output.includes(READY[role]))) {
+    while (!processes.every((name) => started.output.includes(READY[name]))) {
       if (child.exitCode !== null)
-        throw new StartFailed(`${roles.join('+')} exited (${child.exitCode})`, started.output);
+        throw new StartFailed(`${processes.join('+')} exited (${child.exitCode})`, started.output);
       if (Date.now() > deadline) {
         // A start that timed out must not leave a half-started process behind to compete with the next.
         child.kill('SIGKILL');
-        throw new StartFailed(`${roles.join('+')} did not start within ${timeoutMs} ms`, started.output);
+        throw new StartFailed(`${processes.join('+')} did not start within ${timeoutMs} ms`, started.output);
       }
       await new Promise((wake) => setTimeout(wake, 100));
     }
@@ -95,7 +95,7 @@ export class ServiceProcess {
   async exited(timeoutMs: number): Promise<number | null> {
     const deadline = Date.now() + timeoutMs;
     while (this.child.exitCode === null && this.child.signalCode === null) {
-      if (Date.now() > deadline) throw new Error(`${this.roles.join('+')} still runs after ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`${this.processes.join('+')} still runs after ${timeoutMs} ms`);
       await new Promise((wake) => setTimeout(wake, 100));
     }
     return this.child.exitCode;

@@ -1,20 +1,16 @@
 import { startApi } from './api/server';
 import { startConsumers } from './consumers';
 import type { Dependencies } from './dependencies';
+import type { RunningProcess } from './lifecycle';
 import { startRelay } from './relay';
 import { startWorker } from './worker';
 
 /** The processes this service can run as; each is stateless, so run as many of each as load needs. */
-export const ROLES = ['api', 'worker', 'relay', 'consumers'] as const;
-export type Role = (typeof ROLES)[number];
+export const PROCESSES = ['api', 'worker', 'relay', 'consumers'] as const;
+export type ProcessName = (typeof PROCESSES)[number];
 
-export interface RunningRole {
-  /** Stops taking new work, finishes what is in flight, and returns. */
-  stop(): Promise<void>;
-}
-
-export function startRole(role: Role, dependencies: Dependencies): Promise<RunningRole> {
-  switch (role) {
+export function startProcess(name: ProcessName, dependencies: Dependencies): Promise<RunningProcess> {
+  switch (name) {
     case 'api':
       return startApi(dependencies);
     case 'worker':

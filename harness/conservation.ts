@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 
-import type { RedisBalances } from '../../src/ledger/redis-balances';
+import type { RedisBalances } from '../src/ledger/redis-balances';
 
 /**
  * The bank invariants over a set of accounts, once no saga is in flight:

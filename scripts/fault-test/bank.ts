@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+
+import jwt from 'jsonwebtoken';
+
+/** One request to the service's REST API as `sub` in `role`; a body that is not JSON reads as `{}`. */
+export type ApiCall = (
+  method: string,
+  path: string,
+  sub: string,
+  role: string,
+  body?: unknown,
+  key?: string,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
+
+export interface Account {
+  id: string;
+  owner: string;
+}
+
+/** The accounts of one run, what they were funded with, and the rules that make some transfers BLOCK or REVIEW. */
+export interface Bank {
+  accounts: Account[];
+  funded: number;
+  ruleIds: string[];
+}
+
+/** Calls the API on `port` with a token signed by `jwtSecret` for each caller, each request bounded to 10 s. */
+export function apiClient(port: number, jwtSecret: string): ApiCall {
+  const api = `http://127.0.0.1:${port}`;
+  const token = (sub: string, role: string) => jwt.sign({ sub, role }, jwtSecret, { expiresIn: '1h' });
+  return async (method, path, sub, role, body, key) => {
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token(sub, role)}`,
+        'content-type': 'application/json',
+        ...(key ? { 'Idempotency-Key': key } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> };
+  };
+}
+
+/** Accounts, funded total, and the rules that make some transfers BLOCK or go to REVIEW. */
+export async function openBank(call: ApiCall, accountCount: number): Promise<Bank> {
+  const run = randomUUID().slice(0, 8);
+  const accounts = Array.from({ length: accountCount }, (_, n) => ({
+    id: `fault-${run}-${n}`,
+    owner: `fault-${run}-o${n}`,
+  }));
+  for (const account of accounts) {
+    await call('POST', '/v1/accounts', 'fault-admin', 'SUPER_ADMIN', {
+      accountId: account.id,
+      ownerId: account.owner,
+      currency: 'EUR',
+      initialBalance: 10_000,
+    });
+  }
+  const funded = 10_000 * accounts.length;
+  const ruleIds = [`fault-block-${run}`, `fault-review-${run}`];
+  const quarter = Math.max(1, Math.floor(accounts.length / 4));
+  await call('POST', '/v1/rules', 'fault-admin', 'SUPER_ADMIN', {
+    ruleId: ruleIds[0],
+    name: 'fault test: block large transfers of the first quarter',
+    score: 100,
+    action: 'BLOCK',
+    condition: {
+      all: [{ account: { side: 'from', in: accounts.slice(0, quarter).map((a) => a.id) } }, { amount: { gte: 2_500 } }],
+    },
+  });
+  await call('POST', '/v1/rules', 'fault-admin', 'SUPER_ADMIN', {
+    ruleId: ruleIds[1],
+    name: 'fault test: review large transfers of the second quarter',
+    score: 60,
+    action: 'REVIEW',
+    condition: {
+      all: [
+        { account: { side: 'from', in: accounts.slice(quarter, 2 * quarter).map((a) => a.id) } },
+        { amount: { gte: 2_000 } },
+      ],
+    },
+  });
+  return { accounts, funded, ruleIds };
+}
+
+/** Deletes the run's rules, so they do not decide later transfers; a failure is left for the next run. */
+export async function closeBank(call: ApiCall, { ruleIds }: Bank): Promise<void> {
+  await call('DELETE', `/v1/rules/${ruleIds[0]}`, 'fault-admin', 'SUPER_ADMIN').catch(() => undefined);
+  await call('DELETE', `/v1/rules/${ruleIds[1]}`, 'fault-admin', 'SUPER_ADMIN').catch(() => undefined);
+}

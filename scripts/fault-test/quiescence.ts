@@ -1,0 +1,69 @@
+import { performance } from 'node:perf_hooks';
+
+import type { Dependencies } from '../../src/dependencies';
+import { isTerminal, type TransferStatus } from '../../src/domain/transfer';
+import { OutboxStore } from '../../src/events/outbox';
+import type { Account } from './bank';
+
+/**
+ * Waits for quiescence after the last heal (`healedAt`, a `performance.now()` time): every acknowledged
+ * transfer ends, and its saga with it, within 2 minutes; then the relay has published every committed
+ * event, within 3. Either deadline missed is a violation.
+ *
+ * @returns each transfer's status as PostgreSQL last answered it.
+ */
+export async function awaitQuiescence(
+  { postgres, temporal }: Pick<Dependencies, 'postgres' | 'temporal'>,
+  accounts: Account[],
+  transferIds: string[],
+  healedAt: number,
+  violations: string[],
+): Promise<Map<string, TransferStatus>> {
+  const accountList = accounts.map((account) => `'${account.id}'`).join(', ');
+  const sagasRunning = async (): Promise<boolean> => {
+    try {
+      const running = temporal.workflow.list({
+        query: `ExecutionStatus = 'Running' AND WorkflowType IN ('transferSaga', 'syncCompensation') AND FromAccount IN (${accountList})`,
+        pageSize: 1,
+      });
+      for await (const execution of running) return execution !== undefined;
+      return false;
+    } catch {
+      return true;
+    }
+  };
+
+  let statuses = new Map<string, TransferStatus>();
+  for (;;) {
+    try {
+      const { rows } = await postgres.query<{ transferId: string; status: TransferStatus }>(
+        'SELECT transfer_id AS "transferId", status FROM transactions WHERE transfer_id = ANY($1::uuid[])',
+        [transferIds],
+      );
+      statuses = new Map(rows.map((row) => [row.transferId, row.status]));
+    } catch {
+      // PostgreSQL may still be coming back.
+    }
+    const open = transferIds.filter((id) => !isTerminal(statuses.get(id) ?? 'PENDING'));
+    // PostgreSQL terminal is not the end: a compensation gives the Redis hold back after closing the row.
+    if (open.length === 0 && !(await sagasRunning())) break;
+    if (performance.now() - healedAt > 120_000) {
+      violations.push(
+        `${open.length} acknowledged transfers not terminal 2 minutes after the last heal, e.g. ${open[0]}`,
+      );
+      break;
+    }
+    await new Promise((wake) => setTimeout(wake, 500));
+  }
+  // The relay has published every committed event (the outbox may still hold the last minutes' worth).
+  for (;;) {
+    const { pending } = await new OutboxStore(postgres).backlog().catch(() => ({ pending: -1 }));
+    if (pending === 0) break;
+    if (performance.now() - healedAt > 180_000) {
+      violations.push(`the outbox still holds ${pending} unpublished events 3 minutes after the last heal`);
+      break;
+    }
+    await new Promise((wake) => setTimeout(wake, 500));
+  }
+  return statuses;
+}

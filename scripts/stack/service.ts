@@ -1,0 +1,70 @@
+/** What the stack script knows of every service: where it lives on disk, where it answers, and how to tell it is up. */
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+
+import { loadConfig } from '../../src/config';
+
+export const repoRoot = resolve(__dirname, '..', '..');
+export const stackDir = join(repoRoot, '.stack');
+export const logDir = join(stackDir, 'logs');
+export const pidDir = join(stackDir, 'pids');
+export const isRoot = process.getuid?.() === 0;
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface Service {
+  name: string;
+  endpoint: Endpoint;
+  /** Extra ports that must answer before the service counts as up (e.g. the Temporal Web UI). */
+  alsoWaitFor?: Endpoint[];
+  startupSeconds: number;
+  install(): void;
+  start(): void;
+  stop?(): void;
+}
+
+export const config = loadConfig();
+
+export function endpointOf(url: string, defaultPort: number): Endpoint {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || defaultPort) };
+}
+
+export function endpointOfHostPort(hostPort: string): Endpoint {
+  const [host = '127.0.0.1', port = '0'] = hostPort.split(':');
+  return { host, port: Number(port) };
+}
+
+export function isListening({ host, port }: Endpoint): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port, timeout: 500 });
+    const finish = (answer: boolean) => {
+      socket.destroy();
+      done(answer);
+    };
+    socket.once('connect', () => finish(true));
+    socket.once('timeout', () => finish(false));
+    socket.once('error', () => finish(false));
+  });
+}
+
+export async function waitUntilListening(service: Service): Promise<void> {
+  const deadline = Date.now() + service.startupSeconds * 1000;
+  for (const endpoint of [service.endpoint, ...(service.alsoWaitFor ?? [])]) {
+    while (!(await isListening(endpoint))) {
+      if (Date.now() > deadline) {
+        const log = join(logDir, `${service.name}.log`);
+        const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '(no log)';
+        throw new Error(
+          `${service.name} did not answer on ${endpoint.host}:${endpoint.port} within ${service.startupSeconds}s.\n` +
+            `Last lines of ${log}:\n${tail}`,
+        );
+      }
+      await new Promise((wake) => setTimeout(wake, 250));
+    }
+  }
+}
