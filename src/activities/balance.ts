@@ -1,8 +1,16 @@
+import { type AccountProblem, accountProblem } from '../domain/accounts';
 import { ErrorType } from '../domain/errors';
 import type { TransferSagaInput } from '../domain/transfer';
 import type { PostgresLedger } from '../ledger/postgres-ledger';
 import type { RedisBalances, ReserveOutcome, VoidOutcome } from '../ledger/redis-balances';
 import { finalFailure } from './failures';
+
+/** The reserve step's refusals, as the error types the saga treats as final. */
+const ERROR_TYPES: Record<AccountProblem['problem'], ErrorType> = {
+  'unknown-account': ErrorType.AccountNotFound,
+  'account-closed': ErrorType.AccountClosed,
+  'currency-mismatch': ErrorType.CurrencyMismatch,
+};
 
 type Transfer = Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount' | 'currency'>;
 
@@ -24,15 +32,8 @@ export function createBalanceActivities({ balances, ledger }: { balances: RedisB
       // Closed before or after a hold: nothing may be held for it any more.
       if (holdState === 'VOIDED' || holdState === 'NONE') return 'VOIDED';
       for (const accountId of [transfer.fromAccountId, transfer.toAccountId]) {
-        const account = accounts.get(accountId);
-        if (!account) throw finalFailure(ErrorType.AccountNotFound, `account ${accountId} does not exist`);
-        if (account.status !== 'OPEN') throw finalFailure(ErrorType.AccountClosed, `account ${accountId} is closed`);
-        if (account.currency !== transfer.currency) {
-          throw finalFailure(
-            ErrorType.CurrencyMismatch,
-            `account ${accountId} holds ${account.currency}, not ${transfer.currency}`,
-          );
-        }
+        const refused = accountProblem(accountId, accounts.get(accountId), transfer.currency);
+        if (refused) throw finalFailure(ERROR_TYPES[refused.problem], refused.detail);
       }
       const outcome = await balances.reserve(transfer.transferId, transfer.fromAccountId, transfer.amount);
       if (outcome === 'INSUFFICIENT') {

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 
 import { transferWorkflowId } from '../domain/temporal';
-import type { TransferRow } from '../ledger/postgres-ledger';
+import type { TransferRow } from '../ledger/ledger-reads';
 import type { ReconcileQueries } from '../ledger/reconcile-queries';
 
 export function createSweepActivities({

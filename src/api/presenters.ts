@@ -2,7 +2,7 @@ import type { z } from 'zod';
 
 import { temporalUiLink } from '../domain/temporal';
 import type { RiskDecision } from '../domain/transfer';
-import type { TransferRow } from '../ledger/postgres-ledger';
+import type { TransferRow } from '../ledger/ledger-reads';
 import { RequestRefused } from '../use-cases/errors';
 import type { ListPosition, TransferRecord } from '../use-cases/transfers';
 import type { reviewQueue, TransferView, transferPage } from './views';

@@ -8,7 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Dependencies } from '../dependencies';
 import { isStaff, type Principal } from '../domain/roles';
 import type { EventFeed, FeedScope } from '../feed/event-feed';
-import type { PostgresLedger } from '../ledger/postgres-ledger';
+import type { LedgerReads } from '../ledger/ledger-reads';
 import { RequestRefused } from '../use-cases/errors';
 import { principalOf } from './auth';
 import { FeedSession, type StreamMessage, type StreamSink, type StreamStart } from './feed-session';
@@ -47,7 +47,7 @@ export class EventStreams {
   private readonly open = new Set<{ end(): Promise<void> }>();
 
   constructor(
-    private readonly dependencies: Pick<Dependencies, 'feed' | 'ledger' | 'logger'>,
+    private readonly dependencies: Pick<Dependencies, 'feed' | 'reads' | 'logger'>,
     private readonly hub: StreamHub,
     options: Partial<StreamOptions> = {},
   ) {
@@ -156,7 +156,7 @@ export class EventStreams {
 
   private async startOf(principal: Principal, query: unknown, lastEventId?: string): Promise<StreamStart> {
     const { after, accountId: narrowTo } = parse(streamQuery, query, 'query');
-    const scope = await scopeOf(this.dependencies.ledger, principal, narrowTo);
+    const scope = await scopeOf(this.dependencies.reads, principal, narrowTo);
     // A browser's EventSource reconnects to the URL it first opened, `after` included, and names the
     // last event it received in Last-Event-ID: the header is the newer cursor.
     const cursor = lastEventId
@@ -167,9 +167,9 @@ export class EventStreams {
 }
 
 /** A USER follows the accounts it owns (or one of them); staff follow every account, or one. */
-async function scopeOf(ledger: PostgresLedger, principal: Principal, narrowTo?: string): Promise<FeedScope> {
+async function scopeOf(reads: LedgerReads, principal: Principal, narrowTo?: string): Promise<FeedScope> {
   if (isStaff(principal)) return narrowTo === undefined ? 'all' : [narrowTo];
-  const owned = await ledger.accountIdsOwnedBy(principal.sub);
+  const owned = await reads.accountIdsOwnedBy(principal.sub);
   if (narrowTo === undefined) return owned;
   if (!owned.includes(narrowTo)) {
     throw new RequestRefused('forbidden', 'not-account-owner', `account ${narrowTo} is not yours`, 'query.accountId');

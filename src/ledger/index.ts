@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 
 import { CorrectionLog } from './correction-log';
 import { IdempotencyKeys } from './idempotency-keys';
+import { LedgerReads } from './ledger-reads';
 import { PostgresLedger } from './postgres-ledger';
 import { ReconcileQueries } from './reconcile-queries';
 import { RedisBalances } from './redis-balances';
@@ -11,6 +12,8 @@ import { RepairRecords } from './repair-records';
 /** The money stores: PostgreSQL's ledger and what is kept beside it, and the Redis balances. */
 export interface MoneyStores {
   ledger: PostgresLedger;
+  /** What the API reads: accounts, transfers, the listing and the review queue. */
+  reads: LedgerReads;
   balances: RedisBalances;
   idempotencyKeys: IdempotencyKeys;
   reconcileQueries: ReconcileQueries;
@@ -26,6 +29,7 @@ export function createMoneyStores(postgres: Pool, redis: Redis): MoneyStores {
   const reconcileQueries = new ReconcileQueries(postgres);
   return {
     ledger: new PostgresLedger(postgres),
+    reads: new LedgerReads(postgres),
     balances: new RedisBalances(redis, (accountId) => reconcileQueries.balanceSnapshot(accountId)),
     idempotencyKeys: new IdempotencyKeys(postgres),
     reconcileQueries,

@@ -11,46 +11,8 @@ import type {
 } from '../domain/transfer';
 import { inTransaction } from '../db/transaction';
 import { writeTransferEvent } from '../events/outbox';
+import type { AccountRow } from './ledger-reads';
 import { openRepairRecord } from './repair-records';
-
-export interface AccountRow {
-  accountId: string;
-  ownerId: string;
-  currency: string;
-  balance: number;
-  status: 'OPEN' | 'CLOSED';
-}
-
-export interface TransferRow {
-  transferId: string;
-  fromAccountId: string;
-  toAccountId: string;
-  amount: number;
-  currency: string;
-  memo: string | null;
-  requestedBy: string;
-  status: TransferStatus;
-  step: TransferStep;
-  riskDecision: string | null;
-  riskScore: number | null;
-  failureReason: string | null;
-  submittedAt: string;
-  settledAt: string | null;
-  updatedAt: string;
-}
-
-export interface ReviewRow extends ReviewDecision {
-  decidedAt: string;
-}
-
-export interface HistoryRow {
-  fromStatus: TransferStatus | null;
-  status: TransferStatus;
-  step: TransferStep;
-  reason: string | null;
-  actor: string | null;
-  at: string;
-}
 
 /** Raised when a settlement finds the sender's settled balance too small (Redis and PostgreSQL disagreed). */
 export class SettlementRefusedError extends Error {
@@ -67,16 +29,12 @@ export type CloseOutcome = 'CLOSED' | 'ALREADY_CLOSED' | 'ALREADY_COMPLETED';
 /** The sender's hold as PostgreSQL records it (the truth about holds; see the transactions table). */
 export type HoldState = 'NONE' | 'OPEN' | 'POSTED' | 'VOIDED';
 
-export const TRANSFER_COLUMNS = `
-  transfer_id AS "transferId", from_account_id AS "fromAccountId", to_account_id AS "toAccountId",
-  amount::float8 AS amount, currency, memo, requested_by AS "requestedBy", status, step,
-  risk_decision AS "riskDecision", risk_score AS "riskScore", failure_reason AS "failureReason",
-  submitted_at AS "submittedAt", settled_at AS "settledAt", updated_at AS "updatedAt"`;
-
 /**
  * The settled ledger in PostgreSQL: accounts, transactions, their history and double-entry postings.
  * Every write is idempotent per transfer and step, so an activity may run it again after a crash, and
- * each state change writes its event into the outbox in the same transaction (DESIGN.md §5).
+ * each state change writes its event into the outbox in the same transaction (DESIGN.md §5). The write
+ * model only (reads are in ledger-reads.ts); it stays one module of some 370 lines because every write
+ * goes through the same three row helpers at the bottom, which keep the row's one creation and locking.
  */
 export class PostgresLedger {
   constructor(private readonly pool: Pool) {}
@@ -95,15 +53,6 @@ export class PostgresLedger {
     return rowCount === 1;
   }
 
-  async getAccounts(accountIds: string[]): Promise<Map<string, AccountRow>> {
-    const { rows } = await this.pool.query<AccountRow>(
-      `SELECT account_id AS "accountId", owner_id AS "ownerId", currency, balance::float8 AS balance, status
-       FROM accounts WHERE account_id = ANY($1)`,
-      [accountIds],
-    );
-    return new Map(rows.map((row) => [row.accountId, row]));
-  }
-
   /**
    * Both accounts of a transfer and the hold PostgreSQL records for it, in one statement: what the
    * reserve step checks. `holdState` is undefined while the transfer has no row yet.
@@ -120,15 +69,6 @@ export class PostgresLedger {
     );
     const holdState = rows[0]?.holdState ?? undefined;
     return { accounts: new Map(rows.map(({ holdState: _, ...account }) => [account.accountId, account])), holdState };
-  }
-
-  /** The ids of the accounts a customer owns, e.g. to scope its live event stream. */
-  async accountIdsOwnedBy(ownerId: string): Promise<string[]> {
-    const { rows } = await this.pool.query<{ accountId: string }>(
-      'SELECT account_id AS "accountId" FROM accounts WHERE owner_id = $1 ORDER BY account_id',
-      [ownerId],
-    );
-    return rows.map((row) => row.accountId);
   }
 
   /**
@@ -344,62 +284,6 @@ export class PostgresLedger {
       await writeTransferEvent(client, 'tx.sync_required', transferId, data);
       return id;
     });
-  }
-
-  async getTransfer(
-    transferId: string,
-  ): Promise<(TransferRow & { history: HistoryRow[]; review: ReviewRow | null }) | undefined> {
-    const { rows } = await this.pool.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS} FROM transactions WHERE transfer_id = $1`,
-      [transferId],
-    );
-    const transfer = rows[0];
-    if (!transfer) return undefined;
-    const history = await this.pool.query<HistoryRow>(
-      `SELECT from_status AS "fromStatus", to_status AS status, step, reason, actor, occurred_at AS at
-       FROM tx_history WHERE transfer_id = $1 ORDER BY occurred_at, id`,
-      [transferId],
-    );
-    const review = await this.pool.query<ReviewRow>(
-      `SELECT decision, reason, reviewer, decided_at AS "decidedAt" FROM transfer_reviews WHERE transfer_id = $1`,
-      [transferId],
-    );
-    return { ...transfer, history: history.rows, review: review.rows[0] ?? null };
-  }
-
-  /** Newest first; the cursor is the last row's (submittedAt, transferId). */
-  async listTransfers(filter: {
-    status?: TransferStatus;
-    accountId?: string;
-    limit: number;
-    after?: { submittedAt: string; transferId: string };
-  }): Promise<TransferRow[]> {
-    const { rows } = await this.pool.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS} FROM transactions
-       WHERE ($1::text IS NULL OR status = $1)
-         AND ($2::text IS NULL OR from_account_id = $2 OR to_account_id = $2)
-         AND ($3::timestamptz IS NULL OR (submitted_at, transfer_id) < ($3::timestamptz, $4::uuid))
-       ORDER BY submitted_at DESC, transfer_id DESC
-       LIMIT $5`,
-      [
-        filter.status ?? null,
-        filter.accountId ?? null,
-        filter.after?.submittedAt ?? null,
-        filter.after?.transferId ?? null,
-        filter.limit,
-      ],
-    );
-    return rows;
-  }
-
-  /** The review queue: transfers UNDER_REVIEW, longest waiting first (nothing updates them while they wait). */
-  async reviewQueue(limit: number): Promise<TransferRow[]> {
-    const { rows } = await this.pool.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS} FROM transactions WHERE status = 'UNDER_REVIEW'
-       ORDER BY updated_at, transfer_id LIMIT $1`,
-      [limit],
-    );
-    return rows;
   }
 
   /** Settled transfers whose Redis post may not have happened (the saga failed after settling). */

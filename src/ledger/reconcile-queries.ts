@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 
-import { type AccountRow, TRANSFER_COLUMNS, type TransferRow } from './postgres-ledger';
+import { type AccountRow, TRANSFER_COLUMNS, type TransferRow } from './ledger-reads';
 import type { BalanceSnapshot } from './redis-balances';
 
 /**

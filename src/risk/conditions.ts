@@ -1,6 +1,7 @@
 /**
- * The rule condition language: the JSON stored in `rules.condition_json`, its validator and its evaluator.
- * Pure: no I/O and no imports, so the risk activity, the rules API and tests can all load it.
+ * The rule condition language: the JSON stored in `rules.condition_json` and its validator (the evaluator
+ * is condition-evaluator.ts). Pure: no I/O and no imports, so the risk activity, the rules API and tests
+ * can all load it. The limits and vocabulary below are also what the API's JSON Schema of a condition uses.
  */
 
 /** Facts about one transfer, gathered before rules run. Velocity and daily totals already include this transfer. */
@@ -45,9 +46,9 @@ export type Condition =
   | { currency: { in: string[] } }
   | { anomalyScore: Comparison };
 
-type VelocityArgument = Extract<Condition, { velocity: unknown }>['velocity'];
-type AccountArgument = Extract<Condition, { account: unknown }>['account'];
-type TimeWindow = Extract<Condition, { timeOfDay: unknown }>['timeOfDay'];
+export type VelocityArgument = Extract<Condition, { velocity: unknown }>['velocity'];
+export type AccountArgument = Extract<Condition, { account: unknown }>['account'];
+export type TimeWindow = Extract<Condition, { timeOfDay: unknown }>['timeOfDay'];
 
 export type ConditionCheck = { ok: true; condition: Condition } | { ok: false; path: string; message: string };
 
@@ -65,7 +66,7 @@ const OPERATORS = [
   'anomalyScore',
 ] as const;
 export const COMPARATORS = ['gt', 'gte', 'lt', 'lte', 'eq'] as const;
-type Comparator = (typeof COMPARATORS)[number];
+export type Comparator = (typeof COMPARATORS)[number];
 export const ACCOUNT_SIDES = ['from', 'to', 'either'] as const;
 
 // Exported with the vocabulary for the API's JSON Schema of the language (src/api/condition-schema.ts).
@@ -305,223 +306,4 @@ function describeType(json: unknown): string {
   if (json === null) return 'null';
   if (Array.isArray(json)) return 'an array';
   return `a ${typeof json}`;
-}
-
-/**
- * Lists the velocity windows a condition reads, so the facts can be gathered once for every rule.
- *
- * @returns distinct window lengths in seconds, ascending
- */
-export function velocityWindows(condition: Condition): number[] {
-  const windows = new Set<number>();
-  collectWindows(condition, windows);
-  return [...windows].sort((a, b) => a - b);
-}
-
-function collectWindows(condition: Condition, windows: Set<number>): void {
-  if ('all' in condition) condition.all.forEach((child) => collectWindows(child, windows));
-  else if ('any' in condition) condition.any.forEach((child) => collectWindows(child, windows));
-  else if ('not' in condition) collectWindows(condition.not, windows);
-  else if ('velocity' in condition) windows.add(condition.velocity.windowSeconds);
-}
-
-/**
- * Evaluates a validated condition against one transfer's facts. Deterministic: `all` stops at the first miss
- * and `any` at the first hit, children in their written order.
- *
- * Every reason is a true statement about the facts, so reasons of children combine with "and" at any depth:
- * "amount 150000 ≥ 100000 and 4 transfers in 60 s ≥ 3" when it hits, "amount 5000 < 100000" when it does not.
- *
- * The first call compiles the condition and remembers the result for that object, so treat a condition as
- * immutable once it has been evaluated (parseCondition always returns a fresh one).
- *
- * @throws RangeError when a `timeOfDay` node meets an `eventTime` that is not a valid ISO-8601 time;
- *   that is a bug in whoever gathered the facts, and guessing either way would hide it.
- */
-export function evaluateCondition(condition: Condition, facts: RiskFacts): { hit: boolean; reason: string } {
-  let compiled = compiledConditions.get(condition);
-  if (!compiled) {
-    compiled = compile(condition);
-    compiledConditions.set(condition, compiled);
-  }
-  return compiled(facts);
-}
-
-interface Verdict {
-  hit: boolean;
-  reason: string;
-}
-type CompiledCondition = (facts: RiskFacts) => Verdict;
-
-// Rules are loaded once and run for every transfer: lists become sets, times become minutes and constant
-// text is built once, leaving little per transfer beyond the comparisons and the reason itself.
-const compiledConditions = new WeakMap<Condition, CompiledCondition>();
-
-function compile(condition: Condition): CompiledCondition {
-  if ('all' in condition) return compileAll(condition.all.map(compile));
-  if ('any' in condition) return compileAny(condition.any.map(compile));
-  if ('not' in condition) {
-    const inner = compile(condition.not);
-    // The child's reason for missing is exactly why its negation hits, and the other way round.
-    return (facts) => {
-      const verdict = inner(facts);
-      return { hit: !verdict.hit, reason: verdict.reason };
-    };
-  }
-  if ('amount' in condition) {
-    const amount = compileComparison(condition.amount);
-    return (facts) => amount(`amount ${facts.amount}`, facts.amount);
-  }
-  if ('velocity' in condition) return compileVelocity(condition.velocity);
-  if ('dailyTotal' in condition) {
-    const dailyTotal = compileComparison(condition.dailyTotal);
-    return (facts) => dailyTotal(`daily total ${facts.dailyTotal}`, facts.dailyTotal);
-  }
-  if ('newReceiver' in condition) {
-    const wanted = condition.newReceiver;
-    return (facts) => ({
-      hit: facts.newReceiver === wanted,
-      reason: facts.newReceiver ? 'first transfer to this receiver' : 'receiver already paid before',
-    });
-  }
-  if ('timeOfDay' in condition) return compileTimeOfDay(condition.timeOfDay);
-  if ('account' in condition) return compileAccount(condition.account);
-  if ('currency' in condition) {
-    const codes = new Set(condition.currency.in);
-    const listed = condition.currency.in.join(', ');
-    return (facts) => {
-      const hit = codes.has(facts.currency);
-      return { hit, reason: `currency ${facts.currency} ${hit ? 'is' : 'is not'} in ${listed}` };
-    };
-  }
-  const anomalyScore = compileComparison(condition.anomalyScore);
-  return (facts) => anomalyScore(`anomaly score ${facts.anomalyScore}`, facts.anomalyScore);
-}
-
-function compileAll(children: CompiledCondition[]): CompiledCondition {
-  return (facts) => {
-    const reasons: string[] = [];
-    for (const child of children) {
-      const verdict = child(facts);
-      if (!verdict.hit) return verdict;
-      reasons.push(verdict.reason);
-    }
-    return { hit: true, reason: reasons.join(' and ') };
-  };
-}
-
-function compileAny(children: CompiledCondition[]): CompiledCondition {
-  return (facts) => {
-    const reasons: string[] = [];
-    for (const child of children) {
-      const verdict = child(facts);
-      if (verdict.hit) return verdict;
-      reasons.push(verdict.reason);
-    }
-    return { hit: false, reason: reasons.join(' and ') };
-  };
-}
-
-const HOLDS: Record<Comparator, (value: number, bound: number) => boolean> = {
-  gt: (value, bound) => value > bound,
-  gte: (value, bound) => value >= bound,
-  lt: (value, bound) => value < bound,
-  lte: (value, bound) => value <= bound,
-  eq: (value, bound) => value === bound,
-};
-const SYMBOL: Record<Comparator, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤', eq: '=' };
-const NEGATED_SYMBOL: Record<Comparator, string> = { gt: '≤', gte: '<', lt: '≥', lte: '>', eq: '≠' };
-
-/** `subject` already names the value, e.g. "4 transfers in 60 s", so the reason reads "… ≥ 3". */
-type CompiledComparison = (subject: string, value: number) => Verdict;
-
-function compileComparison(comparison: Comparison): CompiledComparison {
-  const checks = COMPARATORS.flatMap((comparator) => {
-    const bound = comparison[comparator];
-    if (bound === undefined) return [];
-    return [
-      {
-        holds: HOLDS[comparator],
-        bound,
-        held: `${SYMBOL[comparator]} ${bound}`,
-        missed: ` ${NEGATED_SYMBOL[comparator]} ${bound}`,
-      },
-    ];
-  });
-  const allHeld = ` ${checks.map((check) => check.held).join(' and ')}`;
-  return (subject, value) => {
-    for (const check of checks) {
-      if (!check.holds(value, check.bound)) return { hit: false, reason: subject + check.missed };
-    }
-    return { hit: true, reason: subject + allHeld };
-  };
-}
-
-function compileVelocity({ windowSeconds, count, sum }: VelocityArgument): CompiledCondition {
-  const window = `in ${windowSeconds} s`;
-  const checks: ((seen: { count: number; sum: number }) => Verdict)[] = [];
-  if (count) {
-    const countComparison = compileComparison(count);
-    checks.push((seen) =>
-      countComparison(`${seen.count} transfer${seen.count === 1 ? '' : 's'} ${window}`, seen.count),
-    );
-  }
-  if (sum) {
-    const sumComparison = compileComparison(sum);
-    checks.push((seen) => sumComparison(`sum ${seen.sum} ${window}`, seen.sum));
-  }
-  return (facts) => {
-    // A window nobody gathered means no transfers were seen in it.
-    const seen = facts.velocity[windowSeconds] ?? { count: 0, sum: 0 };
-    const reasons: string[] = [];
-    for (const check of checks) {
-      const verdict = check(seen);
-      if (!verdict.hit) return verdict;
-      reasons.push(verdict.reason);
-    }
-    return { hit: true, reason: reasons.join(' and ') };
-  };
-}
-
-const MS_PER_MINUTE = 60_000;
-const MINUTES_PER_DAY = 24 * 60;
-
-function compileTimeOfDay(window: TimeWindow): CompiledCondition {
-  const from = minutesOf(window.from);
-  const to = minutesOf(window.to);
-  const within = `, within ${window.from}–${window.to}`;
-  const outside = `, outside ${window.from}–${window.to}`;
-  return (facts) => {
-    const epochMs = Date.parse(facts.eventTime);
-    if (Number.isNaN(epochMs)) {
-      throw new RangeError(`eventTime ${JSON.stringify(facts.eventTime)} is not an ISO-8601 time`);
-    }
-    // Bounds are whole minutes, so flooring to the minute keeps [from, to) exact: 05:59:59 is before 06:00.
-    const minute = ((Math.floor(epochMs / MS_PER_MINUTE) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY;
-    const hit = from < to ? minute >= from && minute < to : minute >= from || minute < to;
-    return { hit, reason: `submitted ${clockOf(minute)} UTC${hit ? within : outside}` };
-  };
-}
-
-function minutesOf(hhmm: string): number {
-  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-}
-
-function clockOf(minuteOfDay: number): string {
-  const hours = Math.floor(minuteOfDay / 60);
-  const minutes = minuteOfDay % 60;
-  return `${hours < 10 ? '0' : ''}${hours}:${minutes < 10 ? '0' : ''}${minutes}`;
-}
-
-function compileAccount({ side, in: accountIds }: AccountArgument): CompiledCondition {
-  const listed = new Set(accountIds);
-  const checksSender = side !== 'to';
-  const checksReceiver = side !== 'from';
-  return ({ fromAccountId, toAccountId }) => {
-    if (checksSender && listed.has(fromAccountId)) return { hit: true, reason: `sender ${fromAccountId} is listed` };
-    if (checksReceiver && listed.has(toAccountId)) return { hit: true, reason: `receiver ${toAccountId} is listed` };
-    if (!checksReceiver) return { hit: false, reason: `sender ${fromAccountId} is not listed` };
-    if (!checksSender) return { hit: false, reason: `receiver ${toAccountId} is not listed` };
-    return { hit: false, reason: `neither sender ${fromAccountId} nor receiver ${toAccountId} is listed` };
-  };
 }

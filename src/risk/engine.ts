@@ -1,7 +1,8 @@
 import type { Config } from '../config';
 import type { RiskDecision, RuleHit, TransferSagaInput } from '../domain/transfer';
 import type { AnomalyModel } from './anomaly';
-import { evaluateCondition, parseCondition, type RiskFacts } from './conditions';
+import { evaluateCondition } from './condition-evaluator';
+import { parseCondition, type RiskFacts } from './conditions';
 import type { GatheredFacts, RedisRiskState } from './redis-risk-state';
 import type { RiskEvaluation, RuleOutcome } from './risk-log';
 import type { RuleStore } from './rule-store';

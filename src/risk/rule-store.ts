@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 
 import { inTransaction } from '../db/transaction';
-import { velocityWindows, parseCondition } from './conditions';
+import { velocityWindows } from './condition-evaluator';
+import { parseCondition } from './conditions';
 import type { RedisRiskState } from './redis-risk-state';
 import type { Rule, RuleDefinition, RuleSetSnapshot, RuleVersion } from './rules';
 

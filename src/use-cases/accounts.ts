@@ -35,7 +35,7 @@ export async function getAccount(
   principal: Principal,
   accountId: string,
 ): Promise<AccountView> {
-  const account = (await context.ledger.getAccounts([accountId])).get(accountId);
+  const account = (await context.reads.getAccounts([accountId])).get(accountId);
   if (!account) throw new RequestRefused('not-found', 'account-not-found', `account ${accountId} does not exist`);
   if (!isStaff(principal) && account.ownerId !== principal.sub) {
     throw new RequestRefused('forbidden', 'not-account-owner', `account ${accountId} is not yours`);

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { Principal } from '../domain/roles';
 import { transferWorkflowId } from '../domain/temporal';
 import type { ReviewDecision, SagaState } from '../domain/transfer';
-import type { TransferRow } from '../ledger/postgres-ledger';
+import type { TransferRow } from '../ledger/ledger-reads';
 import type { RiskRecord } from '../risk/risk-log';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
@@ -13,7 +13,7 @@ import { getTransfer, type TransferRecord } from './transfers';
 export async function getRiskRecord(context: UseCaseContext, transferId: string): Promise<RiskRecord> {
   const record = await context.risk.log.read(transferId);
   if (record) return record;
-  const exists = await context.ledger.getTransfer(transferId);
+  const exists = await context.reads.getTransfer(transferId);
   throw new RequestRefused(
     'not-found',
     exists ? 'risk-not-evaluated' : 'transfer-not-found',
@@ -23,7 +23,7 @@ export async function getRiskRecord(context: UseCaseContext, transferId: string)
 
 /** Transfers waiting for an operator, longest waiting first; a row's `updatedAt` is when it began to wait. */
 export async function listReviews(context: UseCaseContext, query: { limit: number }): Promise<TransferRow[]> {
-  return context.ledger.reviewQueue(query.limit);
+  return context.reads.reviewQueue(query.limit);
 }
 
 /**
@@ -37,7 +37,7 @@ export async function reviewTransfer(
   transferId: string,
   body: Omit<ReviewDecision, 'reviewer'>,
 ): Promise<TransferRecord> {
-  const row = await context.ledger.getTransfer(transferId);
+  const row = await context.reads.getTransfer(transferId);
   if (!row) throw new RequestRefused('not-found', 'transfer-not-found', `transfer ${transferId} does not exist`);
   if (row.status !== 'UNDER_REVIEW') {
     throw new RequestRefused(

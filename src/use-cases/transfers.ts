@@ -1,5 +1,6 @@
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 
+import { type AccountProblem, accountProblem } from '../domain/accounts';
 import { type Principal, isStaff } from '../domain/roles';
 import { transferSearchAttributes } from '../domain/search-attributes';
 import { TASK_QUEUE, transferWorkflowId } from '../domain/temporal';
@@ -12,7 +13,7 @@ import {
 } from '../domain/transfer';
 import { requestHash as hashOf, transferIdFor } from '../domain/transfer-id';
 import type { AcceptedRequest } from '../ledger/idempotency-keys';
-import type { HistoryRow, ReviewRow, TransferRow } from '../ledger/postgres-ledger';
+import type { HistoryRow, ReviewRow, TransferRow } from '../ledger/ledger-reads';
 import type { transferSaga } from '../workflows';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
@@ -81,7 +82,7 @@ async function answerRepeat(
       'Idempotency-Key',
     );
   }
-  const row = await context.ledger.getTransfer(earlier.transferId);
+  const row = await context.reads.getTransfer(earlier.transferId);
   if (row) return { row, history: row.history, review: row.review };
   // Not recorded yet: the saga is on its way, or its start failed (Temporal unreachable) and this
   // repeat starts it; starting is idempotent per workflow id.
@@ -174,7 +175,7 @@ export async function getTransfer(
   principal: Principal,
   transferId: string,
 ): Promise<TransferRecord> {
-  const row = await context.ledger.getTransfer(transferId);
+  const row = await context.reads.getTransfer(transferId);
   if (row) {
     await checkCanSee(context, principal, row.fromAccountId, row.toAccountId, transferId);
     const live = isTerminal(row.status) ? undefined : await liveState(context, transferId);
@@ -215,7 +216,7 @@ export async function listTransfers(
   context: UseCaseContext,
   query: { status?: TransferStatus; accountId?: string; limit: number; after?: ListPosition },
 ): Promise<{ rows: TransferRow[]; next: ListPosition | null }> {
-  const rows = await context.ledger.listTransfers(query);
+  const rows = await context.reads.listTransfers(query);
   const last = rows.at(-1);
   return {
     rows,
@@ -227,17 +228,13 @@ export async function listTransfers(
 }
 
 async function checkAccounts(context: UseCaseContext, principal: Principal, request: TransferRequest): Promise<void> {
-  const accounts = await context.ledger.getAccounts([request.fromAccountId, request.toAccountId]);
-  const from = accounts.get(request.fromAccountId);
-  const to = accounts.get(request.toAccountId);
-  if (!from)
-    throw new RequestRefused(
-      'unprocessable',
-      'unknown-account',
-      `account ${request.fromAccountId} does not exist`,
-      'fromAccountId',
-    );
-  if (from.ownerId !== principal.sub) {
+  const accounts = await context.reads.getAccounts([request.fromAccountId, request.toAccountId]);
+  const from = accountProblem(request.fromAccountId, accounts.get(request.fromAccountId), request.currency);
+  const to = accountProblem(request.toAccountId, accounts.get(request.toAccountId), request.currency);
+  const refused = ({ problem, detail }: AccountProblem, field: 'fromAccountId' | 'toAccountId') =>
+    new RequestRefused('unprocessable', problem, detail, problem === 'currency-mismatch' ? 'currency' : field);
+  if (from?.problem === 'unknown-account') throw refused(from, 'fromAccountId');
+  if (accounts.get(request.fromAccountId)?.ownerId !== principal.sub) {
     throw new RequestRefused(
       'forbidden',
       'not-account-owner',
@@ -245,29 +242,9 @@ async function checkAccounts(context: UseCaseContext, principal: Principal, requ
       'fromAccountId',
     );
   }
-  if (!to)
-    throw new RequestRefused(
-      'unprocessable',
-      'unknown-account',
-      `account ${request.toAccountId} does not exist`,
-      'toAccountId',
-    );
-  for (const [field, account] of [
-    ['fromAccountId', from],
-    ['toAccountId', to],
-  ] as const) {
-    if (account.status !== 'OPEN') {
-      throw new RequestRefused('unprocessable', 'account-closed', `account ${account.accountId} is closed`, field);
-    }
-    if (account.currency !== request.currency) {
-      throw new RequestRefused(
-        'unprocessable',
-        'currency-mismatch',
-        `account ${account.accountId} holds ${account.currency}, not ${request.currency}`,
-        'currency',
-      );
-    }
-  }
+  if (to?.problem === 'unknown-account') throw refused(to, 'toAccountId');
+  if (from) throw refused(from, 'fromAccountId');
+  if (to) throw refused(to, 'toAccountId');
 }
 
 async function checkCanSee(
@@ -278,7 +255,7 @@ async function checkCanSee(
   transferId: string,
 ): Promise<void> {
   if (isStaff(principal)) return;
-  const accounts = await context.ledger.getAccounts([fromAccountId, toAccountId]);
+  const accounts = await context.reads.getAccounts([fromAccountId, toAccountId]);
   const owners = [...accounts.values()].map((account) => account.ownerId);
   if (!owners.includes(principal.sub)) {
     throw new RequestRefused('forbidden', 'not-transfer-party', `transfer ${transferId} is not between your accounts`);

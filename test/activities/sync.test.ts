@@ -78,7 +78,7 @@ describe('repairTransfer', () => {
     const outcome = await repairTransfer({ ...stranded, reason: 'test: the saga died', source: 'test' });
 
     expect(outcome).toEqual({ row: 'CLOSED', redis: 'VOIDED', velocity: 'WITHDRAWN' });
-    expect((await money.ledger.getTransfer(stranded.transferId))?.status).toBe('FAILED');
+    expect((await money.reads.getTransfer(stranded.transferId))?.status).toBe('FAILED');
     expect(await money.balances.read(sender)).toMatchObject({ available: 1_000, held: 0 });
     expect(await countersWithProbe()).toEqual({ count: 1, sum: 1 });
 

@@ -137,7 +137,9 @@ describe('risk evaluation, rules and review', () => {
 
     // Counters go by event time, PostgreSQL's clock at submission, in 1 s buckets: the first transfer
     // leaves the window once that clock reaches the start of its second plus the window.
-    const firstSubmitted = Date.parse((await service.ledger.getTransfer(transfers[0] as string))?.submittedAt ?? '');
+    const firstSubmitted = Date.parse(
+      (await service.dependencies.reads.getTransfer(transfers[0] as string))?.submittedAt ?? '',
+    );
     await untilDatabaseClockReaches(Math.floor(firstSubmitted / 1000) * 1000 + 8_000);
     expect(await finalStatus(await transferOf('erin', erin, frank, 100))).toBe('COMPLETED');
     expect(await accountOf(erin)).toMatchObject({ balance: 9_700, held: 0 });

@@ -15,6 +15,11 @@ import { ServiceHarness } from '../support/service-harness';
 
 type EventMessage = Extract<StreamMessage, { type: 'event' }>;
 
+/*
+ * Over 350 lines on purpose: the WebSocket and event-stream clients below are written for these tests
+ * alone (they keep every frame and each parsed event), and the cases share one started service.
+ */
+
 /** What a test waits on: items as they arrive, and a promise for the moment enough of them have. */
 class Inbox<T> {
   readonly items: T[] = [];

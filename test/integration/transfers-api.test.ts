@@ -16,6 +16,11 @@ interface BadRequest {
   key?: null;
 }
 
+/*
+ * Over 350 lines on purpose: every case here runs against one started service (API, worker, relay,
+ * consumers), which costs seconds to start, and most of the length is the bad-input table, one row per
+ * refused field.
+ */
 describe('transfers through the REST API', () => {
   let service: ServiceHarness;
   let events: EventCollector;

@@ -132,7 +132,7 @@ export class ServiceHarness {
     const deadline = Date.now() + timeoutMs;
     const saga = this.dependencies.temporal.workflow.getHandle(transferWorkflowId(transferId));
     for (;;) {
-      const status = (await this.ledger.getTransfer(transferId))?.status;
+      const status = (await this.dependencies.reads.getTransfer(transferId))?.status;
       if (status === wanted && (await saga.query<SagaState>('status')).status === wanted) return;
       if (Date.now() > deadline) throw new Error(`transfer ${transferId} is ${status}, never became ${wanted}`);
       await new Promise((wake) => setTimeout(wake, 200));

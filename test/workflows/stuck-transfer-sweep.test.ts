@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 
-import type { TransferRow } from '../../src/ledger/postgres-ledger';
+import type { TransferRow } from '../../src/ledger/ledger-reads';
 import { stuckTransferSweep } from '../../src/workflows';
 import { activityDoubles } from '../support/saga-harness';
 import { createTimeSkippingEnvironment, startOnceRunning } from '../support/time-skipping';
