@@ -115,9 +115,9 @@ async function startSaga(context: UseCaseContext, input: TransferSagaInput): Pro
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'USE_EXISTING',
-      // A worker that dies inside a workflow task is noticed after this long, and another takes over; the
-      // local steps inside a task are far shorter, and the worker heartbeats the task for one that is not.
-      workflowTaskTimeout: '10 seconds',
+      // A worker that dies inside a workflow task is noticed after this long (10 s), and another takes over;
+      // the local steps inside a task are far shorter, and the worker heartbeats the task for one that is not.
+      workflowTaskTimeout: context.config.saga.workflowTaskTimeoutMs,
       typedSearchAttributes: [
         { key: transferSearchAttributes.status, value: 'PENDING' },
         { key: transferSearchAttributes.fromAccount, value: input.fromAccountId },

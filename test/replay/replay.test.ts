@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, type ReplayResult, Worker } from '@temporalio/worker';
+import { type ReplayResult, Worker } from '@temporalio/worker';
 
-import { quietLogger } from '../support/quiet';
+import { workflowBundle } from '../support/workflow-bundle';
 
 /** Recorded with `npm run histories:record -- <prefix>`; one closed history per way a transfer ends. */
 const HISTORIES = join(__dirname, 'histories');
@@ -35,15 +35,12 @@ describe('replaying recorded histories with the current workflow code', () => {
   const results = new Map<string, ReplayResult>();
   // One bundle and one replay worker for every history; each test below reads its history's result.
   beforeAll(async () => {
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../src/workflows'),
-      logger: quietLogger,
-    });
+    const bundle = await workflowBundle();
     const histories = files.map((file) => ({
       workflowId: file,
       history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8'))),
     }));
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
       results.set(result.workflowId, result);
     }
   });

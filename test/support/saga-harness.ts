@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duration } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 
 import type { Activities } from '../../src/activities';
 import {
@@ -14,7 +14,7 @@ import {
 } from '../../src/domain/transfer';
 import { transferSaga } from '../../src/workflows';
 import { createTimeSkippingEnvironment, startOnceRunning } from './time-skipping';
-import { quietLogger } from './quiet';
+import { workflowBundle } from './workflow-bundle';
 
 /** A jest double typed as the activity it stands in for. */
 function double<F extends (...args: never[]) => unknown>(implementation: (...args: Parameters<F>) => ReturnType<F>) {
@@ -89,10 +89,7 @@ export class SagaHarness {
 
   static async create(): Promise<SagaHarness> {
     const environment = await createTimeSkippingEnvironment();
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../src/workflows'),
-      logger: quietLogger,
-    });
+    const bundle = await workflowBundle();
     return new SagaHarness(environment, bundle);
   }
 

@@ -25,8 +25,9 @@ export interface HttpAnswer<T = Record<string, unknown>> {
 
 /**
  * The whole service against the real local stack: the API in this process (port 0), the worker as
- * a child process, Slack as a local receiver. Forward steps retry at 500 ms instead of 10 s so that
- * failure paths finish within a test; everything else is the production code path.
+ * a child process, Slack as a local receiver. Forward steps retry at 500 ms instead of 10 s, and a
+ * killed worker's task moves on after 3 s instead of 10 s, so that failure paths finish within a
+ * test; everything else is the production code path.
  */
 export class ServiceHarness {
   readonly balances: RedisBalances;
@@ -51,6 +52,9 @@ export class ServiceHarness {
       LOG_LEVEL: 'warn',
       SLACK_WEBHOOK_URL: slack.url,
       SAGA_FORWARD_RETRY_INTERVAL_MS: '500',
+      // A killed worker's tasks move to the next worker after 3 s instead of 10 s.
+      SAGA_WORKFLOW_TASK_TIMEOUT_MS: '3000',
+      TEMPORAL_STICKY_QUEUE_TIMEOUT_MS: '3000',
       ...overrides,
     };
     const config = loadConfig(env);

@@ -7,6 +7,7 @@ import type { TransferRow } from '../../src/ledger/ledger-reads';
 import { stuckTransferSweep } from '../../src/workflows';
 import { activityDoubles } from '../support/saga-harness';
 import { createTimeSkippingEnvironment, startOnceRunning } from '../support/time-skipping';
+import { workflowBundle } from '../support/workflow-bundle';
 
 const row = (transferId: string): TransferRow => ({
   transferId,
@@ -43,7 +44,7 @@ describe('stuckTransferSweep', () => {
     const worker = await Worker.create({
       connection: environment.nativeConnection,
       taskQueue,
-      workflowsPath: require.resolve('../../src/workflows'),
+      workflowBundle: await workflowBundle(),
       activities,
     });
 
