@@ -24,7 +24,7 @@ process.stdout.write(JSON.stringify({ valid: result.valid, errors: result.errors
 /** Validates a document with @seriousme/openapi-schema-validator (OpenAPI 3.0 and 3.1, by its version field). */
 function validateOpenApi(document: object): Promise<{ valid: boolean; errors: unknown }> {
   return new Promise((resolve, reject) => {
-    const child = execFile('node', ['--input-type=module', '-e', VALIDATE], (error, stdout) =>
+    const child = execFile(process.execPath, ['--input-type=module', '-e', VALIDATE], (error, stdout) =>
       error ? reject(new Error(error.message)) : resolve(JSON.parse(stdout) as { valid: boolean; errors: unknown }),
     );
     child.stdin?.end(JSON.stringify(document));
