@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 
 import WebSocket from 'ws';
 
-import type { StreamMessage } from '../src/api/stream';
+import type { StreamMessage } from '../src/api/feed-session';
 import { loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { createDependencies } from '../src/dependencies';

@@ -42,13 +42,13 @@ const configSchema = z
     TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://localhost:8233'),
     TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     TEMPORAL_STICKY_QUEUE_TIMEOUT_MS: positiveInteger.max(120_000).default(10_000),
+    TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS: positiveInteger.max(120_000).default(10_000),
     AUTH_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     SLACK_WEBHOOK_URL: url(['http:', 'https:']).optional(),
     MAX_TRANSFER_AMOUNT: positiveInteger.max(Number.MAX_SAFE_INTEGER).default(1_000_000_000),
     SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(10_000),
     SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(10 * 60_000),
     SAGA_REVIEW_TIMEOUT_MS: positiveInteger.default(24 * 60 * 60_000),
-    SAGA_WORKFLOW_TASK_TIMEOUT_MS: positiveInteger.max(120_000).default(10_000),
     OUTBOX_BATCH_SIZE: positiveInteger.max(5_000).default(500),
     OUTBOX_RETENTION_MS: positiveInteger.default(60 * 60_000),
     OUTBOX_PURGE_EVERY_MS: positiveInteger.default(60_000),
@@ -81,6 +81,8 @@ const configSchema = z
         workflowBundle: env.TEMPORAL_WORKFLOW_BUNDLE,
         /** How long a task waits on a worker's own (sticky) queue before any worker may take it. */
         stickyQueueTimeoutMs: env.TEMPORAL_STICKY_QUEUE_TIMEOUT_MS,
+        /** How long a workflow task a dead worker held waits before another worker takes it over. */
+        workflowTaskTimeoutMs: env.TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS,
       },
       auth: { jwtSecret: secret },
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
@@ -94,7 +96,6 @@ const configSchema = z
         forwardRetryIntervalMs: env.SAGA_FORWARD_RETRY_INTERVAL_MS,
         stuckAfterMs: env.SAGA_STUCK_ALERT_AFTER_MS,
         reviewTimeoutMs: env.SAGA_REVIEW_TIMEOUT_MS,
-        workflowTaskTimeoutMs: env.SAGA_WORKFLOW_TASK_TIMEOUT_MS,
       },
       risk: {
         reviewThreshold: env.RISK_REVIEW_THRESHOLD,

@@ -36,6 +36,12 @@ export function httpMetrics(registry: Registry): RequestHandler {
  * committed state. A lag that keeps growing means the relay cannot publish (Kafka down, no relay running).
  */
 export function outboxMetrics(registry: Registry, outbox: OutboxStore): void {
+  // prom-client collects both gauges of a scrape at once: they share one backlog query.
+  let reading: Promise<OutboxBacklog> | undefined;
+  const backlog = () =>
+    (reading ??= outbox.backlog().finally(() => {
+      reading = undefined;
+    }));
   const backlogGauge = (name: string, help: string, figure: (backlog: OutboxBacklog) => number) =>
     new Gauge({
       name,
@@ -43,7 +49,7 @@ export function outboxMetrics(registry: Registry, outbox: OutboxStore): void {
       registers: [registry],
       async collect() {
         try {
-          this.set(figure(await outbox.backlog()));
+          this.set(figure(await backlog()));
         } catch {
           // PostgreSQL is unreachable: say "unknown" rather than fail the whole scrape.
           this.set(Number.NaN);

@@ -16,8 +16,6 @@ import { ProblemError } from './problem';
 import { parse, streamQuery } from './schemas';
 import type { StreamHub } from './stream-hub';
 
-export type { StreamMessage, StreamSink } from './feed-session';
-
 /** Tunables of the streaming endpoints; tests shorten them. */
 export interface StreamOptions {
   /**

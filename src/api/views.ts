@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 
-import { TRANSFER_STATUSES, type RiskDecision, type TransferStep } from '../domain/transfer';
+import { RISK_DECISIONS, TRANSFER_STATUSES, TRANSFER_STEPS } from '../domain/transfer';
 import { RULE_ACTIONS } from '../risk/rules';
 import { conditionComponents, conditionSchema } from './condition-schema';
 
@@ -10,22 +10,6 @@ import { conditionComponents, conditionSchema } from './condition-schema';
  * API document's response schemas are generated from them. Objects are strict, so a field added to
  * an answer without its schema fails the document test rather than drifting.
  */
-
-const TRANSFER_STEPS = [
-  'submitted',
-  'reserve',
-  'record',
-  'evaluate',
-  'review',
-  'settle',
-  'notify',
-  'compensate',
-  'done',
-] as const satisfies readonly TransferStep[];
-// Fails to compile when TransferStep gains a step this list lacks.
-const _everyStepListed: [Exclude<TransferStep, (typeof TRANSFER_STEPS)[number]>] extends [never] ? true : never = true;
-
-const RISK_DECISIONS = ['PASS', 'REVIEW', 'BLOCK'] as const satisfies readonly RiskDecision[];
 
 const isoTime = z.iso.datetime();
 const minorUnits = z.int().describe('integer minor units (cents)');

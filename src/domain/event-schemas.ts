@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { EVENT_VERSION, type EventType } from './topics';
-import type { ClosedStatus, RiskDecision, RuleHit, SyncRequest } from './transfer';
+import { type ClosedStatus, RISK_DECISIONS, type RiskDecision, type RuleHit, type SyncRequest } from './transfer';
 
 /**
  * The event contract of DESIGN.md §5 as zod schemas: the one source of truth. `EventData` and
@@ -25,7 +25,7 @@ const currency = z
 
 const score = z.number().nonnegative().meta({ description: 'Σ scores of the deciding rules that hit + anomaly.' });
 
-const riskDecision = z.enum(['PASS', 'REVIEW', 'BLOCK']);
+const riskDecision = z.enum(RISK_DECISIONS);
 const flaggedDecision = z.enum(['REVIEW', 'BLOCK']);
 const closedStatus = z.enum(['DECLINED', 'BLOCKED', 'REJECTED', 'FAILED']);
 

@@ -20,10 +20,21 @@ export function isTerminal(status: TransferStatus): boolean {
 }
 
 /** Where a running saga is; `step` beside `status` in every view of a transfer. */
-export type TransferStep =
-  'submitted' | 'reserve' | 'record' | 'evaluate' | 'review' | 'settle' | 'notify' | 'compensate' | 'done';
+export const TRANSFER_STEPS = [
+  'submitted',
+  'reserve',
+  'record',
+  'evaluate',
+  'review',
+  'settle',
+  'notify',
+  'compensate',
+  'done',
+] as const;
+export type TransferStep = (typeof TRANSFER_STEPS)[number];
 
-export type RiskDecision = 'PASS' | 'REVIEW' | 'BLOCK';
+export const RISK_DECISIONS = ['PASS', 'REVIEW', 'BLOCK'] as const;
+export type RiskDecision = (typeof RISK_DECISIONS)[number];
 
 /** A validated transfer request. `amount` is integer minor units (cents). */
 export interface TransferRequest {

@@ -117,7 +117,7 @@ async function startSaga(context: UseCaseContext, input: TransferSagaInput): Pro
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A worker that dies inside a workflow task is noticed after this long (10 s), and another takes over;
       // the local steps inside a task are far shorter, and the worker heartbeats the task for one that is not.
-      workflowTaskTimeout: context.config.saga.workflowTaskTimeoutMs,
+      workflowTaskTimeout: context.config.temporal.workflowTaskTimeoutMs,
       typedSearchAttributes: [
         { key: transferSearchAttributes.status, value: 'PENDING' },
         { key: transferSearchAttributes.fromAccount, value: input.fromAccountId },

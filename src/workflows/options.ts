@@ -36,32 +36,6 @@ export function localForwardStep(retryIntervalMs: number): LocalActivityOptions 
   return { ...forwardStep(retryIntervalMs), localRetryThreshold: LOCAL_RETRY_THRESHOLD };
 }
 
-/** Undoing a forward step on our own stores, locally; retried as {@link compensation}. */
-export const localCompensation: LocalActivityOptions = {
-  startToCloseTimeout: '20 seconds',
-  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '20 seconds',
-    maximumAttempts: 6,
-    // Nothing is final when undoing: a typed error still retries, then escalates to syncCompensation.
-    nonRetryableErrorTypes: [],
-  },
-};
-
-/** A repair request on our own store, locally: retried until it is written, as {@link untilDone}. */
-export const localUntilDone: LocalActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: [],
-  },
-};
-
 /** Undoing a forward step: about a minute of backoff before the saga escalates to syncCompensation. */
 export const compensation: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
@@ -70,6 +44,7 @@ export const compensation: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '20 seconds',
     maximumAttempts: 6,
+    // Nothing is final when undoing: a typed error still retries, then escalates to syncCompensation.
     nonRetryableErrorTypes: [],
   },
 };
@@ -84,6 +59,12 @@ export const untilDone: ActivityOptions = {
     nonRetryableErrorTypes: [],
   },
 };
+
+/** Undoing a forward step on our own stores, locally; retried as {@link compensation}. */
+export const localCompensation: LocalActivityOptions = { ...compensation, localRetryThreshold: LOCAL_RETRY_THRESHOLD };
+
+/** A repair request on our own store, locally: retried until it is written, as {@link untilDone}. */
+export const localUntilDone: LocalActivityOptions = { ...untilDone, localRetryThreshold: LOCAL_RETRY_THRESHOLD };
 
 /** A walk over every account: minutes, not seconds; the next scheduled run picks up after a failure. */
 export const scan: ActivityOptions = {

@@ -6,7 +6,8 @@ import { Registry } from 'prom-client';
 import { WebSocket } from 'ws';
 
 import { type ApiOptions, startApi, type RunningApi } from '../../src/api/server';
-import { eventStreamSink, type StreamMessage, webSocketSink } from '../../src/api/stream';
+import type { StreamMessage } from '../../src/api/feed-session';
+import { eventStreamSink, webSocketSink } from '../../src/api/stream';
 import { transferEvent } from '../../src/domain/events';
 import type { EventType } from '../../src/domain/topics';
 import { EventFeed } from '../../src/feed/event-feed';

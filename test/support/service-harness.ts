@@ -53,7 +53,7 @@ export class ServiceHarness {
       SLACK_WEBHOOK_URL: slack.url,
       SAGA_FORWARD_RETRY_INTERVAL_MS: '500',
       // A killed worker's tasks move to the next worker after 3 s instead of 10 s.
-      SAGA_WORKFLOW_TASK_TIMEOUT_MS: '3000',
+      TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS: '3000',
       TEMPORAL_STICKY_QUEUE_TIMEOUT_MS: '3000',
       ...overrides,
     };
