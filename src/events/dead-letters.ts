@@ -218,7 +218,9 @@ export async function readTopicRanges(
   // Keyed by position: a rebalance may deliver a record twice.
   const fetched = new Map<string, TopicRecord>();
   const groupId = `${groupPrefix}-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId });
+  // A short long-poll: a reader that reached its ends disconnects after the fetch in flight, which would
+  // hold every replay for 5 s at kafkajs's default.
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
   let timer: NodeJS.Timeout | undefined;
   try {
     await consumer.connect();

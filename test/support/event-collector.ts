@@ -19,7 +19,8 @@ export class EventCollector {
   static async start(kafka: Kafka): Promise<EventCollector> {
     const ends = await topicMarks(kafka);
 
-    const consumer = kafka.consumer({ groupId: `test-collector-${randomUUID()}` });
+    // A short long-poll: stopping waits for the fetch in flight, 5 s at kafkajs's default.
+    const consumer = kafka.consumer({ groupId: `test-collector-${randomUUID()}`, maxWaitTimeInMs: 250 });
     const collector = new EventCollector(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...TOPICS], fromBeginning: true });
