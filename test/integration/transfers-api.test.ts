@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { Registry } from 'prom-client';
 
 import { startApi } from '../../src/api/server';
@@ -169,8 +169,10 @@ describe('transfers through the REST API', () => {
     const jane = await service.openAccount('jane', 0);
     const key = randomUUID();
     const body = { fromAccountId: ivan, toAccountId: jane, amount: 250, currency: 'EUR' };
-    // A second API process whose Temporal is gone (nothing listens on port 1).
-    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    // A second API process whose Temporal is gone (nothing listens on port 1). Its client gives up after
+    // two tries instead of the SDK's ten (about 20 s of backoff): what is tested is the answer once it does.
+    const interceptors = [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2 }))];
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors }) });
     const isolated = await startApi({ ...service.dependencies, temporal: unreachable, metrics: new Registry() }, 0);
     try {
       const response = await fetch(`${isolated.url}/v1/transfers`, {
