@@ -36,15 +36,19 @@ async function main(argv: string[]): Promise<void> {
   const running: RunningProcess[] = [];
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
     for (const started of running.reverse()) await started.stop();
     await dependencies.close();
     logger.info('stopped');
   };
+  // A signal during the drain changes nothing: the Temporal SDK drains the worker on SIGTERM too, and the
+  // worker then signals the process (see worker.ts). Ending the process there would leave the consumers
+  // in their groups, holding their partitions until their sessions time out.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void shutdown(signal).finally(() => process.exit(0)));
+    process.on(signal, () => {
+      if (!stopping) void shutdown(signal).finally(() => process.exit(0));
+    });
   }
 
   for (const name of processes) running.push(await startProcess(name, dependencies));
