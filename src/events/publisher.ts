@@ -64,22 +64,36 @@ export class EventPublisher {
    */
   async sendEvents(events: EventEnvelope[]): Promise<void> {
     await Promise.all(
-      events.map((event) =>
-        this.send(event.type, {
-          key: event.data.fromAccountId,
-          value: JSON.stringify(event),
-          headers: { eventId: event.eventId, type: event.type, version: String(event.version) },
-        }),
+      this.enqueue(
+        events.map((event) => ({
+          topic: event.type,
+          message: {
+            key: event.data.fromAccountId,
+            value: JSON.stringify(event),
+            headers: { eventId: event.eventId, type: event.type, version: String(event.version) },
+          },
+        })),
       ),
     );
   }
 
   /** Sends one record to any topic (dead letters, for instance) through the same serialised path. */
   send(topic: string, message: Outgoing['message']): Promise<void> {
-    return new Promise((sent, failed) => {
-      this.queue.push({ topic, message, sent, failed });
-      void this.drain();
-    });
+    return this.enqueue([{ topic, message }])[0] as Promise<void>;
+  }
+
+  /**
+   * Queues the records before the drain looks, so they leave in one batch and fail as one. Queued one by
+   * one, the first would leave alone; if it failed, the rest would still go out, and the caller's retry
+   * would put the first after them: a sender's events out of order.
+   */
+  private enqueue(records: Array<Pick<Outgoing, 'topic' | 'message'>>): Array<Promise<void>> {
+    const sent = records.map(
+      ({ topic, message }) =>
+        new Promise<void>((resolve, reject) => this.queue.push({ topic, message, sent: resolve, failed: reject })),
+    );
+    void this.drain();
+    return sent;
   }
 
   private async drain(): Promise<void> {

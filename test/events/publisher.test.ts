@@ -247,4 +247,33 @@ describe('EventPublisher on Kafka', () => {
     expect(producers[1]).toEqual({ batches: [2, 1], disconnected: true });
     expect(await valuesOn(topic, 3)).toEqual(['record 1', 'record 2', 'record 0']);
   });
+
+  it("sends one caller's events in one batch: a refused batch writes none of them, and the retry keeps their order", async () => {
+    const topic = await createTopic();
+    const { createProducer, producers } = recordingFactory((producerIndex) => producerIndex === 0);
+    const publisher = await EventPublisher.connect(createProducer);
+    // The relay's rows, on a topic of this test's own (the topic is the event's type).
+    const events = [0, 1, 2].map(
+      (n) =>
+        ({
+          eventId: `e${n}`,
+          type: topic,
+          version: 1,
+          data: { fromAccountId: 'acc-alice' },
+        }) as unknown as EventEnvelope,
+    );
+    try {
+      await expect(publisher.sendEvents(events)).rejects.toMatchObject({ type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+      await publisher.sendEvents(events);
+    } finally {
+      await publisher.close();
+    }
+
+    expect(producers.map((producer) => producer.batches)).toEqual([[3], [3]]);
+    expect((await valuesOn(topic, 3)).map((value) => (JSON.parse(value) as { eventId: string }).eventId)).toEqual([
+      'e0',
+      'e1',
+      'e2',
+    ]);
+  });
 });
