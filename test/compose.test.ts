@@ -1,3 +1,4 @@
+/** @isolated no service */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';

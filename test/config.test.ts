@@ -1,3 +1,4 @@
+/** @isolated no service */
 import { ConfigError, loadConfig } from '../src/config';
 
 describe('config', () => {

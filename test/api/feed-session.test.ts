@@ -1,3 +1,4 @@
+/** @isolated no service */
 import type { EventEnvelope } from '../../src/domain/events';
 import type { FeedEntry, FeedScope } from '../../src/feed/event-feed';
 import {

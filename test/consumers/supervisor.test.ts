@@ -1,3 +1,4 @@
+/** @isolated no service */
 import { EventEmitter } from 'node:events';
 
 import type { Consumer } from 'kafkajs';

@@ -1,3 +1,4 @@
+/** @isolated no service */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,3 +1,4 @@
+/** @isolated replays recorded histories in this process; no service */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

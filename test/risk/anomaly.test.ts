@@ -1,3 +1,4 @@
+/** @isolated no service */
 import { type AnomalyInput, robustZScoreModel, scoreAnomaly } from '../../src/risk/anomaly';
 import { seededRandom } from '../../harness/seeded-random';
 

@@ -1,3 +1,4 @@
+/** @isolated no service */
 import Ajv2020 from 'ajv/dist/2020';
 
 import { openApiDocument } from '../../src/api/openapi';

@@ -1,3 +1,4 @@
+/** @isolated its own Temporal test server; activity doubles instead of stores */
 import { randomUUID } from 'node:crypto';
 
 import { Context } from '@temporalio/activity';

@@ -1,3 +1,4 @@
+/** @isolated its own Temporal test server; activity doubles instead of stores */
 import { execSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';

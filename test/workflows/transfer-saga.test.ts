@@ -1,3 +1,4 @@
+/** @isolated its own Temporal test server; activity doubles instead of stores */
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
