@@ -1,3 +1,4 @@
+/** @runs-first a minute of it waits out the outage, while the isolated files run on the other worker */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 

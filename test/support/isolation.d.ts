@@ -1,2 +1,3 @@
-export declare const ISOLATED_PRAGMA: string;
-export declare function isIsolated(pragmas: Record<string, string | string[]>): boolean;
+type Pragmas = Record<string, string | string[]>;
+export declare function isIsolated(pragmas: Pragmas): boolean;
+export declare function runsFirst(pragmas: Pragmas): boolean;

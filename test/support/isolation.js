@@ -1,13 +1,18 @@
 /**
- * The docblock pragma that lets a test file run beside the one holding the local stack: it starts its
- * own Temporal test server or touches no service at all. Plain JavaScript, because jest loads the test
- * sequencer without transforming it.
+ * The docblock pragmas the test sequencer and environment read. Plain JavaScript, because jest loads
+ * the sequencer without transforming it.
+ *
+ * - `@isolated`: the file runs beside the one holding the local stack: it starts its own Temporal test
+ *   server or touches no service at all.
+ * - `@runs-first`: a stack file that spends most of its run waiting (the Kafka outage), so it takes the
+ *   stack first and the isolated files run on the other worker meanwhile.
  */
-const ISOLATED_PRAGMA = 'isolated';
+const has = (pragmas, name) => Object.prototype.hasOwnProperty.call(pragmas, name);
 
 /** @param {Record<string, string | string[]>} pragmas a test file's docblock pragmas */
-function isIsolated(pragmas) {
-  return Object.prototype.hasOwnProperty.call(pragmas, ISOLATED_PRAGMA);
-}
+const isIsolated = (pragmas) => has(pragmas, 'isolated');
 
-module.exports = { ISOLATED_PRAGMA, isIsolated };
+/** @param {Record<string, string | string[]>} pragmas a test file's docblock pragmas */
+const runsFirst = (pragmas) => has(pragmas, 'runs-first');
+
+module.exports = { isIsolated, runsFirst };

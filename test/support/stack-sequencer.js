@@ -3,19 +3,23 @@ const { readFileSync } = require('node:fs');
 const Sequencer = require('@jest/test-sequencer').default;
 const { extract, parse } = require('jest-docblock');
 
-const { isIsolated } = require('./isolation');
+const { isIsolated, runsFirst } = require('./isolation');
 
 /**
- * Jest's order (failed first, then slowest first), except that the `@isolated` files come right after
- * the first file that holds the local stack: while that one runs, the second worker gets through them
- * instead of waiting for the lock (see stack-environment.ts).
+ * Jest's order (failed first, then slowest first), except at the start: the `@runs-first` stack files,
+ * then the `@isolated` files, so that the second worker gets through the isolated ones while the first
+ * file holds the stack and mostly waits (see stack-environment.ts). Without such a file, the first stack
+ * file in jest's order leads.
  */
 class StackSequencer extends Sequencer {
   sort(tests) {
     const ordered = super.sort(tests);
-    const isolated = ordered.filter((test) => isIsolated(parse(extract(readFileSync(test.path, 'utf8')))));
-    const onStack = ordered.filter((test) => !isolated.includes(test));
-    return [...onStack.slice(0, 1), ...isolated, ...onStack.slice(1)];
+    const pragmas = new Map(ordered.map((test) => [test, parse(extract(readFileSync(test.path, 'utf8')))]));
+    const isolated = ordered.filter((test) => isIsolated(pragmas.get(test)));
+    const onStack = ordered.filter((test) => !isIsolated(pragmas.get(test)));
+    const leading = onStack.filter((test) => runsFirst(pragmas.get(test)));
+    const first = leading.length > 0 ? leading : onStack.slice(0, 1);
+    return [...first, ...isolated, ...onStack.filter((test) => !first.includes(test))];
   }
 }
 
