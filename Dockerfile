@@ -13,6 +13,8 @@ RUN npm run build
 # service finds relative to the repository root.
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
+# Production mode: the development JWT secret in the source is refused; AUTH_JWT_SECRET or AUTH_JWKS_URL is required.
+ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist

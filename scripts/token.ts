@@ -1,26 +1,24 @@
 /**
- * `npm run token -- --sub alice --role USER [--ttl 1h]` prints a bearer token signed with
- * AUTH_JWT_SECRET (the development secret unless set), for curl and the WebSocket stream.
+ * `npm run token -- --sub alice --role USER [--ttl 15m]` prints a bearer token the service accepts:
+ * HS256 with AUTH_JWT_SECRET (the development secret under NODE_ENV=development, as npm scripts run),
+ * with the configured issuer and audience, living as long as the role may unless `--ttl` asks for less.
  */
 import { parseArgs } from 'node:util';
 
-import jwt from 'jsonwebtoken';
-
-import { loadConfig } from '../src/config';
+import { issueToken } from '../src/api/tokens';
+import { lifetimeSeconds, loadConfig } from '../src/config';
 import { ROLES, type Role } from '../src/domain/roles';
 
 const { values } = parseArgs({
   options: {
     sub: { type: 'string' },
     role: { type: 'string', default: 'USER' },
-    ttl: { type: 'string', default: '12h' },
+    ttl: { type: 'string' },
   },
 });
-if (!values.sub || !ROLES.includes(values.role as Role)) {
-  console.error(`usage: npm run token -- --sub <subject> --role <${ROLES.join('|')}> [--ttl 12h]`);
+const ttl = values.ttl === undefined ? undefined : lifetimeSeconds.safeParse(values.ttl);
+if (!values.sub || !ROLES.includes(values.role as Role) || ttl?.success === false) {
+  console.error(`usage: npm run token -- --sub <subject> --role <${ROLES.join('|')}> [--ttl 15m]`);
   process.exit(2);
 }
-const expiresIn = values.ttl as jwt.SignOptions['expiresIn'];
-console.log(
-  jwt.sign({ sub: values.sub, role: values.role }, loadConfig().auth.jwtSecret, { algorithm: 'HS256', expiresIn }),
-);
+console.log(issueToken(loadConfig().auth, { sub: values.sub, role: values.role as Role }, ttl?.data));

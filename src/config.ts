@@ -5,7 +5,21 @@ import { z } from 'zod';
  * (`npm run stack -- up`); a malformed value stops start-up with a message that names it.
  */
 
-const DEVELOPMENT_JWT_SECRET = 'transfer-saga-local-development-secret';
+/** In the source, so only ever accepted where NODE_ENV says development or test. */
+export const DEVELOPMENT_JWT_SECRET = 'transfer-saga-local-development-secret';
+
+/** HS256 wants a key as long as its hash: fewer bytes make a token forgeable by brute force. */
+const MIN_JWT_SECRET_BYTES = 32;
+
+/** A token lifetime: seconds, or a number with s, m or h (`90s`, `15m`, `8h`). */
+export const lifetimeSeconds = z
+  .string()
+  .regex(/^\d+[smh]?$/, 'expected seconds, or a number with s, m or h (e.g. 1h)')
+  .transform((value) => {
+    const unit = { s: 1, m: 60, h: 3600 }[value.at(-1) as string] ?? 1;
+    return Number.parseInt(value, 10) * unit;
+  })
+  .pipe(z.number().int().positive());
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -23,7 +37,8 @@ const positiveInteger = z.coerce.number().int().positive();
 
 const configSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    // Unset counts as production: only an explicit development or test accepts the development secret.
+    NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PORT: port.default(3000),
     DATABASE_URL: url(['postgres:', 'postgresql:']).default(
@@ -43,7 +58,18 @@ const configSchema = z
     TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     TEMPORAL_STICKY_QUEUE_TIMEOUT_MS: positiveInteger.max(120_000).default(10_000),
     TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS: positiveInteger.max(120_000).default(10_000),
-    AUTH_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    AUTH_JWT_SECRET: z
+      .string()
+      .refine(
+        (value) => Buffer.byteLength(value) >= MIN_JWT_SECRET_BYTES,
+        `must be at least ${MIN_JWT_SECRET_BYTES} bytes`,
+      )
+      .optional(),
+    AUTH_JWKS_URL: url(['http:', 'https:']).optional(),
+    AUTH_JWT_ISSUER: z.string().min(1).default('transfer-saga'),
+    AUTH_JWT_AUDIENCE: z.string().min(1).default('transfer-saga-api'),
+    AUTH_JWT_MAX_LIFETIME: lifetimeSeconds.default(60 * 60),
+    AUTH_JWT_MAX_STAFF_LIFETIME: lifetimeSeconds.default(8 * 60 * 60),
     SLACK_WEBHOOK_URL: url(['http:', 'https:']).optional(),
     MAX_TRANSFER_AMOUNT: positiveInteger.max(Number.MAX_SAFE_INTEGER).default(1_000_000_000),
     SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(10_000),
@@ -61,13 +87,13 @@ const configSchema = z
     message: 'must be above RISK_REVIEW_THRESHOLD',
   })
   .transform((env, context) => {
-    const secret = env.AUTH_JWT_SECRET ?? (env.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET);
-    if (secret === undefined) {
-      context.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'is required in production' });
+    const verification = tokenVerification(env);
+    if (typeof verification === 'string') {
+      context.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: verification });
       return z.NEVER;
     }
     return {
-      environment: env.NODE_ENV,
+      environment: env.NODE_ENV ?? 'production',
       logLevel: env.LOG_LEVEL,
       http: { port: env.PORT },
       postgres: { url: env.DATABASE_URL },
@@ -84,7 +110,12 @@ const configSchema = z
         /** How long a workflow task a dead worker held waits before another worker takes it over. */
         workflowTaskTimeoutMs: env.TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS,
       },
-      auth: { jwtSecret: secret },
+      auth: {
+        verification,
+        issuer: env.AUTH_JWT_ISSUER,
+        audience: env.AUTH_JWT_AUDIENCE,
+        maxLifetimeSeconds: { user: env.AUTH_JWT_MAX_LIFETIME, staff: env.AUTH_JWT_MAX_STAFF_LIFETIME },
+      },
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
       outbox: {
@@ -106,6 +137,27 @@ const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** How tokens are checked: a shared HS256 secret, or the identity provider's keys (RS256/ES256) from a JWKS. */
+export type TokenVerification = { kind: 'hs256'; secret: string } | { kind: 'jwks'; url: string };
+
+/**
+ * The JWKS when one is set (the shared secret is then off); else the secret, which must be a real one
+ * unless NODE_ENV explicitly says development or test. Answers the problem with AUTH_JWT_SECRET instead.
+ */
+function tokenVerification(env: {
+  NODE_ENV?: string;
+  AUTH_JWT_SECRET?: string;
+  AUTH_JWKS_URL?: string;
+}): TokenVerification | string {
+  if (env.AUTH_JWKS_URL) return { kind: 'jwks', url: env.AUTH_JWKS_URL };
+  const local = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
+  const secret = env.AUTH_JWT_SECRET ?? (local ? DEVELOPMENT_JWT_SECRET : undefined);
+  if (secret === undefined || (secret === DEVELOPMENT_JWT_SECRET && !local)) {
+    return `must be a secret of at least ${MIN_JWT_SECRET_BYTES} bytes other than the development one (or set AUTH_JWKS_URL), unless NODE_ENV is development or test`;
+  }
+  return { kind: 'hs256', secret };
+}
 
 /** Raised when the environment holds a setting that cannot be used; the message names every bad one. */
 export class ConfigError extends Error {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadConfig } from '../src/config';
+import { DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
 import { transferSearchAttributes } from '../src/domain/search-attributes';
 
 /**
@@ -40,10 +40,15 @@ const DESIGN_ENVIRONMENT_NAMES = [
   'TEMPORAL_UI_URL',
   'AUTH_JWT_SECRET',
   'SLACK_WEBHOOK_URL',
+  // Not in DESIGN.md §7's list: production mode, which refuses the development secret.
+  'NODE_ENV',
 ];
 
+/** What an operator exports before `docker compose up`: the file gives AUTH_JWT_SECRET no default. */
+const HOST_SECRET = 'a-host-secret-of-at-least-32-bytes!';
+
 const compose = parse(readFileSync(join(__dirname, '..', 'temporal-compose.yml'), 'utf8')) as ComposeFile;
-const defaults = loadConfig({});
+const defaults = loadConfig({ NODE_ENV: 'development' });
 
 function service(name: string): ComposeService {
   const found = compose.services[name];
@@ -51,9 +56,12 @@ function service(name: string): ComposeService {
   return found;
 }
 
-/** The value Compose would use when the variable is not set on the host: `${VAR:-default}` becomes `default`. */
+/**
+ * The value Compose would use with only AUTH_JWT_SECRET exported on the host: `${VAR:-default}` becomes
+ * `default`, and the required `${AUTH_JWT_SECRET:?…}` the host's secret.
+ */
 function withComposeDefaults(value: string): string {
-  return value.replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+  return value.replace(/\$\{AUTH_JWT_SECRET:\?[^}]*\}/g, HOST_SECRET).replace(/\$\{\w+:-([^}]*)\}/g, '$1');
 }
 
 /** The service container's environment as the application would see it with nothing set on the host. */
@@ -106,15 +114,20 @@ describe('temporal-compose.yml', () => {
     it.each(DESIGN_ENVIRONMENT_NAMES)('gives %s a value the config accepts', (name) => {
       const value = serviceEnvironment()[name];
       expect(value).toBeDefined();
-      expect(() => loadConfig({ [name]: value })).not.toThrow();
+      expect(() => loadConfig({ AUTH_JWT_SECRET: HOST_SECRET, [name]: value })).not.toThrow();
     });
 
-    it('is accepted by the config as a whole, also in production', () => {
-      expect(() => loadConfig({ ...serviceEnvironment(), NODE_ENV: 'production' })).not.toThrow();
+    it('is accepted by the config as a whole, in production mode', () => {
+      expect(serviceEnvironment().NODE_ENV).toBe('production');
+      expect(() => loadConfig(serviceEnvironment())).not.toThrow();
     });
 
-    it('defaults AUTH_JWT_SECRET to the development secret, so tokens minted on the host are accepted', () => {
-      expect(serviceEnvironment().AUTH_JWT_SECRET).toBe(defaults.auth.jwtSecret);
+    it('requires AUTH_JWT_SECRET from the host instead of defaulting to the public development secret', () => {
+      const declared = String(service(SERVICE).environment?.AUTH_JWT_SECRET);
+      expect(declared).toMatch(/^\$\{AUTH_JWT_SECRET:\?.+\}$/);
+      expect(() => loadConfig({ ...serviceEnvironment(), AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(
+        /AUTH_JWT_SECRET/,
+      );
     });
   });
 

@@ -1,9 +1,9 @@
 /** @isolated no service */
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
 
 describe('config', () => {
   it('without any setting, answers the local stack defaults', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ NODE_ENV: 'development' });
     expect(config.http.port).toBe(3000);
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.temporal).toMatchObject({ address: 'localhost:7233', namespace: 'default' });
@@ -20,28 +20,68 @@ describe('config', () => {
     ['TEMPORAL_UI_URL', 'ftp://ui'],
     ['SLACK_WEBHOOK_URL', 'hooks.slack.example'],
     ['MAX_TRANSFER_AMOUNT', '-5'],
-    ['AUTH_JWT_SECRET', 'short'],
+    ['AUTH_JWT_SECRET', 'thirty-one-bytes-is-one-too-few'],
+    ['AUTH_JWKS_URL', 'keys.example/jwks.json'],
+    ['AUTH_JWT_MAX_LIFETIME', 'forever'],
     ['RISK_REVIEW_THRESHOLD', '-1'],
     ['RISK_ANOMALY_WEIGHT', 'heavy'],
   ])('refuses a malformed %s (%j) with its name in the message', (name, value) => {
-    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+    const env = { NODE_ENV: 'development', [name]: value };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${name}\\b`));
   });
 
-  it('in production, refuses to start without AUTH_JWT_SECRET', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWT_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'a-production-grade-secret' }).auth.jwtSecret).toBe(
-      'a-production-grade-secret',
-    );
+  describe('the token secret', () => {
+    const realSecret = 'a-production-secret-of-32-bytes!';
+
+    it.each([
+      ['NODE_ENV unset and no secret', {}],
+      ['production and no secret', { NODE_ENV: 'production' }],
+      ['NODE_ENV unset and the development secret', { AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET }],
+      ['production and the development secret', { NODE_ENV: 'production', AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET }],
+      ['a secret of 31 bytes, even in development', { NODE_ENV: 'development', AUTH_JWT_SECRET: 'x'.repeat(31) }],
+    ])('refuses to start with %s, in one line naming AUTH_JWT_SECRET', (_case, env) => {
+      expect(() => loadConfig(env)).toThrow(/^invalid configuration — AUTH_JWT_SECRET: [^\n]+$/);
+    });
+
+    it('takes a secret of 32 bytes other than the development one, NODE_ENV unset counting as production', () => {
+      const config = loadConfig({ AUTH_JWT_SECRET: realSecret });
+      expect(config.environment).toBe('production');
+      expect(config.auth.verification).toEqual({ kind: 'hs256', secret: realSecret });
+    });
+
+    it.each(['development', 'test'])('uses the development secret only where NODE_ENV=%s says so', (NODE_ENV) => {
+      expect(loadConfig({ NODE_ENV }).auth.verification).toEqual({ kind: 'hs256', secret: DEVELOPMENT_JWT_SECRET });
+    });
+
+    it('needs no secret when AUTH_JWKS_URL is set: the shared secret is then off', () => {
+      const config = loadConfig({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks.json' });
+      expect(config.auth.verification).toEqual({ kind: 'jwks', url: 'https://id.example/jwks.json' });
+    });
+
+    it('reads the issuer, audience and lifetimes, 1 h for USER and 8 h for staff by default', () => {
+      expect(loadConfig({ NODE_ENV: 'test' }).auth).toMatchObject({
+        issuer: 'transfer-saga',
+        audience: 'transfer-saga-api',
+        maxLifetimeSeconds: { user: 3600, staff: 28800 },
+      });
+      expect(
+        loadConfig({ NODE_ENV: 'test', AUTH_JWT_MAX_LIFETIME: '15m', AUTH_JWT_MAX_STAFF_LIFETIME: '7200' }).auth
+          .maxLifetimeSeconds,
+      ).toEqual({ user: 900, staff: 7200 });
+    });
   });
 
   it('refuses a block threshold that is not above the review threshold, naming it', () => {
-    expect(() => loadConfig({ RISK_REVIEW_THRESHOLD: '80', RISK_BLOCK_THRESHOLD: '80' })).toThrow(
+    expect(() => loadConfig({ NODE_ENV: 'test', RISK_REVIEW_THRESHOLD: '80', RISK_BLOCK_THRESHOLD: '80' })).toThrow(
       /RISK_BLOCK_THRESHOLD/,
     );
   });
 
   it('reads a comma-separated broker list', () => {
-    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092, k2:9092' }).kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(loadConfig({ NODE_ENV: 'test', KAFKA_BROKERS: 'k1:9092, k2:9092' }).kafka.brokers).toEqual([
+      'k1:9092',
+      'k2:9092',
+    ]);
   });
 });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import jwt from 'jsonwebtoken';
-
-import { loadConfig } from '../../src/config';
+import { issueToken } from '../../src/api/tokens';
+import { type Config, loadConfig } from '../../src/config';
 import type { Role } from '../../src/domain/roles';
 import { PROCESSES } from '../../src/processes';
 import { freePort } from '../../harness/free-port';
@@ -41,7 +40,7 @@ export class ServiceUnderTest {
   private constructor(
     readonly url: string,
     readonly pid: number,
-    private readonly jwtSecret: string,
+    private readonly auth: Config['auth'],
     private readonly process: ServiceProcess,
     private readonly slack: SlackReceiver,
   ) {}
@@ -61,7 +60,7 @@ export class ServiceUnderTest {
         await service.stop();
         throw new Error('the service process started, but its pid was not found under this process');
       }
-      return new ServiceUnderTest(`http://127.0.0.1:${port}`, pid, config.auth.jwtSecret, service, slack);
+      return new ServiceUnderTest(`http://127.0.0.1:${port}`, pid, config.auth, service, slack);
     } catch (error) {
       await slack.stop();
       throw error;
@@ -78,12 +77,12 @@ export class ServiceUnderTest {
     await this.slack.stop();
   }
 
-  /** A JWT for `sub` in `role`, signed as the service's own tokens are (HS256, the configured secret). */
+  /** A JWT for `sub` in `role` that the service accepts (HS256, the configured secret). */
   token(sub: string, role: Role): string {
     const key = `${role}:${sub}`;
     const cached = this.tokens.get(key);
     if (cached && Date.now() - cached.signedAt < TOKEN_REFRESH_MS) return cached.token;
-    const token = jwt.sign({ sub, role }, this.jwtSecret, { algorithm: 'HS256', expiresIn: '1h' });
+    const token = issueToken(this.auth, { sub, role });
     this.tokens.set(key, { token, signedAt: Date.now() });
     return token;
   }

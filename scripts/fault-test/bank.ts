@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import jwt from 'jsonwebtoken';
+import type { Config } from '../../src/config';
+import { issueToken } from '../../src/api/tokens';
+import type { Role } from '../../src/domain/roles';
 
 /** One request to the service's REST API as `sub` in `role`; a body that is not JSON reads as `{}`. */
 export type ApiCall = (
@@ -24,10 +26,10 @@ export interface Bank {
   ruleIds: string[];
 }
 
-/** Calls the API on `port` with a token signed by `jwtSecret` for each caller, each request bounded to 10 s. */
-export function apiClient(port: number, jwtSecret: string): ApiCall {
+/** Calls the API on `port` with a token the service accepts for each caller, each request bounded to 10 s. */
+export function apiClient(port: number, auth: Config['auth']): ApiCall {
   const api = `http://127.0.0.1:${port}`;
-  const token = (sub: string, role: string) => jwt.sign({ sub, role }, jwtSecret, { expiresIn: '1h' });
+  const token = (sub: string, role: string) => issueToken(auth, { sub, role: role as Role });
   return async (method, path, sub, role, body, key) => {
     const response = await fetch(`${api}${path}`, {
       method,

@@ -69,7 +69,7 @@ async function main(options: Options): Promise<number> {
   const dependencies = await createDependencies(config, logger);
   await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
   const supervisor = await Supervisor.start(env, options);
-  const call = apiClient(port, config.auth.jwtSecret);
+  const call = apiClient(port, config.auth);
   const bank = await openBank(call, options.accounts);
   const accountIds = bank.accounts.map((account) => account.id);
 

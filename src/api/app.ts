@@ -12,6 +12,7 @@ import { httpMetrics, outboxMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { decodeCursor, presentReviewQueue, presentTransfer, presentTransferPage } from './presenters';
 import { notFoundRoute, problemHandler } from './problem';
+import { createTokenVerifier } from './tokens';
 import {
   accountId,
   expectedVersion,
@@ -76,10 +77,11 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   const v1 = express.Router();
   // Ahead of the router-wide authentication: browsers can set no header on a WebSocket or an
   // EventSource, so these two also take the token as ?access_token=.
-  const streamAuthentication = authenticate(config.auth.jwtSecret, { acceptQueryToken: true });
+  const verifyToken = createTokenVerifier(config.auth, logger);
+  const streamAuthentication = authenticate(verifyToken, { acceptQueryToken: true });
   v1.get('/stream', streamAuthentication, authorize('stream events'), streams.webSocket);
   v1.get('/events', streamAuthentication, authorize('stream events'), streams.eventStream);
-  v1.use(authenticate(config.auth.jwtSecret));
+  v1.use(authenticate(verifyToken));
 
   v1.post('/accounts', authorize('open accounts'), async (request, response) => {
     const account = await openAccount(context, parse(openAccountBody, request.body ?? {}, 'body'));

@@ -1,38 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 
 import type { RequestHandler, Response } from 'express';
-import jwt from 'jsonwebtoken';
 
-import { type Principal, type Role, ROLES } from '../domain/roles';
+import type { Principal } from '../domain/roles';
 import { RequestRefused } from '../use-cases/errors';
 import { type Action, PERMISSIONS } from './permissions';
-
-/**
- * The principal an HS256 token names (`sub` and `role`); refuses it as unauthorized when the signature,
- * expiry or claims do not hold.
- */
-export function verifyToken(secret: string, token: string): Principal {
-  let claims: jwt.JwtPayload | string;
-  try {
-    claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
-  } catch (error) {
-    throw new RequestRefused(
-      'unauthorized',
-      'invalid-token',
-      `the token is not valid: ${(error as Error).message}`,
-      'Authorization',
-    );
-  }
-  if (typeof claims === 'string' || typeof claims.sub !== 'string' || !ROLES.includes(claims.role as Role)) {
-    throw new RequestRefused(
-      'unauthorized',
-      'invalid-token',
-      `the token needs a sub and one of the roles ${ROLES.join(', ')}`,
-      'Authorization',
-    );
-  }
-  return { sub: claims.sub, role: claims.role as Role };
-}
+import type { TokenVerifier } from './tokens';
 
 /**
  * The request's bearer token: the Authorization header or, where `acceptQueryToken` allows it, the
@@ -58,9 +31,9 @@ export function bearerToken(request: IncomingMessage, acceptQueryToken = false):
  * streaming routes only: browsers cannot set headers on a WebSocket or an EventSource, and a token in
  * a URL ends up in access logs, so no other route takes one.
  */
-export function authenticate(secret: string, { acceptQueryToken = false } = {}): RequestHandler {
-  return (request, response, next) => {
-    response.locals.principal = verifyToken(secret, bearerToken(request, acceptQueryToken));
+export function authenticate(verify: TokenVerifier, { acceptQueryToken = false } = {}): RequestHandler {
+  return async (request, response, next) => {
+    response.locals.principal = await verify(bearerToken(request, acceptQueryToken));
     next();
   };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
-import jwt from 'jsonwebtoken';
 
 import { startApi, type RunningApi } from '../../src/api/server';
+import { issueToken } from '../../src/api/tokens';
 import { type Config, loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createDependencies, type Dependencies } from '../../src/dependencies';
@@ -81,7 +81,7 @@ export class ServiceHarness {
   }
 
   token(sub: string, role: Role): string {
-    return jwt.sign({ sub, role }, this.config.auth.jwtSecret, { algorithm: 'HS256', expiresIn: '1h' });
+    return issueToken(this.config.auth, { sub, role });
   }
 
   async request<T = Record<string, unknown>>(
