@@ -8,8 +8,11 @@ import { z } from 'zod';
 /** In the source, so only ever accepted where NODE_ENV says development or test. */
 export const DEVELOPMENT_JWT_SECRET = 'transfer-saga-local-development-secret';
 
-/** HS256 wants a key as long as its hash: fewer bytes make a token forgeable by brute force. */
-const MIN_JWT_SECRET_BYTES = 32;
+/** Signs Kafka records where NODE_ENV says development or test; in the source, so refused anywhere else. */
+export const DEVELOPMENT_EVENT_SIGNING_KEY = 'transfer-saga-local-development-event-key';
+
+/** An HMAC key as long as its hash: fewer bytes make a token or a record signature forgeable by brute force. */
+const MIN_SECRET_BYTES = 32;
 
 /** A token lifetime: seconds, or a number with s, m or h (`90s`, `15m`, `8h`). */
 export const lifetimeSeconds = z
@@ -34,6 +37,10 @@ const url = (protocols: string[]) =>
     );
 
 const positiveInteger = z.coerce.number().int().positive();
+
+const secretOfMinimumLength = z
+  .string()
+  .refine((value) => Buffer.byteLength(value) >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes`);
 
 const configSchema = z
   .object({
@@ -60,12 +67,12 @@ const configSchema = z
     TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS: positiveInteger.max(120_000).default(10_000),
     AUTH_JWT_SECRET: z
       .string()
-      .refine(
-        (value) => Buffer.byteLength(value) >= MIN_JWT_SECRET_BYTES,
-        `must be at least ${MIN_JWT_SECRET_BYTES} bytes`,
-      )
+      .refine((value) => Buffer.byteLength(value) >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes`)
       .optional(),
     AUTH_JWKS_URL: url(['http:', 'https:']).optional(),
+    EVENT_SIGNING_KEY: secretOfMinimumLength.optional(),
+    EVENT_SIGNING_PREVIOUS_KEY: secretOfMinimumLength.optional(),
+    EVENT_MAX_AGE_MS: positiveInteger.default(5 * 60_000),
     AUTH_JWT_ISSUER: z.string().min(1).default('transfer-saga'),
     AUTH_JWT_AUDIENCE: z.string().min(1).default('transfer-saga-api'),
     AUTH_JWT_MAX_LIFETIME: lifetimeSeconds.default(60 * 60),
@@ -87,11 +94,16 @@ const configSchema = z
     message: 'must be above RISK_REVIEW_THRESHOLD',
   })
   .transform((env, context) => {
-    const verification = tokenVerification(env);
+    const local = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
+    const verification = tokenVerification(env, local);
     if (typeof verification === 'string') {
       context.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: verification });
-      return z.NEVER;
     }
+    const signingKey = localOrReal(env.EVENT_SIGNING_KEY, DEVELOPMENT_EVENT_SIGNING_KEY, local);
+    if (signingKey === undefined) {
+      context.addIssue({ code: 'custom', path: ['EVENT_SIGNING_KEY'], message: REAL_SECRET_NEEDED });
+    }
+    if (typeof verification === 'string' || signingKey === undefined) return z.NEVER;
     return {
       environment: env.NODE_ENV ?? 'production',
       logLevel: env.LOG_LEVEL,
@@ -116,6 +128,7 @@ const configSchema = z
         audience: env.AUTH_JWT_AUDIENCE,
         maxLifetimeSeconds: { user: env.AUTH_JWT_MAX_LIFETIME, staff: env.AUTH_JWT_MAX_STAFF_LIFETIME },
       },
+      eventSigning: { current: signingKey, previous: env.EVENT_SIGNING_PREVIOUS_KEY, maxAgeMs: env.EVENT_MAX_AGE_MS },
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
       outbox: {
@@ -141,22 +154,25 @@ export type Config = z.output<typeof configSchema>;
 /** How tokens are checked: a shared HS256 secret, or the identity provider's keys (RS256/ES256) from a JWKS. */
 export type TokenVerification = { kind: 'hs256'; secret: string } | { kind: 'jwks'; url: string };
 
+const REAL_SECRET_NEEDED = `must be a secret of at least ${MIN_SECRET_BYTES} bytes other than the development one, unless NODE_ENV is development or test`;
+
+/** The secret given; or the development one where NODE_ENV says development or test; else none. */
+function localOrReal(given: string | undefined, development: string, local: boolean): string | undefined {
+  const secret = given ?? (local ? development : undefined);
+  return secret === development && !local ? undefined : secret;
+}
+
 /**
  * The JWKS when one is set (the shared secret is then off); else the secret, which must be a real one
  * unless NODE_ENV explicitly says development or test. Answers the problem with AUTH_JWT_SECRET instead.
  */
-function tokenVerification(env: {
-  NODE_ENV?: string;
-  AUTH_JWT_SECRET?: string;
-  AUTH_JWKS_URL?: string;
-}): TokenVerification | string {
+function tokenVerification(
+  env: { AUTH_JWT_SECRET?: string; AUTH_JWKS_URL?: string },
+  local: boolean,
+): TokenVerification | string {
   if (env.AUTH_JWKS_URL) return { kind: 'jwks', url: env.AUTH_JWKS_URL };
-  const local = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
-  const secret = env.AUTH_JWT_SECRET ?? (local ? DEVELOPMENT_JWT_SECRET : undefined);
-  if (secret === undefined || (secret === DEVELOPMENT_JWT_SECRET && !local)) {
-    return `must be a secret of at least ${MIN_JWT_SECRET_BYTES} bytes other than the development one (or set AUTH_JWKS_URL), unless NODE_ENV is development or test`;
-  }
-  return { kind: 'hs256', secret };
+  const secret = localOrReal(env.AUTH_JWT_SECRET, DEVELOPMENT_JWT_SECRET, local);
+  return secret === undefined ? `${REAL_SECRET_NEEDED} (or set AUTH_JWKS_URL)` : { kind: 'hs256', secret };
 }
 
 /** Raised when the environment holds a setting that cannot be used; the message names every bad one. */

@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import type { Config } from './config';
+import { RecordSigner } from './events/signing';
 import { EventPublisher } from './events/publisher';
 import { EventFeed } from './feed/event-feed';
 import { createMoneyStores, type MoneyStores } from './ledger';
@@ -31,6 +32,8 @@ export interface Dependencies extends MoneyStores {
   kafka: Kafka;
   /** Every Kafka write of the process goes through this one serialised publisher. */
   events: EventPublisher;
+  /** Signs what `events` sends; consumers check each record with it before they act. */
+  signer: RecordSigner;
   kafkaAdmin: Admin;
   temporal: Client;
   slack: SlackSender;
@@ -112,9 +115,10 @@ export async function createDependencies(
     const createProducer = () =>
       kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     const brokers = config.kafka.brokers.join(',');
+    const signer = new RecordSigner(config.eventSigning);
     const events = kafkaAtStartup
-      ? await atStartup('Kafka', brokers, () => EventPublisher.connect(createProducer))
-      : EventPublisher.lazy(createProducer);
+      ? await atStartup('Kafka', brokers, () => EventPublisher.connect(createProducer, signer))
+      : EventPublisher.lazy(createProducer, signer);
     closers.push(() => events.close());
     const kafkaAdmin = kafka.admin();
     if (kafkaAtStartup) await atStartup('Kafka', brokers, () => kafkaAdmin.connect());
@@ -136,6 +140,7 @@ export async function createDependencies(
       redis,
       kafka,
       events,
+      signer,
       kafkaAdmin,
       temporal,
       slack,

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
+import { DEVELOPMENT_EVENT_SIGNING_KEY, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
 import { transferSearchAttributes } from '../src/domain/search-attributes';
 
 /**
@@ -40,12 +40,17 @@ const DESIGN_ENVIRONMENT_NAMES = [
   'TEMPORAL_UI_URL',
   'AUTH_JWT_SECRET',
   'SLACK_WEBHOOK_URL',
-  // Not in DESIGN.md §7's list: production mode, which refuses the development secret.
+  // Not in DESIGN.md §7's list: production mode, which refuses the development secrets, and the key
+  // that signs Kafka records.
   'NODE_ENV',
+  'EVENT_SIGNING_KEY',
 ];
 
-/** What an operator exports before `docker compose up`: the file gives AUTH_JWT_SECRET no default. */
-const HOST_SECRET = 'a-host-secret-of-at-least-32-bytes!';
+/** What an operator exports before `docker compose up`: the file gives the two secrets no default. */
+const HOST_SECRETS: Record<string, string> = {
+  AUTH_JWT_SECRET: 'a-host-secret-of-at-least-32-bytes!',
+  EVENT_SIGNING_KEY: 'a-host-signing-key-of-32-bytes-or-more',
+};
 
 const compose = parse(readFileSync(join(__dirname, '..', 'temporal-compose.yml'), 'utf8')) as ComposeFile;
 const defaults = loadConfig({ NODE_ENV: 'development' });
@@ -57,11 +62,13 @@ function service(name: string): ComposeService {
 }
 
 /**
- * The value Compose would use with only AUTH_JWT_SECRET exported on the host: `${VAR:-default}` becomes
- * `default`, and the required `${AUTH_JWT_SECRET:?…}` the host's secret.
+ * The value Compose would use with only the secrets exported on the host: `${VAR:-default}` becomes
+ * `default`, and a required `${VAR:?…}` the host's value.
  */
 function withComposeDefaults(value: string): string {
-  return value.replace(/\$\{AUTH_JWT_SECRET:\?[^}]*\}/g, HOST_SECRET).replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+  return value
+    .replace(/\$\{(\w+):\?[^}]*\}/g, (_required, name: string) => HOST_SECRETS[name] ?? '')
+    .replace(/\$\{\w+:-([^}]*)\}/g, '$1');
 }
 
 /** The service container's environment as the application would see it with nothing set on the host. */
@@ -114,7 +121,7 @@ describe('temporal-compose.yml', () => {
     it.each(DESIGN_ENVIRONMENT_NAMES)('gives %s a value the config accepts', (name) => {
       const value = serviceEnvironment()[name];
       expect(value).toBeDefined();
-      expect(() => loadConfig({ AUTH_JWT_SECRET: HOST_SECRET, [name]: value })).not.toThrow();
+      expect(() => loadConfig({ ...HOST_SECRETS, [name]: value })).not.toThrow();
     });
 
     it('is accepted by the config as a whole, in production mode', () => {
@@ -122,12 +129,13 @@ describe('temporal-compose.yml', () => {
       expect(() => loadConfig(serviceEnvironment())).not.toThrow();
     });
 
-    it('requires AUTH_JWT_SECRET from the host instead of defaulting to the public development secret', () => {
-      const declared = String(service(SERVICE).environment?.AUTH_JWT_SECRET);
-      expect(declared).toMatch(/^\$\{AUTH_JWT_SECRET:\?.+\}$/);
-      expect(() => loadConfig({ ...serviceEnvironment(), AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(
-        /AUTH_JWT_SECRET/,
-      );
+    it.each([
+      ['AUTH_JWT_SECRET', DEVELOPMENT_JWT_SECRET],
+      ['EVENT_SIGNING_KEY', DEVELOPMENT_EVENT_SIGNING_KEY],
+    ])('requires %s from the host instead of defaulting to the public development value', (name, development) => {
+      const declared = String(service(SERVICE).environment?.[name]);
+      expect(declared).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));
+      expect(() => loadConfig({ ...serviceEnvironment(), [name]: development })).toThrow(new RegExp(name));
     });
   });
 

@@ -1,5 +1,5 @@
 /** @isolated no service */
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
+import { ConfigError, DEVELOPMENT_EVENT_SIGNING_KEY, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
 
 describe('config', () => {
   it('without any setting, answers the local stack defaults', () => {
@@ -33,6 +33,7 @@ describe('config', () => {
 
   describe('the token secret', () => {
     const realSecret = 'a-production-secret-of-32-bytes!';
+    const signing = { EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes' };
 
     it.each([
       ['NODE_ENV unset and no secret', {}],
@@ -45,7 +46,7 @@ describe('config', () => {
     });
 
     it('takes a secret of 32 bytes other than the development one, NODE_ENV unset counting as production', () => {
-      const config = loadConfig({ AUTH_JWT_SECRET: realSecret });
+      const config = loadConfig({ ...signing, AUTH_JWT_SECRET: realSecret });
       expect(config.environment).toBe('production');
       expect(config.auth.verification).toEqual({ kind: 'hs256', secret: realSecret });
     });
@@ -55,7 +56,7 @@ describe('config', () => {
     });
 
     it('needs no secret when AUTH_JWKS_URL is set: the shared secret is then off', () => {
-      const config = loadConfig({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks.json' });
+      const config = loadConfig({ ...signing, NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks.json' });
       expect(config.auth.verification).toEqual({ kind: 'jwks', url: 'https://id.example/jwks.json' });
     });
 
@@ -69,6 +70,31 @@ describe('config', () => {
         loadConfig({ NODE_ENV: 'test', AUTH_JWT_MAX_LIFETIME: '15m', AUTH_JWT_MAX_STAFF_LIFETIME: '7200' }).auth
           .maxLifetimeSeconds,
       ).toEqual({ user: 900, staff: 7200 });
+    });
+  });
+
+  describe('the event signing key', () => {
+    const tokens = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!' };
+
+    it.each([
+      ['no key', {}],
+      ['the development key', { EVENT_SIGNING_KEY: DEVELOPMENT_EVENT_SIGNING_KEY }],
+      ['a key of 31 bytes', { EVENT_SIGNING_KEY: 'x'.repeat(31) }],
+    ])('refuses to start in production with %s, naming EVENT_SIGNING_KEY', (_case, env) => {
+      expect(() => loadConfig({ ...tokens, ...env })).toThrow(/^invalid configuration — EVENT_SIGNING_KEY: [^\n]+$/);
+    });
+
+    it('takes a current and a previous key, and the development key only in development or test', () => {
+      const current = 'the-current-signing-key-of-32-bytes!';
+      const previous = 'the-previous-signing-key-of-32-bytes';
+      expect(
+        loadConfig({ ...tokens, EVENT_SIGNING_KEY: current, EVENT_SIGNING_PREVIOUS_KEY: previous }).eventSigning,
+      ).toEqual({
+        current,
+        previous,
+        maxAgeMs: 300_000,
+      });
+      expect(loadConfig({ NODE_ENV: 'test' }).eventSigning.current).toBe(DEVELOPMENT_EVENT_SIGNING_KEY);
     });
   });
 

@@ -22,10 +22,10 @@ export interface ConsumerSpec<T extends EventType> {
   backoffMs?: number;
 }
 
-type ConsumerDependencies = Pick<Dependencies, 'kafka' | 'postgres' | 'events' | 'logger'>;
+type ConsumerDependencies = Pick<Dependencies, 'kafka' | 'postgres' | 'events' | 'signer' | 'logger'>;
 
 /**
- * Runs a consumer the one way every consumer here runs: validate → skip if this group already
+ * Runs a consumer the one way every consumer here runs: check the signature → validate → skip if this group already
  * applied the eventId (processed_events, so it survives restarts) → act, retried in place → record
  * the eventId → let Kafka commit. What still fails goes to `<topic>.dlt` with the error and the
  * original headers and the partition moves on, so a poison message never stalls it. A dead-lettered
@@ -35,7 +35,7 @@ export async function startConsumer<T extends EventType>(
   dependencies: ConsumerDependencies,
   spec: ConsumerSpec<T>,
 ): Promise<RunningProcess> {
-  const { kafka, postgres, events, logger } = dependencies;
+  const { kafka, postgres, events, signer, logger } = dependencies;
   const attempts = spec.attempts ?? 3;
   const backoffMs = spec.backoffMs ?? 500;
   const log = logger.child({ consumerGroup: spec.group });
@@ -63,9 +63,13 @@ export async function startConsumer<T extends EventType>(
     const { message } = payload;
     // Kafka delivers only the topics this consumer subscribed to.
     const topic = payload.topic as T;
+    const value = message.value?.toString('utf8') ?? '';
+    // Before anything else, and never retried: no attempt makes a forged or stale record trustworthy.
+    const distrust = signer.distrust(message.headers, value);
+    if (distrust !== undefined) return deadLetter(payload, `untrusted record: ${distrust}`);
     let parsed: ParsedEvent<T>;
     try {
-      parsed = parseEvent(topic, JSON.parse(message.value?.toString('utf8') ?? ''));
+      parsed = parseEvent(topic, JSON.parse(value));
     } catch (error) {
       parsed = { ok: false, error: `not JSON: ${(error as Error).message}` };
     }

@@ -4,6 +4,7 @@ import { parseEvent } from '../domain/event-schemas';
 import type { EventEnvelope } from '../domain/events';
 import { deadLetterTopic, TOPICS } from '../domain/topics';
 import { InvalidEventError } from './outbox';
+import type { RecordSigner } from './signing';
 
 interface Outgoing {
   topic: string;
@@ -26,20 +27,21 @@ export class EventPublisher {
 
   private constructor(
     private readonly createProducer: () => Producer,
+    private readonly signer: RecordSigner,
     private producer: Producer,
     private connected: boolean,
   ) {}
 
   /** Connects now: for processes that cannot start without Kafka (the relay, the consumers, tools). */
-  static async connect(createProducer: () => Producer): Promise<EventPublisher> {
+  static async connect(createProducer: () => Producer, signer: RecordSigner): Promise<EventPublisher> {
     const producer = createProducer();
     await producer.connect();
-    return new EventPublisher(createProducer, producer, true);
+    return new EventPublisher(createProducer, signer, producer, true);
   }
 
   /** Connects at the first send, so a process that seldom sends (the API, the worker) starts without Kafka. */
-  static lazy(createProducer: () => Producer): EventPublisher {
-    return new EventPublisher(createProducer, createProducer(), false);
+  static lazy(createProducer: () => Producer, signer: RecordSigner): EventPublisher {
+    return new EventPublisher(createProducer, signer, createProducer(), false);
   }
 
   async close(): Promise<void> {
@@ -107,7 +109,7 @@ export class EventPublisher {
             await this.producer.connect();
             this.connected = true;
           }
-          await this.producer.sendBatch({ acks: -1, topicMessages: byTopic(batch) });
+          await this.producer.sendBatch({ acks: -1, topicMessages: byTopic(batch, this.signer) });
           for (const item of batch) item.sent();
         } catch (error) {
           for (const item of batch) item.failed(error);
@@ -133,9 +135,16 @@ export class EventPublisher {
   }
 }
 
-function byTopic(batch: Outgoing[]) {
+/**
+ * The batch per topic, each record signed as it leaves: a record re-sent after an outage, a dead letter or
+ * a replayed one carries the time it was sent, not the time it was first written.
+ */
+function byTopic(batch: Outgoing[], signer: RecordSigner) {
   const topics = new Map<string, Array<Outgoing['message']>>();
-  for (const { topic, message } of batch) topics.set(topic, [...(topics.get(topic) ?? []), message]);
+  for (const { topic, message } of batch) {
+    const signed = { ...message, headers: { ...message.headers, ...signer.sign(message.value) } };
+    topics.set(topic, [...(topics.get(topic) ?? []), signed]);
+  }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }
 

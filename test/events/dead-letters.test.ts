@@ -12,6 +12,9 @@ import {
   type TopicRecord,
 } from '../../src/events/dead-letters';
 import { EventPublisher } from '../../src/events/publisher';
+import { RecordSigner } from '../../src/events/signing';
+
+const signer = new RecordSigner(loadConfig().eventSigning);
 
 /** Dead-letter listing and replay against the real Kafka, each case on a topic pair of its own. */
 describe('dead letters', () => {
@@ -23,8 +26,14 @@ describe('dead letters', () => {
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    publisher = await EventPublisher.connect(() =>
-      kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }),
+    publisher = await EventPublisher.connect(
+      () =>
+        kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        }),
+      signer,
     );
   });
   afterAll(async () => {

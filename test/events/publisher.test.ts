@@ -11,6 +11,9 @@ import type { Pool } from 'pg';
 
 import { InvalidEventError } from '../../src/events/outbox';
 import { EventPublisher } from '../../src/events/publisher';
+import { RecordSigner } from '../../src/events/signing';
+
+const signer = new RecordSigner(loadConfig().eventSigning);
 
 const transferId = '98be822d-dfc4-8286-b11f-ce4179a63641';
 const created = transferEvent('transfer.created', transferId, '2026-11-22T05:08:42.687Z', {
@@ -43,7 +46,7 @@ async function publisherWithRecordingProducer() {
       return [];
     },
   } as unknown as Producer;
-  return { publisher: await EventPublisher.connect(() => producer), batches };
+  return { publisher: await EventPublisher.connect(() => producer, signer), batches };
 }
 
 describe('EventPublisher.publish', () => {
@@ -62,13 +65,21 @@ describe('EventPublisher.publish', () => {
               {
                 key: 'acc-alice',
                 value: JSON.stringify(created),
-                headers: { eventId: `${transferId}:transfer.created`, type: 'transfer.created', version: '1' },
+                headers: {
+                  eventId: `${transferId}:transfer.created`,
+                  type: 'transfer.created',
+                  version: '1',
+                  signedAt: expect.stringMatching(/^\d+$/) as string,
+                  signature: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
+                },
               },
             ],
           },
         ],
       },
     ]);
+    const [message] = batches[0]?.topicMessages?.[0]?.messages ?? [];
+    expect(signer.distrust(message?.headers, String(message?.value))).toBeUndefined();
   });
 
   it('refuses an invalid event with an InvalidEventError naming the field, and sends nothing', async () => {
@@ -214,7 +225,7 @@ describe('EventPublisher on Kafka', () => {
   it('sends one batch at a time: what arrives while a batch is in flight goes out together, in order', async () => {
     const topic = await createTopic();
     const { createProducer, producers, mostInFlight } = recordingFactory();
-    const publisher = await EventPublisher.connect(createProducer);
+    const publisher = await EventPublisher.connect(createProducer, signer);
     try {
       await Promise.all(Array.from({ length: 50 }, (_, n) => publisher.send(topic, message(n))));
     } finally {
@@ -230,7 +241,7 @@ describe('EventPublisher on Kafka', () => {
   it('after an out-of-order sequence error, fails that batch and sends what follows through a fresh producer', async () => {
     const topic = await createTopic();
     const { createProducer, producers } = recordingFactory((producerIndex) => producerIndex === 0);
-    const publisher = await EventPublisher.connect(createProducer);
+    const publisher = await EventPublisher.connect(createProducer, signer);
     try {
       const inFlight = publisher.send(topic, message(0));
       const queuedBehind = [1, 2].map((n) => publisher.send(topic, message(n)));
@@ -251,7 +262,7 @@ describe('EventPublisher on Kafka', () => {
   it("sends one caller's events in one batch: a refused batch writes none of them, and the retry keeps their order", async () => {
     const topic = await createTopic();
     const { createProducer, producers } = recordingFactory((producerIndex) => producerIndex === 0);
-    const publisher = await EventPublisher.connect(createProducer);
+    const publisher = await EventPublisher.connect(createProducer, signer);
     // The relay's rows, on a topic of this test's own (the topic is the event's type).
     const events = [0, 1, 2].map(
       (n) =>
