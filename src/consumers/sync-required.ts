@@ -1,7 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 
 import type { Dependencies } from '../dependencies';
-import { syncWorkflowId, TASK_QUEUE } from '../domain/temporal';
+import { syncWorkflowId, TASK_QUEUE, transferWorkflowId } from '../domain/temporal';
 import type { syncCompensation } from '../workflows/sync-compensation';
 import type { ConsumerSpec } from './runner';
 
@@ -10,7 +10,9 @@ export const SYNC_REQUIRED_GROUP = 'transfer-saga.sync-required';
 /**
  * tx.sync_required from any producer, not only our saga → start `syncCompensation` as
  * `sync-<transferId>`. One repair per transfer: a duplicate start is recognised and acknowledged, so
- * a request for a transfer already being (or already) repaired is not run again.
+ * a request for a transfer already being (or already) repaired is not run again. A transfer whose saga
+ * still runs is left to it: the repair would close it as FAILED under the saga's feet (the saga starts
+ * its own repair when it needs one).
  */
 export function syncRequiredConsumer({
   temporal,
@@ -20,6 +22,13 @@ export function syncRequiredConsumer({
     group: SYNC_REQUIRED_GROUP,
     topics: ['tx.sync_required'],
     handle: async (event) => {
+      if (await sagaRunning(temporal, event.transferId)) {
+        logger.warn(
+          { transferId: event.transferId, source: event.data.source },
+          'repair request for a transfer whose saga still runs; left to the saga',
+        );
+        return;
+      }
       try {
         await temporal.workflow.start<typeof syncCompensation>('syncCompensation', {
           taskQueue: TASK_QUEUE,
@@ -33,4 +42,14 @@ export function syncRequiredConsumer({
       }
     },
   };
+}
+
+async function sagaRunning(temporal: Client, transferId: string): Promise<boolean> {
+  try {
+    const { status } = await temporal.workflow.getHandle(transferWorkflowId(transferId)).describe();
+    return status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
 }

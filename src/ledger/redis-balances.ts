@@ -58,10 +58,14 @@ end
 return 'POSTED'`;
 
 // A hold that was never made (or was lost with a rebuild that did not count it) has nothing to
-// give back; the tombstone stops a late, retried reserve from holding the money again.
+// give back; the tombstone stops a late, retried reserve from holding the money again. A hold is
+// given back only to the account it was taken from: a caller naming another account (a forged or
+// mistaken repair request) would otherwise move the amount onto that account's available money, and
+// available + held would still add up, so reconcile would not notice.
 const VOID = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'MISSING' end
 local state = redis.call('HGET', KEYS[4], 'state')
+if state == 'OPEN' and redis.call('HGET', KEYS[4], 'account') ~= ARGV[3] then return 'WRONG_ACCOUNT' end
 if state == 'OPEN' then
   local amount = redis.call('HGET', KEYS[4], 'amount')
   redis.call('INCRBY', KEYS[1], amount)
@@ -128,6 +132,17 @@ export type SnapshotSource = (accountId: string) => Promise<BalanceSnapshot | un
 export type ReserveOutcome = 'RESERVED' | 'OPEN' | 'POSTED' | 'VOIDED' | 'INSUFFICIENT';
 export type VoidOutcome = 'VOIDED' | 'NOTHING_HELD' | 'POSTED';
 
+/** A release named an account the hold was not taken from; retrying cannot make it right, an operator must look. */
+export class HoldAccountMismatchError extends Error {
+  constructor(
+    readonly transferId: string,
+    readonly accountId: string,
+  ) {
+    super(`the hold of transfer ${transferId} was not taken from account ${accountId}; nothing was released`);
+    this.name = 'HoldAccountMismatchError';
+  }
+}
+
 export class AccountMissingError extends Error {
   constructor(readonly accountId: string) {
     super(`account ${accountId} does not exist`);
@@ -182,9 +197,13 @@ export class RedisBalances {
     ) as Promise<'POSTED' | 'VOIDED'>;
   }
 
-  /** Gives a hold back to the sender's available money, once. */
+  /**
+   * Gives a hold back to the sender's available money, once.
+   *
+   * @throws HoldAccountMismatchError when the open hold was taken from another account; nothing changes.
+   */
   async void(transferId: string, accountId: string): Promise<VoidOutcome> {
-    return this.withBalances([accountId], () =>
+    const outcome = (await this.withBalances([accountId], () =>
       this.redis.eval(
         VOID,
         4,
@@ -194,8 +213,11 @@ export class RedisBalances {
         keys.hold(transferId),
         transferId,
         TOMBSTONE_TTL_SECONDS,
+        accountId,
       ),
-    ) as Promise<VoidOutcome>;
+    )) as VoidOutcome | 'WRONG_ACCOUNT';
+    if (outcome === 'WRONG_ACCOUNT') throw new HoldAccountMismatchError(transferId, accountId);
+    return outcome;
   }
 
   /** The account's available and held amounts, rebuilding them first if Redis lost them. */
