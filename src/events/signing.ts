@@ -29,7 +29,10 @@ export class RecordSigner {
   /** The signature headers for `value`, signed now. */
   sign(value: string, now = Date.now()): IHeaders {
     const signedAt = String(now);
-    return { [SIGNATURE_HEADERS.signedAt]: signedAt, [SIGNATURE_HEADERS.signature]: mac(this.keys.current, signedAt, value) };
+    return {
+      [SIGNATURE_HEADERS.signedAt]: signedAt,
+      [SIGNATURE_HEADERS.signature]: mac(this.keys.current, signedAt, value),
+    };
   }
 
   /** Why the record cannot be trusted, or undefined when it can. */
