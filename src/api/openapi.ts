@@ -100,9 +100,9 @@ const body = (name: string) => ({ required: true, content: { 'application/json':
 const streamMessages =
   'Each message is JSON: `{"type":"event","id":"<eventId>","seq":<n>,"event":<envelope>}` for a ' +
   'transfer.flagged, transfer.completed or transfer.failed event of the accounts in scope (a USER: the accounts ' +
-  'it owns when it connects; staff: all, or `accountId`), oldest first, each once; or `{"type":"truncated"}` ' +
-  'when entries after the cursor have already left the bounded backlog. A client that lets more than 1 MiB ' +
-  'pile up unsent is disconnected; it resumes with its last id.';
+  "it owns when it connects, or one of them with `accountId` — another's is 404; staff: all, or `accountId`), " +
+  'oldest first, each once; or `{"type":"truncated"}` when entries after the cursor have already left the ' +
+  'bounded backlog. A client that lets more than 1 MiB pile up unsent is disconnected; it resumes with its last id.';
 
 /** The OpenAPI 3.1 description served at /openapi.json. */
 export function openApiDocument(maxTransferAmount: number): object {
@@ -135,9 +135,9 @@ export function openApiDocument(maxTransferAmount: number): object {
       },
       '/v1/accounts/{id}': {
         get: {
-          summary: 'An account with its settled, available and held amounts',
+          summary: "An account with its settled, available and held amounts (a USER: only its own; another's is 404)",
           parameters: [accountPath],
-          responses: { '200': json('Account', 'The account'), ...errors(400, 401, 403, 404) },
+          responses: { '200': json('Account', 'The account'), ...errors(400, 401, 404) },
         },
       },
       '/v1/transfers': {
@@ -155,9 +155,10 @@ export function openApiDocument(maxTransferAmount: number): object {
       },
       '/v1/transfers/{id}': {
         get: {
-          summary: 'A transfer: status, step, amounts, risk decision and history',
+          summary:
+            "A transfer: status, step, amounts, risk decision and history (a USER: only its own; another's is 404)",
           parameters: [transferPath],
-          responses: { '200': json('TransferView', 'The transfer'), ...errors(400, 401, 403, 404) },
+          responses: { '200': json('TransferView', 'The transfer'), ...errors(400, 401, 404) },
         },
       },
       '/v1/transfers/{id}/risk': {
@@ -227,11 +228,11 @@ export function openApiDocument(maxTransferAmount: number): object {
           description:
             `${streamMessages} One message per text frame. The server pings every 15 s and drops a client that ` +
             'has not answered the previous ping; it closes with 1013 when the client is too slow, 1011 when the feed ' +
-            'fails and 1001 when the server stops. Refusals (401, 403, 400) come before the upgrade.',
+            'fails and 1001 when the server stops. Refusals (401, 404, 400) come before the upgrade.',
           parameters: queryParameters(streamQuery),
           responses: {
             '101': { description: 'Switching Protocols: the WebSocket is open' },
-            ...errors(400, 401, 403, 426),
+            ...errors(400, 401, 404, 426),
           },
         },
       },
@@ -248,7 +249,7 @@ export function openApiDocument(maxTransferAmount: number): object {
               description: 'The event stream; it does not end',
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
-            ...errors(400, 401, 403),
+            ...errors(400, 401, 404),
           },
         },
       },

@@ -9,6 +9,7 @@ import type { Dependencies } from '../dependencies';
 import { isStaff, type Principal } from '../domain/roles';
 import type { EventFeed, FeedScope } from '../feed/event-feed';
 import type { LedgerReads } from '../ledger/ledger-reads';
+import { accountNotFound } from '../use-cases/accounts';
 import { RequestRefused } from '../use-cases/errors';
 import { principalOf } from './auth';
 import { FeedSession, type StreamMessage, type StreamSink, type StreamStart } from './feed-session';
@@ -164,14 +165,15 @@ export class EventStreams {
   }
 }
 
-/** A USER follows the accounts it owns (or one of them); staff follow every account, or one. */
+/**
+ * A USER follows the accounts it owns (or one of them); staff follow every account, or one. Another's
+ * account is refused as one that does not exist, so a USER cannot learn which ids are taken.
+ */
 async function scopeOf(reads: LedgerReads, principal: Principal, narrowTo?: string): Promise<FeedScope> {
   if (isStaff(principal)) return narrowTo === undefined ? 'all' : [narrowTo];
   const owned = await reads.accountIdsOwnedBy(principal.sub);
   if (narrowTo === undefined) return owned;
-  if (!owned.includes(narrowTo)) {
-    throw new RequestRefused('forbidden', 'not-account-owner', `account ${narrowTo} is not yours`, 'query.accountId');
-  }
+  if (!owned.includes(narrowTo)) throw accountNotFound(narrowTo, 'query.accountId');
   return [narrowTo];
 }
 

@@ -7,7 +7,7 @@ import type { TransferRow } from '../ledger/ledger-reads';
 import type { RiskRecord } from '../risk/risk-log';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
-import { getTransfer, type TransferRecord } from './transfers';
+import { getTransfer, type TransferRecord, transferNotFound } from './transfers';
 
 /** Why a transfer was decided as it was: the risk log and every rule's outcome. */
 export async function getRiskRecord(context: UseCaseContext, transferId: string): Promise<RiskRecord> {
@@ -38,7 +38,7 @@ export async function reviewTransfer(
   body: Omit<ReviewDecision, 'reviewer'>,
 ): Promise<TransferRecord> {
   const row = await context.reads.getTransfer(transferId);
-  if (!row) throw new RequestRefused('not-found', 'transfer-not-found', `transfer ${transferId} does not exist`);
+  if (!row) throw transferNotFound(transferId);
   if (row.status !== 'UNDER_REVIEW') {
     throw new RequestRefused(
       'conflict',

@@ -115,6 +115,7 @@ describe('the API document', () => {
     const from = await service.openAccount(owner, 10_000);
     const to = await service.openAccount(`${owner}-b`, 0);
     const user = service.token(owner, 'USER');
+    const stranger = service.token(`${owner}-stranger`, 'USER');
 
     await call('POST', '/v1/accounts', '/v1/accounts', {
       token: admin(),
@@ -128,6 +129,7 @@ describe('the API document', () => {
     await call('POST', '/v1/accounts', '/v1/accounts', { body: {} });
     await call('POST', '/v1/accounts', '/v1/accounts', { token: user, body: {} });
     await call('GET', '/v1/accounts/{id}', `/v1/accounts/${from}`, { token: user });
+    await call('GET', '/v1/accounts/{id}', `/v1/accounts/${from}`, { token: stranger });
     await call('GET', '/v1/accounts/{id}', '/v1/accounts/no-such-account', { token: analyst() });
 
     // A REVIEW rule on this test's own sender, so one transfer goes through review.
@@ -159,6 +161,7 @@ describe('the API document', () => {
     await service.waitForStatus(transferId, 'UNDER_REVIEW');
 
     await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: user });
+    await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: stranger });
     await call('GET', '/v1/transfers/{id}', `/v1/transfers/${randomUUID()}`, { token: analyst() });
     await call('GET', '/v1/transfers/{id}', '/v1/transfers/not-a-uuid', { token: analyst() });
     await call('GET', '/v1/transfers/{id}/risk', `/v1/transfers/${transferId}/risk`, { token: analyst() });
@@ -212,6 +215,7 @@ describe('the API document', () => {
     });
     abort.abort();
     await call('GET', '/v1/events', '/v1/events?after=no-such-event', { token });
+    await call('GET', '/v1/events', '/v1/events?accountId=not-yours', { token: service.token('oa-stranger', 'USER') });
 
     await call('GET', '/v1/stream', '/v1/stream', { token });
     const socket = new WebSocket(`${service.api.url.replace('http', 'ws')}/v1/stream?access_token=${token}`);

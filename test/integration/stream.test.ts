@@ -140,7 +140,7 @@ describe('the live event streams (GET /v1/stream, GET /v1/events)', () => {
     });
     await expect(
       StreamSocket.open(service.api.url, { token: service.token(dave, 'USER'), query: { accountId: carolAccount } }),
-    ).rejects.toMatchObject({ status: 403, body: { field: 'query.accountId' } });
+    ).rejects.toMatchObject({ status: 404, body: { type: `${PROBLEMS}account-not-found`, field: 'query.accountId' } });
 
     // Dave's own transfer first: carol's stream passes its entry on the way to her later ones.
     const daveAlone = eventId(
