@@ -90,6 +90,12 @@ const json = (name: string, description: string) => ({
   content: { 'application/json': { schema: ref(name) } },
 });
 
+/** A transfer as the caller's role sees it (the two are exclusive: each has fields the other lacks). */
+const transferAnswer = (description: string) => ({
+  description: `${description}: a TransferView for staff, a CustomerTransferView for a USER`,
+  content: { 'application/json': { schema: { oneOf: [ref('TransferView'), ref('CustomerTransferView')] } } },
+});
+
 const problem = {
   description: 'A problem document (RFC 9457); `type` is stable and `field` names the bad input',
   content: { 'application/problem+json': { schema: ref('Problem') } },
@@ -102,7 +108,9 @@ const streamMessages =
   'transfer.flagged, transfer.completed or transfer.failed event of the accounts in scope (a USER: the accounts ' +
   "it owns when it connects, or one of them with `accountId` — another's is 404; staff: all, or `accountId`), " +
   'oldest first, each once; or `{"type":"truncated"}` when entries after the cursor have already left the ' +
-  'bounded backlog. A client that lets more than 1 MiB pile up unsent is disconnected; it resumes with its last id.';
+  "bounded backlog. A USER's transfer.flagged carries only the accounts, the amount and the decision (no score, " +
+  'reasons or rule hits), and its transfer.failed of a BLOCKED or REJECTED transfer a plain reason. A client ' +
+  'that lets more than 1 MiB pile up unsent is disconnected; it resumes with its last id.';
 
 /** The OpenAPI 3.1 description served at /openapi.json. */
 export function openApiDocument(maxTransferAmount: number): object {
@@ -145,7 +153,7 @@ export function openApiDocument(maxTransferAmount: number): object {
           summary: 'Submit a transfer (USER, from an account it owns); answers at once, the saga runs on',
           parameters: [parameter('Idempotency-Key', 'header', idempotencyKey)],
           requestBody: body('TransferRequest'),
-          responses: { '202': json('TransferView', 'Accepted'), ...errors(400, 401, 403, 409, 413, 422, 503) },
+          responses: { '202': transferAnswer('Accepted'), ...errors(400, 401, 403, 409, 413, 422, 503) },
         },
         get: {
           summary: 'List transfers (staff), newest first',
@@ -158,7 +166,7 @@ export function openApiDocument(maxTransferAmount: number): object {
           summary:
             "A transfer: status, step, amounts, risk decision and history (a USER: only its own; another's is 404)",
           parameters: [transferPath],
-          responses: { '200': json('TransferView', 'The transfer'), ...errors(400, 401, 404) },
+          responses: { '200': transferAnswer('The transfer'), ...errors(400, 401, 404) },
         },
       },
       '/v1/transfers/{id}/risk': {

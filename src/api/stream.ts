@@ -6,6 +6,7 @@ import type { Express, RequestHandler } from 'express';
 import { WebSocket, WebSocketServer } from 'ws';
 
 import type { Dependencies } from '../dependencies';
+import type { EventEnvelope } from '../domain/events';
 import { isStaff, type Principal } from '../domain/roles';
 import type { EventFeed, FeedScope } from '../feed/event-feed';
 import type { LedgerReads } from '../ledger/ledger-reads';
@@ -13,6 +14,7 @@ import { accountNotFound } from '../use-cases/accounts';
 import { RequestRefused } from '../use-cases/errors';
 import { principalOf } from './auth';
 import { FeedSession, type StreamMessage, type StreamSink, type StreamStart } from './feed-session';
+import { customerEventOf } from './presenters';
 import { ProblemError } from './problem';
 import { parse, streamQuery } from './schemas';
 import type { StreamHub } from './stream-hub';
@@ -156,12 +158,13 @@ export class EventStreams {
   private async startOf(principal: Principal, query: unknown, lastEventId?: string): Promise<StreamStart> {
     const { after, accountId: narrowTo } = parse(streamQuery, query, 'query');
     const scope = await scopeOf(this.dependencies.reads, principal, narrowTo);
+    const present = isStaff(principal) ? (event: EventEnvelope) => event : customerEventOf;
     // A browser's EventSource reconnects to the URL it first opened, `after` included, and names the
     // last event it received in Last-Event-ID: the header is the newer cursor.
     const cursor = lastEventId
       ? { eventId: lastEventId, field: 'Last-Event-ID' }
       : { eventId: after, field: 'query.after' };
-    return { scope, afterSeq: await cursorOf(this.dependencies.feed, cursor.eventId, cursor.field) };
+    return { scope, afterSeq: await cursorOf(this.dependencies.feed, cursor.eventId, cursor.field), present };
   }
 }
 
