@@ -178,7 +178,9 @@ export function openApiDocument(maxTransferAmount: number): object {
       },
       '/v1/transfers/{id}/review': {
         post: {
-          summary: 'Approve or reject a transfer UNDER_REVIEW (OPS_AGENT, SUPER_ADMIN); the caller is the reviewer',
+          summary:
+            'Approve or reject a transfer UNDER_REVIEW (OPS_AGENT, SUPER_ADMIN); the caller is the reviewer, and may ' +
+            "not be its requester or the sending account's owner (403 self-review)",
           parameters: [transferPath],
           requestBody: body('ReviewRequest'),
           responses: {

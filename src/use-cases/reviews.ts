@@ -27,9 +27,11 @@ export async function listReviews(context: UseCaseContext, query: { limit: numbe
 }
 
 /**
- * An operator's decision on a transfer UNDER_REVIEW, sent to its saga as the `review` update. The
- * saga's validator is the one judge of whether a decision is still possible, so two reviewers racing
- * get one acceptance and one 409, whichever API process each reached.
+ * An operator's decision on a transfer UNDER_REVIEW, sent to its saga as the `review` update. Four eyes:
+ * whoever asked for the transfer, or owns the account it leaves, may not decide it, whatever their role;
+ * they are refused before the saga hears of it. The saga's validator is the one judge of whether a
+ * decision is still possible, so two reviewers racing get one acceptance and one 409, whichever API
+ * process each reached.
  */
 export async function reviewTransfer(
   context: UseCaseContext,
@@ -39,6 +41,14 @@ export async function reviewTransfer(
 ): Promise<TransferRecord> {
   const row = await context.reads.getTransfer(transferId);
   if (!row) throw transferNotFound(transferId);
+  const sender = (await context.reads.getAccounts([row.fromAccountId])).get(row.fromAccountId);
+  if (principal.sub === row.requestedBy || principal.sub === sender?.ownerId) {
+    throw new RequestRefused(
+      'forbidden',
+      'self-review',
+      `transfer ${transferId} is yours (you asked for it or own its sending account); another reviewer must decide it`,
+    );
+  }
   if (row.status !== 'UNDER_REVIEW') {
     throw new RequestRefused(
       'conflict',
