@@ -1,6 +1,7 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Response } from 'express';
 
 import type { Dependencies } from '../dependencies';
+import { isStaff } from '../domain/roles';
 import { OutboxStore } from '../events/outbox';
 import { getAccount, openAccount } from '../use-cases/accounts';
 import { getRiskRecord, listReviews, reviewTransfer } from '../use-cases/reviews';
@@ -10,7 +11,7 @@ import { authenticate, authorize, principalOf } from './auth';
 import { checkReadiness, readinessChecks } from './health';
 import { httpMetrics, outboxMetrics } from './metrics';
 import { openApiDocument } from './openapi';
-import { decodeCursor, presentReviewQueue, presentTransfer, presentTransferPage } from './presenters';
+import { customerViewOf, decodeCursor, presentReviewQueue, presentTransfer, presentTransferPage } from './presenters';
 import { notFoundRoute, problemHandler } from './problem';
 import { createTokenVerifier } from './tokens';
 import {
@@ -31,6 +32,7 @@ import {
 import type { EventStreams } from './stream';
 import {
   accountView,
+  customerTransferView,
   liveness,
   readiness as readinessView,
   reviewQueue,
@@ -41,6 +43,7 @@ import {
   ruleView,
   transferPage,
   transferView,
+  type TransferView,
 } from './views';
 
 /**
@@ -97,7 +100,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
     const body = parse(submitBody, request.body ?? {}, 'body');
     const transfer = presentTransfer(temporal, await submitTransfer(context, principalOf(response), key, body));
     response.location(transfer.links.self);
-    respond(response, transferView, transfer, 202);
+    answerTransfer(response, transfer, 202);
   });
   v1.get('/transfers', authorize('list transfers'), async (request, response) => {
     const { cursor, ...query } = parse(listTransfersQuery, request.query, 'query');
@@ -106,7 +109,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   });
   v1.get('/transfers/:id', authorize('read transfers'), async (request, response) => {
     const id = parse(transferId, request.params.id, 'path.id');
-    respond(response, transferView, presentTransfer(temporal, await getTransfer(context, principalOf(response), id)));
+    answerTransfer(response, presentTransfer(temporal, await getTransfer(context, principalOf(response), id)));
   });
 
   v1.get('/transfers/:id/risk', authorize('read risk'), async (request, response) => {
@@ -153,4 +156,10 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   app.use(notFoundRoute);
   app.use(problemHandler(logger));
   return app;
+}
+
+/** Answers a transfer as the caller may see it: staff the whole view, a USER the customer's. */
+function answerTransfer(response: Response, view: TransferView, status = 200): void {
+  if (isStaff(principalOf(response))) respond(response, transferView, view, status);
+  else respond(response, customerTransferView, customerViewOf(view), status);
 }

@@ -1,17 +1,19 @@
 import type { EventEnvelope } from '../domain/events';
 import { type EventFeed, type FeedEntry, type FeedScope, inScope } from '../feed/event-feed';
+import type { StreamEvent } from './presenters';
 import type { HubListener, StreamHub } from './stream-hub';
 
 /** What a client receives: a WebSocket text frame each, or the `data` of a server-sent event. */
 export type StreamMessage =
-  | { type: 'event'; id: string; seq: number; event: EventEnvelope }
+  | { type: 'event'; id: string; seq: number; event: StreamEvent }
   /** Entries between the cursor and the next message are gone from the bounded backlog. */
   | { type: 'truncated' };
 
-/** Where a stream begins (after `afterSeq`) and which accounts it covers. */
+/** Where a stream begins (after `afterSeq`), which accounts it covers and what its client may see of an event. */
 export interface StreamStart {
   scope: FeedScope;
   afterSeq: number;
+  present: (event: EventEnvelope) => StreamEvent;
 }
 
 /** Where a session's messages go: one WebSocket or one event-stream response. */
@@ -46,6 +48,7 @@ const MAX_HELD_ENTRIES = 10_000;
 export class FeedSession implements HubListener {
   private lastSeq: number;
   private readonly scope: FeedScope;
+  private readonly present: StreamStart['present'];
   /** Live entries held back while the backlog is read; undefined while they go straight out. */
   private held: FeedEntry[] | undefined = [];
   private catchingUp = false;
@@ -61,6 +64,7 @@ export class FeedSession implements HubListener {
   ) {
     this.scope = start.scope;
     this.lastSeq = start.afterSeq;
+    this.present = start.present;
   }
 
   /** Listens to the hub, then sends the backlog after the cursor and, from then on, live entries. */
@@ -137,7 +141,7 @@ export class FeedSession implements HubListener {
   private deliver(entry: FeedEntry): void {
     if (entry.seq <= this.lastSeq) return;
     this.lastSeq = entry.seq;
-    this.sink.send({ type: 'event', id: entry.event.eventId, seq: entry.seq, event: entry.event });
+    this.sink.send({ type: 'event', id: entry.event.eventId, seq: entry.seq, event: this.present(entry.event) });
   }
 
   private fail(error: unknown): void {

@@ -90,6 +90,12 @@ const json = (name: string, description: string) => ({
   content: { 'application/json': { schema: ref(name) } },
 });
 
+/** A transfer as the caller's role sees it (the two are exclusive: each has fields the other lacks). */
+const transferAnswer = (description: string) => ({
+  description: `${description}: a TransferView for staff, a CustomerTransferView for a USER`,
+  content: { 'application/json': { schema: { oneOf: [ref('TransferView'), ref('CustomerTransferView')] } } },
+});
+
 const problem = {
   description: 'A problem document (RFC 9457); `type` is stable and `field` names the bad input',
   content: { 'application/problem+json': { schema: ref('Problem') } },
@@ -100,9 +106,11 @@ const body = (name: string) => ({ required: true, content: { 'application/json':
 const streamMessages =
   'Each message is JSON: `{"type":"event","id":"<eventId>","seq":<n>,"event":<envelope>}` for a ' +
   'transfer.flagged, transfer.completed or transfer.failed event of the accounts in scope (a USER: the accounts ' +
-  'it owns when it connects; staff: all, or `accountId`), oldest first, each once; or `{"type":"truncated"}` ' +
-  'when entries after the cursor have already left the bounded backlog. A client that lets more than 1 MiB ' +
-  'pile up unsent is disconnected; it resumes with its last id.';
+  "it owns when it connects, or one of them with `accountId` — another's is 404; staff: all, or `accountId`), " +
+  'oldest first, each once; or `{"type":"truncated"}` when entries after the cursor have already left the ' +
+  "bounded backlog. A USER's transfer.flagged carries only the accounts, the amount and the decision (no score, " +
+  'reasons or rule hits), and its transfer.failed of a BLOCKED or REJECTED transfer a plain reason. A client ' +
+  'that lets more than 1 MiB pile up unsent is disconnected; it resumes with its last id.';
 
 /** The OpenAPI 3.1 description served at /openapi.json. */
 export function openApiDocument(maxTransferAmount: number): object {
@@ -135,9 +143,9 @@ export function openApiDocument(maxTransferAmount: number): object {
       },
       '/v1/accounts/{id}': {
         get: {
-          summary: 'An account with its settled, available and held amounts',
+          summary: "An account with its settled, available and held amounts (a USER: only its own; another's is 404)",
           parameters: [accountPath],
-          responses: { '200': json('Account', 'The account'), ...errors(400, 401, 403, 404) },
+          responses: { '200': json('Account', 'The account'), ...errors(400, 401, 404) },
         },
       },
       '/v1/transfers': {
@@ -145,7 +153,7 @@ export function openApiDocument(maxTransferAmount: number): object {
           summary: 'Submit a transfer (USER, from an account it owns); answers at once, the saga runs on',
           parameters: [parameter('Idempotency-Key', 'header', idempotencyKey)],
           requestBody: body('TransferRequest'),
-          responses: { '202': json('TransferView', 'Accepted'), ...errors(400, 401, 403, 409, 413, 422, 503) },
+          responses: { '202': transferAnswer('Accepted'), ...errors(400, 401, 403, 409, 413, 422, 503) },
         },
         get: {
           summary: 'List transfers (staff), newest first',
@@ -155,9 +163,10 @@ export function openApiDocument(maxTransferAmount: number): object {
       },
       '/v1/transfers/{id}': {
         get: {
-          summary: 'A transfer: status, step, amounts, risk decision and history',
+          summary:
+            "A transfer: status, step, amounts, risk decision and history (a USER: only its own; another's is 404)",
           parameters: [transferPath],
-          responses: { '200': json('TransferView', 'The transfer'), ...errors(400, 401, 403, 404) },
+          responses: { '200': transferAnswer('The transfer'), ...errors(400, 401, 404) },
         },
       },
       '/v1/transfers/{id}/risk': {
@@ -169,7 +178,9 @@ export function openApiDocument(maxTransferAmount: number): object {
       },
       '/v1/transfers/{id}/review': {
         post: {
-          summary: 'Approve or reject a transfer UNDER_REVIEW (OPS_AGENT, SUPER_ADMIN); the caller is the reviewer',
+          summary:
+            'Approve or reject a transfer UNDER_REVIEW (OPS_AGENT, SUPER_ADMIN); the caller is the reviewer, and may ' +
+            "not be its requester or the sending account's owner (403 self-review)",
           parameters: [transferPath],
           requestBody: body('ReviewRequest'),
           responses: {
@@ -227,11 +238,11 @@ export function openApiDocument(maxTransferAmount: number): object {
           description:
             `${streamMessages} One message per text frame. The server pings every 15 s and drops a client that ` +
             'has not answered the previous ping; it closes with 1013 when the client is too slow, 1011 when the feed ' +
-            'fails and 1001 when the server stops. Refusals (401, 403, 400) come before the upgrade.',
+            'fails and 1001 when the server stops. Refusals (401, 404, 400) come before the upgrade.',
           parameters: queryParameters(streamQuery),
           responses: {
             '101': { description: 'Switching Protocols: the WebSocket is open' },
-            ...errors(400, 401, 403, 426),
+            ...errors(400, 401, 404, 426),
           },
         },
       },
@@ -248,7 +259,7 @@ export function openApiDocument(maxTransferAmount: number): object {
               description: 'The event stream; it does not end',
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
-            ...errors(400, 401, 403),
+            ...errors(400, 401, 404),
           },
         },
       },

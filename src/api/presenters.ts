@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 
+import type { EventData, EventEnvelope } from '../domain/events';
 import { temporalUiLink } from '../domain/temporal';
-import type { RiskDecision } from '../domain/transfer';
+import type { EventType } from '../domain/topics';
+import type { RiskDecision, TransferStatus } from '../domain/transfer';
 import type { TransferRow } from '../ledger/ledger-reads';
 import { RequestRefused } from '../use-cases/errors';
 import type { ListPosition, TransferRecord } from '../use-cases/transfers';
-import type { reviewQueue, TransferView, transferPage } from './views';
+import type { CustomerTransferView, reviewQueue, TransferView, transferPage } from './views';
 
 /** Where the Temporal Web UI lives, for a transfer's link to its saga. */
 export type TemporalLinks = { uiUrl: string; namespace: string };
@@ -41,6 +43,64 @@ export function presentTransfer(temporal: TemporalLinks, record: TransferRecord)
     review: review && { ...review, decidedAt: iso(review.decidedAt) },
     links: { self: `/v1/transfers/${row.transferId}`, temporalUi: temporalUiLink(temporal, row.transferId) },
   };
+}
+
+/**
+ * What a customer is told in place of the reasons risk and reviewers give: those name the score, the rules
+ * that hit, and the reviewer with their words (`rejected by ops-1: …`). Every other reason (insufficient
+ * funds, a closed account) is the customer's to know.
+ */
+const CUSTOMER_REASONS: Partial<Record<TransferStatus, string>> = {
+  UNDER_REVIEW: 'held for review',
+  BLOCKED: 'blocked by risk checks',
+  REJECTED: 'rejected in review',
+};
+
+const customerReason = (status: TransferStatus, reason: string): string => CUSTOMER_REASONS[status] ?? reason;
+
+/**
+ * A USER's view of a transfer, shaped from the staff one: without the risk score, the reviewer and their
+ * reason, or the Web UI link, and with plain reasons in place of those of risk and review.
+ */
+export function customerViewOf(view: TransferView): CustomerTransferView {
+  const { riskScore: _riskScore, review, links, ...shared } = view;
+  return {
+    ...shared,
+    failureReason: view.failureReason && customerReason(view.status, view.failureReason),
+    history: view.history.map((change) => ({
+      ...change,
+      reason: change.reason && customerReason(change.status, change.reason),
+    })),
+    review: review && { decision: review.decision, decidedAt: review.decidedAt },
+    links: { self: links.self },
+  };
+}
+
+/** transfer.flagged as a customer receives it: that risk held or blocked the transfer, not why. */
+export type CustomerFlaggedEvent = Omit<EventEnvelope<'transfer.flagged'>, 'data'> & {
+  data: Pick<EventData['transfer.flagged'], 'fromAccountId' | 'toAccountId' | 'amount' | 'decision'>;
+};
+
+/** What a live stream carries: staff get events whole, a USER its customer copy ({@link customerEventOf}). */
+export type StreamEvent = EventEnvelope | CustomerFlaggedEvent;
+
+const isOfType = <T extends EventType>(event: EventEnvelope, type: T): event is EventEnvelope<T> => event.type === type;
+
+/**
+ * A live-feed event as a USER receives it. transfer.flagged keeps the accounts, the amount and the decision
+ * (REVIEW or BLOCK), named field by field so that nothing added to the event reaches customers unseen; the
+ * score, the reasons and the rule hits (shadow rules among them) stay with staff. transfer.failed gets the
+ * plain reason; transfer.completed carries nothing to hide.
+ */
+export function customerEventOf(event: EventEnvelope): StreamEvent {
+  if (isOfType(event, 'transfer.flagged')) {
+    const { fromAccountId, toAccountId, amount, decision } = event.data;
+    return { ...event, data: { fromAccountId, toAccountId, amount, decision } };
+  }
+  if (isOfType(event, 'transfer.failed')) {
+    return { ...event, data: { ...event.data, reason: customerReason(event.data.status, event.data.reason) } };
+  }
+  return event;
 }
 
 /** A row of a listing: no history, no review. */

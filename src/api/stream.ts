@@ -6,12 +6,15 @@ import type { Express, RequestHandler } from 'express';
 import { WebSocket, WebSocketServer } from 'ws';
 
 import type { Dependencies } from '../dependencies';
+import type { EventEnvelope } from '../domain/events';
 import { isStaff, type Principal } from '../domain/roles';
 import type { EventFeed, FeedScope } from '../feed/event-feed';
 import type { LedgerReads } from '../ledger/ledger-reads';
+import { accountNotFound } from '../use-cases/accounts';
 import { RequestRefused } from '../use-cases/errors';
 import { principalOf } from './auth';
 import { FeedSession, type StreamMessage, type StreamSink, type StreamStart } from './feed-session';
+import { customerEventOf } from './presenters';
 import { ProblemError } from './problem';
 import { parse, streamQuery } from './schemas';
 import type { StreamHub } from './stream-hub';
@@ -155,23 +158,25 @@ export class EventStreams {
   private async startOf(principal: Principal, query: unknown, lastEventId?: string): Promise<StreamStart> {
     const { after, accountId: narrowTo } = parse(streamQuery, query, 'query');
     const scope = await scopeOf(this.dependencies.reads, principal, narrowTo);
+    const present = isStaff(principal) ? (event: EventEnvelope) => event : customerEventOf;
     // A browser's EventSource reconnects to the URL it first opened, `after` included, and names the
     // last event it received in Last-Event-ID: the header is the newer cursor.
     const cursor = lastEventId
       ? { eventId: lastEventId, field: 'Last-Event-ID' }
       : { eventId: after, field: 'query.after' };
-    return { scope, afterSeq: await cursorOf(this.dependencies.feed, cursor.eventId, cursor.field) };
+    return { scope, afterSeq: await cursorOf(this.dependencies.feed, cursor.eventId, cursor.field), present };
   }
 }
 
-/** A USER follows the accounts it owns (or one of them); staff follow every account, or one. */
+/**
+ * A USER follows the accounts it owns (or one of them); staff follow every account, or one. Another's
+ * account is refused as one that does not exist, so a USER cannot learn which ids are taken.
+ */
 async function scopeOf(reads: LedgerReads, principal: Principal, narrowTo?: string): Promise<FeedScope> {
   if (isStaff(principal)) return narrowTo === undefined ? 'all' : [narrowTo];
   const owned = await reads.accountIdsOwnedBy(principal.sub);
   if (narrowTo === undefined) return owned;
-  if (!owned.includes(narrowTo)) {
-    throw new RequestRefused('forbidden', 'not-account-owner', `account ${narrowTo} is not yours`, 'query.accountId');
-  }
+  if (!owned.includes(narrowTo)) throw accountNotFound(narrowTo, 'query.accountId');
   return [narrowTo];
 }
 

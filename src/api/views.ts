@@ -50,6 +50,28 @@ export const transferView = z.strictObject({
 });
 export type TransferView = z.output<typeof transferView>;
 
+export const customerReviewView = reviewView
+  .pick({ decision: true, decidedAt: true })
+  .describe('how the review decided, when the transfer went through one; who decided and why stay with staff');
+
+/**
+ * What a USER sees of a transfer: the staff view without the risk score, the reviewer and their reason,
+ * or the saga's Web UI link. `status` (and `riskDecision`, which says no more) tells the customer a
+ * transfer is under review or blocked; the reasons risk and reviewers gave are replaced by a plain one.
+ */
+export const customerTransferView = transferView
+  .omit({ riskScore: true })
+  .extend({
+    failureReason: z
+      .string()
+      .nullable()
+      .describe('why no money moved; for BLOCKED and REJECTED only that risk or a review decided it'),
+    review: customerReviewView.nullable(),
+    links: z.strictObject({ self: z.string() }),
+  })
+  .describe("a USER's view of its transfer: no risk score, rule hits or reasons, reviewer, or Web UI link");
+export type CustomerTransferView = z.output<typeof customerTransferView>;
+
 export const transferPage = z.strictObject({
   items: z.array(transferView),
   nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last one'),
@@ -126,6 +148,8 @@ export const readiness = z.strictObject({
 /** Every response schema by the name the API document gives it under components.schemas. */
 export const responseComponents: Record<string, z.ZodType> = {
   TransferView: transferView,
+  CustomerTransferView: customerTransferView,
+  CustomerReview: customerReviewView,
   TransferPage: transferPage,
   StatusChange: statusChangeView,
   Review: reviewView,

@@ -29,17 +29,21 @@ export async function openAccount(
   return getAccount(context, { sub: request.ownerId, role: 'USER' }, accountId);
 }
 
-/** An account with its live balances; a USER sees only its own. */
+/**
+ * An account with its live balances. A USER sees only its own: another's is answered exactly as an id
+ * nobody has, so a USER cannot learn which ids are taken.
+ */
 export async function getAccount(
   context: UseCaseContext,
   principal: Principal,
   accountId: string,
 ): Promise<AccountView> {
   const account = (await context.reads.getAccounts([accountId])).get(accountId);
-  if (!account) throw new RequestRefused('not-found', 'account-not-found', `account ${accountId} does not exist`);
-  if (!isStaff(principal) && account.ownerId !== principal.sub) {
-    throw new RequestRefused('forbidden', 'not-account-owner', `account ${accountId} is not yours`);
-  }
+  if (!account || (!isStaff(principal) && account.ownerId !== principal.sub)) throw accountNotFound(accountId);
   const { available, held } = await context.balances.read(accountId);
   return { ...account, available, held };
 }
+
+/** The refusal for an account that does not exist, or that a USER may not see; `field` names where the id came. */
+export const accountNotFound = (accountId: string, field?: string): RequestRefused =>
+  new RequestRefused('not-found', 'account-not-found', `account ${accountId} does not exist`, field);

@@ -7,7 +7,7 @@ import type { TransferRow } from '../ledger/ledger-reads';
 import type { RiskRecord } from '../risk/risk-log';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
-import { getTransfer, type TransferRecord } from './transfers';
+import { getTransfer, type TransferRecord, transferNotFound } from './transfers';
 
 /** Why a transfer was decided as it was: the risk log and every rule's outcome. */
 export async function getRiskRecord(context: UseCaseContext, transferId: string): Promise<RiskRecord> {
@@ -27,9 +27,11 @@ export async function listReviews(context: UseCaseContext, query: { limit: numbe
 }
 
 /**
- * An operator's decision on a transfer UNDER_REVIEW, sent to its saga as the `review` update. The
- * saga's validator is the one judge of whether a decision is still possible, so two reviewers racing
- * get one acceptance and one 409, whichever API process each reached.
+ * An operator's decision on a transfer UNDER_REVIEW, sent to its saga as the `review` update. Four eyes:
+ * whoever asked for the transfer, or owns the account it leaves, may not decide it, whatever their role;
+ * they are refused before the saga hears of it. The saga's validator is the one judge of whether a
+ * decision is still possible, so two reviewers racing get one acceptance and one 409, whichever API
+ * process each reached.
  */
 export async function reviewTransfer(
   context: UseCaseContext,
@@ -38,7 +40,15 @@ export async function reviewTransfer(
   body: Omit<ReviewDecision, 'reviewer'>,
 ): Promise<TransferRecord> {
   const row = await context.reads.getTransfer(transferId);
-  if (!row) throw new RequestRefused('not-found', 'transfer-not-found', `transfer ${transferId} does not exist`);
+  if (!row) throw transferNotFound(transferId);
+  const sender = (await context.reads.getAccounts([row.fromAccountId])).get(row.fromAccountId);
+  if (principal.sub === row.requestedBy || principal.sub === sender?.ownerId) {
+    throw new RequestRefused(
+      'forbidden',
+      'self-review',
+      `transfer ${transferId} is yours (you asked for it or own its sending account); another reviewer must decide it`,
+    );
+  }
   if (row.status !== 'UNDER_REVIEW') {
     throw new RequestRefused(
       'conflict',

@@ -183,7 +183,7 @@ export async function getTransfer(
   }
   // Accepted, but the saga has not recorded it yet: answer from the idempotency record and the saga.
   const accepted = await context.idempotencyKeys.findByTransfer(transferId);
-  if (!accepted) throw new RequestRefused('not-found', 'transfer-not-found', `transfer ${transferId} does not exist`);
+  if (!accepted) throw transferNotFound(transferId);
   await checkCanSee(context, principal, accepted.request.fromAccountId, accepted.request.toAccountId, transferId);
   const live = await liveState(context, transferId);
   const pending: TransferRow = {
@@ -247,6 +247,7 @@ async function checkAccounts(context: UseCaseContext, principal: Principal, requ
   if (to) throw refused(to, 'toAccountId');
 }
 
+/** A USER sees the transfers to and from its accounts; any other is answered as an id nobody has. */
 async function checkCanSee(
   context: UseCaseContext,
   principal: Principal,
@@ -257,10 +258,12 @@ async function checkCanSee(
   if (isStaff(principal)) return;
   const accounts = await context.reads.getAccounts([fromAccountId, toAccountId]);
   const owners = [...accounts.values()].map((account) => account.ownerId);
-  if (!owners.includes(principal.sub)) {
-    throw new RequestRefused('forbidden', 'not-transfer-party', `transfer ${transferId} is not between your accounts`);
-  }
+  if (!owners.includes(principal.sub)) throw transferNotFound(transferId);
 }
+
+/** The refusal for a transfer that does not exist, or that a USER may not see. */
+export const transferNotFound = (transferId: string): RequestRefused =>
+  new RequestRefused('not-found', 'transfer-not-found', `transfer ${transferId} does not exist`);
 
 /** The saga's own view (its `status` query), or nothing if it does not answer within a second. */
 async function liveState(context: UseCaseContext, transferId: string): Promise<SagaState | undefined> {

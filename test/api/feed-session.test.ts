@@ -107,7 +107,8 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 function session(feed: FakeFeed, scope: FeedScope, afterSeq: number) {
   const sink = new FakeSink();
   const failures: unknown[] = [];
-  const feedSession = new FeedSession(feed, { scope, afterSeq }, sink, (error) => failures.push(error));
+  const present = (event: EventEnvelope) => event;
+  const feedSession = new FeedSession(feed, { scope, afterSeq, present }, sink, (error) => failures.push(error));
   return { sink, failures, feedSession };
 }
 

@@ -56,8 +56,12 @@ describe('the API document', () => {
     await service?.stop();
   });
 
-  /** Fails unless the document describes this answer of `method path` and its body fits the schema. */
-  function expectDocumented(method: string, path: string, answer: HttpAnswer<unknown>): void {
+  /**
+   * Fails unless the document describes this answer of `method path` and its body fits the schema. With
+   * `view`, the body must also be that one of the views the route's schema offers (a route answering
+   * staff and customers differently offers both).
+   */
+  function expectDocumented(method: string, path: string, answer: HttpAnswer<unknown>, view?: string): void {
     const operation = document.paths[path]?.[method.toLowerCase()];
     if (!operation) throw new Error(`${method} ${path} is not in the document`);
     const response = operation.responses[String(answer.status)];
@@ -78,17 +82,30 @@ describe('the API document', () => {
           JSON.stringify(answer.body, null, 2),
       );
     }
+    if (view === undefined) return;
+    const reference = `#/components/schemas/${view}`;
+    if (!JSON.stringify(response.content[mediaType].schema).includes(`"${reference}"`)) {
+      throw new Error(`${method} ${path} ${answer.status} does not offer ${view}`);
+    }
+    const validateView = ajv.getSchema(`openapi${reference}`);
+    if (!validateView?.(answer.body)) {
+      throw new Error(
+        `${method} ${path} ${answer.status} is not a ${view}: ${ajv.errorsText(validateView?.errors)}\n` +
+          JSON.stringify(answer.body, null, 2),
+      );
+    }
   }
 
-  /** Requests `url` and checks the answer against the document's `path`. */
+  /** Requests `url` and checks the answer against the document's `path` (and `view`, when given). */
   async function call(
     method: string,
     path: string,
     url: string,
     options: Parameters<ServiceHarness['request']>[2] = {},
+    view?: string,
   ): Promise<HttpAnswer> {
     const answer = await service.request(method, url, options);
-    expectDocumented(method, path, answer);
+    expectDocumented(method, path, answer, view);
     return answer;
   }
 
@@ -115,6 +132,7 @@ describe('the API document', () => {
     const from = await service.openAccount(owner, 10_000);
     const to = await service.openAccount(`${owner}-b`, 0);
     const user = service.token(owner, 'USER');
+    const stranger = service.token(`${owner}-stranger`, 'USER');
 
     await call('POST', '/v1/accounts', '/v1/accounts', {
       token: admin(),
@@ -128,6 +146,7 @@ describe('the API document', () => {
     await call('POST', '/v1/accounts', '/v1/accounts', { body: {} });
     await call('POST', '/v1/accounts', '/v1/accounts', { token: user, body: {} });
     await call('GET', '/v1/accounts/{id}', `/v1/accounts/${from}`, { token: user });
+    await call('GET', '/v1/accounts/{id}', `/v1/accounts/${from}`, { token: stranger });
     await call('GET', '/v1/accounts/{id}', '/v1/accounts/no-such-account', { token: analyst() });
 
     // A REVIEW rule on this test's own sender, so one transfer goes through review.
@@ -143,22 +162,22 @@ describe('the API document', () => {
     await call('GET', '/v1/rules/{id}', `/v1/rules/${ruleId}`, { token: analyst() });
     await call('GET', '/v1/rules/{id}', '/v1/rules/no-such-rule', { token: analyst() });
 
-    const submit = (key: string, body: Record<string, unknown>) =>
-      call('POST', '/v1/transfers', '/v1/transfers', { token: user, headers: { 'Idempotency-Key': key }, body });
-    const accepted = await submit(randomUUID(), {
-      fromAccountId: from,
-      toAccountId: to,
-      amount: 700,
-      currency: 'EUR',
-      memo: 'rent',
-    });
+    const submit = (key: string, body: Record<string, unknown>, view?: string) =>
+      call('POST', '/v1/transfers', '/v1/transfers', { token: user, headers: { 'Idempotency-Key': key }, body }, view);
+    const accepted = await submit(
+      randomUUID(),
+      { fromAccountId: from, toAccountId: to, amount: 700, currency: 'EUR', memo: 'rent' },
+      'CustomerTransferView',
+    );
     expect(accepted.status).toBe(202);
     const transferId = accepted.body.transferId as string;
     await submit(randomUUID(), { fromAccountId: from, toAccountId: 'no-such-account', amount: 1, currency: 'EUR' });
     await submit(randomUUID(), { fromAccountId: from, toAccountId: to, amount: 1.5, currency: 'EUR' });
     await service.waitForStatus(transferId, 'UNDER_REVIEW');
 
-    await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: user });
+    await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: user }, 'CustomerTransferView');
+    await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: analyst() }, 'TransferView');
+    await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: stranger });
     await call('GET', '/v1/transfers/{id}', `/v1/transfers/${randomUUID()}`, { token: analyst() });
     await call('GET', '/v1/transfers/{id}', '/v1/transfers/not-a-uuid', { token: analyst() });
     await call('GET', '/v1/transfers/{id}/risk', `/v1/transfers/${transferId}/risk`, { token: analyst() });
@@ -173,8 +192,22 @@ describe('the API document', () => {
     expect((await review('APPROVE')).status).toBe(200);
     await service.waitForTerminal([transferId]);
     expect((await review('REJECT')).status).toBe(409);
-    const reviewed = await call('GET', '/v1/transfers/{id}', `/v1/transfers/${transferId}`, { token: analyst() });
+    const reviewed = await call(
+      'GET',
+      '/v1/transfers/{id}',
+      `/v1/transfers/${transferId}`,
+      { token: analyst() },
+      'TransferView',
+    );
     expect(reviewed.body).toMatchObject({ status: 'COMPLETED', memo: 'rent', review: { decision: 'APPROVE' } });
+    const seenByCustomer = await call(
+      'GET',
+      '/v1/transfers/{id}',
+      `/v1/transfers/${transferId}`,
+      { token: user },
+      'CustomerTransferView',
+    );
+    expect(seenByCustomer.body).toMatchObject({ status: 'COMPLETED', review: { decision: 'APPROVE' } });
 
     const first = await call('GET', '/v1/transfers', `/v1/transfers?accountId=${from}&limit=1`, { token: analyst() });
     const cursor = first.body.nextCursor as string;
@@ -212,6 +245,7 @@ describe('the API document', () => {
     });
     abort.abort();
     await call('GET', '/v1/events', '/v1/events?after=no-such-event', { token });
+    await call('GET', '/v1/events', '/v1/events?accountId=not-yours', { token: service.token('oa-stranger', 'USER') });
 
     await call('GET', '/v1/stream', '/v1/stream', { token });
     const socket = new WebSocket(`${service.api.url.replace('http', 'ws')}/v1/stream?access_token=${token}`);
