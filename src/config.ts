@@ -59,6 +59,8 @@ const configSchema = z
       .pipe(z.array(hostPort).min(1)),
     KAFKA_CLIENT_ID: z.string().min(1).default('transfer-saga'),
     KAFKA_TOPIC_PARTITIONS: positiveInteger.default(6),
+    // Kafka's brokers refuse a session below group.min.session.timeout.ms, 6 s by default.
+    KAFKA_CONSUMER_SESSION_TIMEOUT_MS: positiveInteger.min(6_000).max(300_000).default(10_000),
     TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://localhost:8233'),
@@ -110,7 +112,13 @@ const configSchema = z
       http: { port: env.PORT },
       postgres: { url: env.DATABASE_URL },
       redis: { url: env.REDIS_URL },
-      kafka: { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, partitions: env.KAFKA_TOPIC_PARTITIONS },
+      kafka: {
+        brokers: env.KAFKA_BROKERS,
+        clientId: env.KAFKA_CLIENT_ID,
+        partitions: env.KAFKA_TOPIC_PARTITIONS,
+        /** How long a consumer that died without leaving (SIGKILL) holds its partitions. */
+        consumerSessionTimeoutMs: env.KAFKA_CONSUMER_SESSION_TIMEOUT_MS,
+      },
       temporal: {
         address: env.TEMPORAL_ADDRESS,
         namespace: env.TEMPORAL_NAMESPACE,

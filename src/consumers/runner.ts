@@ -22,7 +22,7 @@ export interface ConsumerSpec<T extends EventType> {
   backoffMs?: number;
 }
 
-type ConsumerDependencies = Pick<Dependencies, 'kafka' | 'postgres' | 'events' | 'signer' | 'logger'>;
+type ConsumerDependencies = Pick<Dependencies, 'config' | 'kafka' | 'postgres' | 'events' | 'signer' | 'logger'>;
 
 /**
  * Runs a consumer the one way every consumer here runs: check the signature → validate → skip if this group already
@@ -35,7 +35,7 @@ export async function startConsumer<T extends EventType>(
   dependencies: ConsumerDependencies,
   spec: ConsumerSpec<T>,
 ): Promise<RunningProcess> {
-  const { kafka, postgres, events, signer, logger } = dependencies;
+  const { config, kafka, postgres, events, signer, logger } = dependencies;
   const attempts = spec.attempts ?? 3;
   const backoffMs = spec.backoffMs ?? 500;
   const log = logger.child({ consumerGroup: spec.group });
@@ -99,13 +99,15 @@ export async function startConsumer<T extends EventType>(
   };
 
   // A member that died without leaving (SIGKILL) holds its partitions until the session times out;
-  // 10 s instead of kafkajs's 30 s bounds how long a crash delays its partitions. A drain waits for the
-  // fetch in flight, so a 1 s long-poll instead of 5 s lets a stopping process leave its groups sooner.
+  // 10 s by default instead of kafkajs's 30 s bounds how long a crash delays its partitions. A drain
+  // waits for the fetch in flight, so a 1 s long-poll instead of 5 s lets a stopping process leave its
+  // groups sooner.
+  const sessionTimeout = config.kafka.consumerSessionTimeoutMs;
   const createConsumer = () => {
     const consumer = kafka.consumer({
       groupId: spec.group,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 2_000,
+      sessionTimeout,
+      heartbeatInterval: sessionTimeout / 5,
       maxWaitTimeInMs: 1_000,
     });
     // Joining can wait on a rebalance (a killed member is only dropped when its session times out): an

@@ -25,9 +25,9 @@ export interface HttpAnswer<T = Record<string, unknown>> {
 
 /**
  * The whole service against the real local stack: the API in this process (port 0), the worker as
- * a child process, Slack as a local receiver. Forward steps retry at 500 ms instead of 10 s, and a
- * killed worker's task moves on after 3 s instead of 10 s, so that failure paths finish within a
- * test; everything else is the production code path.
+ * a child process, Slack as a local receiver. Forward steps retry at 500 ms instead of 10 s, a
+ * killed worker's task moves on after 3 s instead of 10 s and its consumer groups after 6 s, so that
+ * failure paths finish within a test; everything else is the production code path.
  */
 export class ServiceHarness {
   readonly balances: RedisBalances;
@@ -55,6 +55,8 @@ export class ServiceHarness {
       // A killed worker's tasks move to the next worker after 3 s instead of 10 s.
       TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS: '3000',
       TEMPORAL_STICKY_QUEUE_TIMEOUT_MS: '3000',
+      // A killed worker's consumer groups move on after 6 s (the broker's minimum) instead of 10 s.
+      KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
       ...overrides,
     };
     const config = loadConfig(env);
