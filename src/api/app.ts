@@ -1,4 +1,5 @@
 import express, { type Express, type Response } from 'express';
+import helmet from 'helmet';
 
 import type { Dependencies } from '../dependencies';
 import { isStaff } from '../domain/roles';
@@ -61,6 +62,8 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   app.disable('x-powered-by');
   app.use(httpMetrics(metrics));
   outboxMetrics(metrics, new OutboxStore(dependencies.postgres));
+  // nosniff and the other headers helmet sets by default, on every answer.
+  app.use(helmet());
   app.use(express.json({ limit: '16kb', strict: true }));
 
   app.get('/healthz', (_request, response) => {
@@ -78,6 +81,11 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   });
 
   const v1 = express.Router();
+  // Balances and transfers are no one's to cache: not a browser, not a proxy.
+  v1.use((_request, response, next) => {
+    response.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   // Ahead of the router-wide authentication: browsers can set no header on a WebSocket or an
   // EventSource, so these two also take the token as ?access_token=.
   const verifyToken = createTokenVerifier(config.auth, logger);

@@ -9,6 +9,8 @@ import { RequestRefused } from '../use-cases/errors';
 import type { ListPosition, TransferRecord } from '../use-cases/transfers';
 import type { CustomerTransferView, reviewQueue, TransferView, transferPage } from './views';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Where the Temporal Web UI lives, for a transfer's link to its saga. */
 export type TemporalLinks = { uiUrl: string; namespace: string };
 
@@ -132,7 +134,10 @@ export function encodeCursor(position: ListPosition): string {
 export function decodeCursor(cursor: string): ListPosition {
   try {
     const { s, t } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s: unknown; t: unknown };
-    if (typeof s !== 'string' || typeof t !== 'string' || Number.isNaN(Date.parse(s))) throw new Error('bad cursor');
+    // Both go into SQL as a timestamp and a uuid: anything else must be refused here, not by PostgreSQL.
+    if (typeof s !== 'string' || typeof t !== 'string' || Number.isNaN(Date.parse(s)) || !UUID.test(t)) {
+      throw new Error('bad cursor');
+    }
     return { submittedAt: s, transferId: t };
   } catch {
     throw new RequestRefused(

@@ -39,6 +39,17 @@ export const openAccountBody = z.strictObject({
   initialBalance: minorUnits(0, Number.MAX_SAFE_INTEGER),
 });
 
+/**
+ * Control characters and bidirectional overrides: a memo is shown to operators (Slack, the console) and
+ * to the receiver, where these could hide or reorder text, e.g. make a memo read as another amount.
+ */
+const UNSAFE_TEXT = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+const memo = z
+  .string()
+  .max(140)
+  .refine((text) => !UNSAFE_TEXT.test(text), 'must not contain control or bidirectional-override characters');
+
 export function transferBody(maxAmount: number) {
   return z
     .strictObject({
@@ -46,7 +57,7 @@ export function transferBody(maxAmount: number) {
       toAccountId: accountId,
       amount: minorUnits(1, maxAmount),
       currency,
-      memo: z.string().max(140).optional(),
+      memo: memo.optional(),
     })
     .refine((body) => body.fromAccountId !== body.toAccountId, {
       path: ['toAccountId'],

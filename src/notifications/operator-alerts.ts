@@ -9,19 +9,35 @@ export interface OperatorAlert {
   fields: Record<string, string | number | undefined>;
 }
 
+/** A field longer than this is cut: a memo or a record must not flood the channel. */
+const MAX_FIELD_LENGTH = 200;
+
+/**
+ * Text from transfers and records as Slack shows it literally: `&`, `<` and `>` escaped, so a memo cannot
+ * post a link or `<!channel>`, and cut to {@link MAX_FIELD_LENGTH}.
+ */
+export function slackText(value: string | number): string {
+  const text = String(value);
+  const cut = text.length > MAX_FIELD_LENGTH ? `${text.slice(0, MAX_FIELD_LENGTH - 1)}…` : text;
+  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /**
  * Posts one alert to the operators' Slack: a header, the fields as readable lines, and a Web UI
- * link. The one format for every alert, whether a workflow or a consumer raises it.
+ * link. The one format for every alert, whether a workflow or a consumer raises it. Every value is
+ * escaped ({@link slackText}); only the link is ours to format.
  */
 export async function sendOperatorAlert(slack: SlackSender, config: Config, alert: OperatorAlert): Promise<void> {
   const lines = Object.entries(alert.fields)
     .filter(([, value]) => value !== undefined)
-    .map(([name, value]) => `*${name}:* ${value}`);
+    .map(([name, value]) => `*${slackText(name)}:* ${slackText(value as string | number)}`);
   if (alert.transferId) lines.push(`<${temporalUiLink(config.temporal, alert.transferId)}|Open in Temporal Web UI>`);
+  const title = slackText(alert.title);
   await slack.send({
-    text: `${alert.title}${alert.transferId ? ` — ${alert.transferId}` : ''}`,
+    text: `${title}${alert.transferId ? ` — ${slackText(alert.transferId)}` : ''}`,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: alert.title } },
+      // plain_text is never parsed for links or mentions; it is cut all the same.
+      { type: 'header', text: { type: 'plain_text', text: String(alert.title).slice(0, MAX_FIELD_LENGTH) } },
       { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
     ],
   });
