@@ -75,6 +75,7 @@ const configSchema = z
     EVENT_SIGNING_KEY: secretOfMinimumLength.optional(),
     EVENT_SIGNING_PREVIOUS_KEY: secretOfMinimumLength.optional(),
     EVENT_MAX_AGE_MS: positiveInteger.default(5 * 60_000),
+    PROCESSED_EVENT_RETENTION_MS: positiveInteger.default(7 * 24 * 60 * 60_000),
     AUTH_JWT_ISSUER: z.string().min(1).default('transfer-saga'),
     AUTH_JWT_AUDIENCE: z.string().min(1).default('transfer-saga-api'),
     AUTH_JWT_MAX_LIFETIME: lifetimeSeconds.default(60 * 60),
@@ -137,6 +138,7 @@ const configSchema = z
         maxLifetimeSeconds: { user: env.AUTH_JWT_MAX_LIFETIME, staff: env.AUTH_JWT_MAX_STAFF_LIFETIME },
       },
       eventSigning: { current: signingKey, previous: env.EVENT_SIGNING_PREVIOUS_KEY, maxAgeMs: env.EVENT_MAX_AGE_MS },
+      retention: { processedEventsMs: env.PROCESSED_EVENT_RETENTION_MS },
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
       outbox: {

@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 
 import { createActivities } from './activities';
 import type { Dependencies } from './dependencies';
-import { RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
+import { PURGE_SCHEDULE_ID, RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
 import type { RunningProcess } from './lifecycle';
 
 /** Polls the `transfers` task queue with the saga workflows and the activities bound to the clients. */
@@ -11,6 +11,7 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
   const { config, logger } = dependencies;
   await schedule(dependencies, STUCK_SWEEP_SCHEDULE_ID, 'stuckTransferSweep', '1 minute');
   await schedule(dependencies, RECONCILE_SCHEDULE_ID, 'reconcile', '5 minutes');
+  await schedule(dependencies, PURGE_SCHEDULE_ID, 'purgeExpired', '1 hour');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -53,13 +54,14 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
 
 /**
  * Creates a Schedule unless it exists: `stuckTransferSweep` every minute looks for running transfers
- * whose saga is gone; `reconcile` every five minutes looks for Redis drifting from PostgreSQL.
+ * whose saga is gone; `reconcile` every five minutes looks for Redis drifting from PostgreSQL;
+ * `purge-expired` every hour forgets expired idempotency keys and old processed-event records.
  */
 async function schedule(
   { temporal, logger }: Dependencies,
   scheduleId: string,
   workflowType: string,
-  every: '1 minute' | '5 minutes',
+  every: '1 minute' | '5 minutes' | '1 hour',
 ): Promise<void> {
   try {
     await temporal.schedule.create({

@@ -4,6 +4,7 @@ import { createEventActivities } from './events';
 import { createLedgerActivities } from './ledger';
 import { createNotifyActivities } from './notify';
 import { createReconcileActivities } from './reconcile';
+import { createRetentionActivities } from './retention';
 import { createRiskActivities } from './risk';
 import { createSweepActivities } from './sweep';
 import { createSyncActivities } from './sync';
@@ -20,6 +21,10 @@ export function createActivities(dependencies: Dependencies) {
     ...createSyncActivities({ ledger, balances, risk, repairRecords, corrections }),
     ...createSweepActivities({ reconcileQueries, temporal: dependencies.temporal }),
     ...createReconcileActivities({ reconcileQueries, balances, temporal: dependencies.temporal }),
+    ...createRetentionActivities({
+      postgres: dependencies.postgres,
+      processedEventRetentionMs: dependencies.config.retention.processedEventsMs,
+    }),
   };
 }
 

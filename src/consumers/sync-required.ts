@@ -1,7 +1,8 @@
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 
+import { sagaIsRunning } from '../activities/sweep';
 import type { Dependencies } from '../dependencies';
-import { syncWorkflowId, TASK_QUEUE, transferWorkflowId } from '../domain/temporal';
+import { syncWorkflowId, TASK_QUEUE } from '../domain/temporal';
 import type { syncCompensation } from '../workflows/sync-compensation';
 import type { ConsumerSpec } from './runner';
 
@@ -22,7 +23,7 @@ export function syncRequiredConsumer({
     group: SYNC_REQUIRED_GROUP,
     topics: ['tx.sync_required'],
     handle: async (event) => {
-      if (await sagaRunning(temporal, event.transferId)) {
+      if (await sagaIsRunning(temporal, event.transferId)) {
         logger.warn(
           { transferId: event.transferId, source: event.data.source },
           'repair request for a transfer whose saga still runs; left to the saga',
@@ -42,14 +43,4 @@ export function syncRequiredConsumer({
       }
     },
   };
-}
-
-async function sagaRunning(temporal: Client, transferId: string): Promise<boolean> {
-  try {
-    const { status } = await temporal.workflow.getHandle(transferWorkflowId(transferId)).describe();
-    return status.name === 'RUNNING';
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
 }

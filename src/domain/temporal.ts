@@ -5,6 +5,7 @@ export const transferWorkflowId = (transferId: string): string => `transfer-${tr
 export const syncWorkflowId = (transferId: string): string => `sync-${transferId}`;
 export const STUCK_SWEEP_SCHEDULE_ID = 'stuck-transfer-sweep';
 export const RECONCILE_SCHEDULE_ID = 'reconcile';
+export const PURGE_SCHEDULE_ID = 'purge-expired';
 
 /**
  * The Temporal Web UI's page for a namespace's workflows, or for one transfer's saga. Names are encoded,

@@ -59,6 +59,10 @@ export function activityDoubles(): ActivityDoubles {
     findUnfinishedTransfers: double<Activities['findUnfinishedTransfers']>(async () => []),
     isSagaRunning: double<Activities['isSagaRunning']>(async () => false),
     findDrift: double<Activities['findDrift']>(async () => []),
+    purgeExpiredRecords: double<Activities['purgeExpiredRecords']>(async () => ({
+      idempotencyKeys: 0,
+      processedEvents: 0,
+    })),
   };
 }
 
