@@ -76,6 +76,9 @@ const configSchema = z
     EVENT_SIGNING_PREVIOUS_KEY: secretOfMinimumLength.optional(),
     EVENT_MAX_AGE_MS: positiveInteger.default(5 * 60_000),
     PROCESSED_EVENT_RETENTION_MS: positiveInteger.default(7 * 24 * 60 * 60_000),
+    RATE_LIMIT_TRANSFERS_PER_MINUTE: positiveInteger.default(60),
+    RATE_LIMIT_REQUESTS_PER_MINUTE: positiveInteger.default(600),
+    RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: positiveInteger.default(30),
     AUTH_JWT_ISSUER: z.string().min(1).default('transfer-saga'),
     AUTH_JWT_AUDIENCE: z.string().min(1).default('transfer-saga-api'),
     AUTH_JWT_MAX_LIFETIME: lifetimeSeconds.default(60 * 60),
@@ -139,6 +142,11 @@ const configSchema = z
       },
       eventSigning: { current: signingKey, previous: env.EVENT_SIGNING_PREVIOUS_KEY, maxAgeMs: env.EVENT_MAX_AGE_MS },
       retention: { processedEventsMs: env.PROCESSED_EVENT_RETENTION_MS },
+      rateLimits: {
+        transfersPerMinute: env.RATE_LIMIT_TRANSFERS_PER_MINUTE,
+        requestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
+        unauthenticatedPerMinute: env.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
+      },
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
       outbox: {

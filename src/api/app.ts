@@ -14,6 +14,7 @@ import { httpMetrics, outboxMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { customerViewOf, decodeCursor, presentReviewQueue, presentTransfer, presentTransferPage } from './presenters';
 import { notFoundRoute, problemHandler } from './problem';
+import { createRateLimits } from './rate-limits';
 import { createTokenVerifier } from './tokens';
 import {
   accountId,
@@ -89,10 +90,13 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   // Ahead of the router-wide authentication: browsers can set no header on a WebSocket or an
   // EventSource, so these two also take the token as ?access_token=.
   const verifyToken = createTokenVerifier(config.auth, logger);
-  const streamAuthentication = authenticate(verifyToken, { acceptQueryToken: true });
-  v1.get('/stream', streamAuthentication, authorize('stream events'), streams.webSocket);
-  v1.get('/events', streamAuthentication, authorize('stream events'), streams.eventStream);
-  v1.use(authenticate(verifyToken));
+  const limits = createRateLimits(dependencies.redis, config.rateLimits, logger);
+  const onRefused = (request: { socket: { remoteAddress?: string } }) =>
+    limits.countUnauthenticated(request.socket.remoteAddress);
+  const streamAuthentication = authenticate(verifyToken, { acceptQueryToken: true, onRefused });
+  v1.get('/stream', streamAuthentication, limits.perCaller, authorize('stream events'), streams.webSocket);
+  v1.get('/events', streamAuthentication, limits.perCaller, authorize('stream events'), streams.eventStream);
+  v1.use(authenticate(verifyToken, { onRefused }), limits.perCaller);
 
   v1.post('/accounts', authorize('open accounts'), async (request, response) => {
     const account = await openAccount(context, parse(openAccountBody, request.body ?? {}, 'body'));
@@ -103,7 +107,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
     respond(response, accountView, account);
   });
 
-  v1.post('/transfers', authorize('submit transfers'), async (request, response) => {
+  v1.post('/transfers', authorize('submit transfers'), limits.transferSubmissions, async (request, response) => {
     const key = parse(idempotencyKey, request.get('Idempotency-Key'), 'Idempotency-Key');
     const body = parse(submitBody, request.body ?? {}, 'body');
     const transfer = presentTransfer(temporal, await submitTransfer(context, principalOf(response), key, body));

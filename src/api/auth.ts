@@ -29,11 +29,23 @@ export function bearerToken(request: IncomingMessage, acceptQueryToken = false):
 /**
  * Verifies the bearer token and keeps its principal for the request. `acceptQueryToken` is for the
  * streaming routes only: browsers cannot set headers on a WebSocket or an EventSource, and a token in
- * a URL ends up in access logs, so no other route takes one.
+ * a URL ends up in access logs, so no other route takes one. `onRefused` hears of every missing or
+ * invalid token, and may refuse it otherwise (the rate limit of unauthenticated addresses answers 429).
  */
-export function authenticate(verify: TokenVerifier, { acceptQueryToken = false } = {}): RequestHandler {
+export function authenticate(
+  verify: TokenVerifier,
+  {
+    acceptQueryToken = false,
+    onRefused = async () => undefined,
+  }: { acceptQueryToken?: boolean; onRefused?: (request: IncomingMessage) => Promise<void> } = {},
+): RequestHandler {
   return async (request, response, next) => {
-    response.locals.principal = await verify(bearerToken(request, acceptQueryToken));
+    try {
+      response.locals.principal = await verify(bearerToken(request, acceptQueryToken));
+    } catch (error) {
+      if (error instanceof RequestRefused && error.kind === 'unauthorized') await onRefused(request);
+      throw error;
+    }
     next();
   };
 }

@@ -24,6 +24,8 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly field?: string,
+    /** For a 429: when the budget has room again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail ?? title);
     this.name = 'ProblemError';
@@ -43,6 +45,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (problem.status >= 500) logger.error({ err: error, path: request.path }, 'request failed');
     // A dependency is down for a moment: the same request (same Idempotency-Key) will do.
     if (problem.status === 503) response.setHeader('Retry-After', '1');
+    if (problem.status === 429) response.setHeader('Retry-After', String(problem.retryAfterSeconds ?? 60));
     response
       .status(problem.status)
       .type('application/problem+json')

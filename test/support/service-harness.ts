@@ -57,6 +57,10 @@ export class ServiceHarness {
       TEMPORAL_STICKY_QUEUE_TIMEOUT_MS: '3000',
       // A killed worker's consumer groups move on after 6 s (the broker's minimum) instead of 10 s.
       KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+      // Tests share callers (every account is opened as \`admin\`) and loopback across files within a minute.
+      RATE_LIMIT_TRANSFERS_PER_MINUTE: '1000000',
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
+      RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1000000',
       ...overrides,
     };
     const config = loadConfig(env);
