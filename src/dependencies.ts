@@ -5,6 +5,7 @@ import { type Admin, Kafka, logLevel as KafkaLogLevel, type LogEntry, Partitione
 import { Pool } from 'pg';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
+import { AuditLog } from './audit/audit-log';
 import type { Config } from './config';
 import { RecordSigner } from './events/signing';
 import { EventPublisher } from './events/publisher';
@@ -34,6 +35,8 @@ export interface Dependencies extends MoneyStores {
   events: EventPublisher;
   /** Signs what `events` sends; consumers check each record with it before they act. */
   signer: RecordSigner;
+  /** Who did what through the API (and the dead-letter tool), hash-chained. */
+  audit: AuditLog;
   kafkaAdmin: Admin;
   temporal: Client;
   slack: SlackSender;
@@ -145,6 +148,7 @@ export async function createDependencies(
       temporal,
       slack,
       ...createMoneyStores(postgres, redis),
+      audit: new AuditLog(postgres),
       risk: createRiskServices(postgres, redis, config.risk),
       feed: new EventFeed(redis),
       close: () => closeAll(closers, logger),

@@ -8,6 +8,7 @@ import { getAccount, openAccount } from '../use-cases/accounts';
 import { getRiskRecord, listReviews, reviewTransfer } from '../use-cases/reviews';
 import { createRule, deleteRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
+import { auditTrail } from './audit-trail';
 import { authenticate, authorize, principalOf } from './auth';
 import { checkReadiness, readinessChecks } from './health';
 import { httpMetrics, outboxMetrics } from './metrics';
@@ -18,6 +19,7 @@ import { createRateLimits } from './rate-limits';
 import { createTokenVerifier } from './tokens';
 import {
   accountId,
+  auditQuery,
   expectedVersion,
   idempotencyKey,
   listTransfersQuery,
@@ -34,6 +36,7 @@ import {
 import type { EventStreams } from './stream';
 import {
   accountView,
+  auditPage,
   customerTransferView,
   liveness,
   readiness as readinessView,
@@ -82,6 +85,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   });
 
   const v1 = express.Router();
+  v1.use(auditTrail(dependencies.audit, logger));
   // Balances and transfers are no one's to cache: not a browser, not a proxy.
   v1.use((_request, response, next) => {
     response.setHeader('Cache-Control', 'no-store');
@@ -99,7 +103,11 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   v1.use(authenticate(verifyToken, { onRefused }), limits.perCaller);
 
   v1.post('/accounts', authorize('open accounts'), async (request, response) => {
-    const account = await openAccount(context, parse(openAccountBody, request.body ?? {}, 'body'));
+    const account = await openAccount(
+      context,
+      principalOf(response),
+      parse(openAccountBody, request.body ?? {}, 'body'),
+    );
     respond(response, accountView, account, 201);
   });
   v1.get('/accounts/:id', authorize('read accounts'), async (request, response) => {
@@ -136,6 +144,13 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   v1.get('/reviews', authorize('list reviews'), async (request, response) => {
     const rows = await listReviews(context, parse(reviewsQuery, request.query, 'query'));
     respond(response, reviewQueue, presentReviewQueue(temporal, rows));
+  });
+
+  v1.get('/audit', authorize('read audit'), async (request, response) => {
+    const { cursor, ...filters } = parse(auditQuery, request.query, 'query');
+    const items = await dependencies.audit.page({ ...filters, beforeSeq: cursor });
+    const nextCursor = items.length === filters.limit ? (items.at(-1)?.seq ?? null) : null;
+    respond(response, auditPage, { items, nextCursor });
   });
 
   v1.get('/rules', authorize('read rules'), async (_request, response) => {

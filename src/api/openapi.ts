@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import {
+  auditQuery,
   accountId,
   conditionJson,
   expectedVersion,
@@ -194,6 +195,13 @@ export function openApiDocument(maxTransferAmount: number): object {
           summary: 'Transfers waiting for review, longest waiting first (staff)',
           parameters: queryParameters(reviewsQuery),
           responses: { '200': json('ReviewQueue', 'The queue'), ...errors(400, 401, 403) },
+        },
+      },
+      '/v1/audit': {
+        get: {
+          summary: 'The hash-chained audit trail, newest first (AUDITOR, SUPER_ADMIN)',
+          parameters: queryParameters(auditQuery),
+          responses: { '200': json('AuditPage', 'A page of the trail'), ...errors(400, 401, 403) },
         },
       },
       '/v1/rules': {

@@ -19,7 +19,8 @@ export type Action =
   | 'list reviews'
   | 'read rules'
   | 'write rules'
-  | 'stream events';
+  | 'stream events'
+  | 'read audit';
 
 export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'open accounts': ['SUPER_ADMIN'],
@@ -33,4 +34,5 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'read rules': STAFF,
   'write rules': ['RULE_ADMIN', 'SUPER_ADMIN'],
   'stream events': ['USER', ...STAFF],
+  'read audit': ['AUDITOR', 'SUPER_ADMIN'],
 };

@@ -90,6 +90,21 @@ export const reviewsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50).describe('how many to list'),
 });
 
+export const auditQuery = z.strictObject({
+  sub: z.string().min(1).max(200).optional().describe('only what this caller did'),
+  action: z.string().min(1).max(200).optional().describe('only this action, e.g. `submit transfer`'),
+  outcome: z
+    .enum(['done', 'unauthenticated', 'forbidden', 'rate-limited', 'refused', 'failed'])
+    .optional()
+    .describe('only this outcome'),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('page size'),
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/, 'must be a cursor this API issued')
+    .optional()
+    .describe('the `nextCursor` of the previous page'),
+});
+
 /** The query of both live-feed routes. */
 export const streamQuery = z.strictObject({
   after: z

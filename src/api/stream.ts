@@ -28,9 +28,23 @@ export interface StreamOptions {
   heartbeatMs: number;
   /** How much may wait unsent for one client before it is dropped as too slow. */
   maxBufferedBytes: number;
+  /** Live streams one caller (`sub`) may hold open at once on one API process; the next is a 429. */
+  maxStreamsPerCaller: number;
 }
 
-export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024 };
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
+  heartbeatMs: 15_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxStreamsPerCaller: 5,
+};
+
+/** One of a caller's concurrent streams; released once, whichever way the stream ends. */
+interface StreamSlot {
+  release(): void;
+}
+
+/** The WebSocket close code for a stream whose token expired (4000–4999 are the application's). */
+export const TOKEN_EXPIRED_CLOSE_CODE = 4401;
 
 /** How long a closing WebSocket gets to finish the close handshake when the server stops. */
 const CLOSE_GRACE_MS = 1000;
@@ -46,6 +60,7 @@ export class EventStreams {
   private readonly webSockets = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly pendingUpgrades = new WeakMap<IncomingMessage, { socket: Socket; head: Buffer }>();
   private readonly open = new Set<{ end(): Promise<void> }>();
+  private readonly streamsOf = new Map<string, number>();
 
   constructor(
     private readonly dependencies: Pick<Dependencies, 'feed' | 'reads' | 'logger'>,
@@ -85,17 +100,29 @@ export class EventStreams {
         'GET /v1/stream is a WebSocket; open it with Upgrade: websocket, or read GET /v1/events',
       );
     }
-    const start = await this.startOf(principalOf(response), request.query);
+    const principal = principalOf(response);
+    const slot = this.admit(principal);
+    const start = await this.startOf(principal, request.query).catch((error: unknown) => {
+      slot.release();
+      throw error;
+    });
     this.pendingUpgrades.delete(request);
     response.detachSocket(upgrade.socket);
+    // A socket that closes before the handshake completes gives its slot back.
+    upgrade.socket.once('close', () => slot.release());
     this.webSockets.handleUpgrade(request, upgrade.socket, upgrade.head, (socket) =>
-      this.serveWebSocket(socket, start),
+      this.serveWebSocket(socket, start, principal, slot),
     );
   };
 
   /** GET /v1/events: a text/event-stream with `id`, `event` and `data` per entry; resumes after `Last-Event-ID`. */
   readonly eventStream: RequestHandler = async (request, response) => {
-    const start = await this.startOf(principalOf(response), request.query, request.get('Last-Event-ID'));
+    const principal = principalOf(response);
+    const slot = this.admit(principal);
+    const start = await this.startOf(principal, request.query, request.get('Last-Event-ID')).catch((error: unknown) => {
+      slot.release();
+      throw error;
+    });
     response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -109,12 +136,11 @@ export class EventStreams {
       response.end();
     });
     const heartbeat = setInterval(() => sink.comment('ping'), this.options.heartbeatMs);
-    const stream = { end: async () => void response.end() };
-    this.open.add(stream);
+    const release = this.track(principal, slot, { end: async () => void response.end() }, () => response.end());
     response.once('close', () => {
       clearInterval(heartbeat);
       session.end();
-      this.open.delete(stream);
+      release();
     });
     await session.start(this.hub);
   };
@@ -125,7 +151,51 @@ export class EventStreams {
     await this.hub.close();
   }
 
-  private serveWebSocket(socket: WebSocket, start: StreamStart): void {
+  /**
+   * Takes one of the caller's {@link StreamOptions.maxStreamsPerCaller} slots, or refuses the stream with
+   * a 429 before anything is opened. The slot is given back once, however the stream ends.
+   */
+  private admit(principal: Principal): StreamSlot {
+    const held = this.streamsOf.get(principal.sub) ?? 0;
+    if (held >= this.options.maxStreamsPerCaller) {
+      throw new ProblemError(
+        429,
+        'too-many-streams',
+        'Too many streams',
+        `at most ${this.options.maxStreamsPerCaller} live streams at once; close one first`,
+        undefined,
+        5,
+      );
+    }
+    this.streamsOf.set(principal.sub, held + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.streamsOf.get(principal.sub) ?? 1) - 1;
+        if (left > 0) this.streamsOf.set(principal.sub, left);
+        else this.streamsOf.delete(principal.sub);
+      },
+    };
+  }
+
+  /**
+   * Keeps an open stream for {@link close}, and ends it (`expire`) when the caller's token expires, so a
+   * stream never outlives the token that opened it. Answers what to call once it closed.
+   */
+  private track(principal: Principal, slot: StreamSlot, stream: { end(): Promise<void> }, expire: () => void) {
+    this.open.add(stream);
+    const expiry =
+      principal.expiresAt === undefined ? undefined : setTimeout(expire, Math.max(0, principal.expiresAt - Date.now()));
+    return () => {
+      clearTimeout(expiry);
+      this.open.delete(stream);
+      slot.release();
+    };
+  }
+
+  private serveWebSocket(socket: WebSocket, start: StreamStart, principal: Principal, slot: StreamSlot): void {
     const session = new FeedSession(
       this.dependencies.feed,
       start,
@@ -144,13 +214,17 @@ export class EventStreams {
       answeredPing = false;
       socket.ping();
     }, this.options.heartbeatMs);
-    const stream = { end: () => closeGracefully(socket, 1001, 'server stopping') };
-    this.open.add(stream);
+    const release = this.track(
+      principal,
+      slot,
+      { end: () => closeGracefully(socket, 1001, 'server stopping') },
+      () => void closeGracefully(socket, TOKEN_EXPIRED_CLOSE_CODE, 'token expired'),
+    );
     socket.on('error', (error) => this.dependencies.logger.debug({ err: error }, 'WebSocket stream error'));
     socket.once('close', () => {
       clearInterval(heartbeat);
       session.end();
-      this.open.delete(stream);
+      release();
     });
     void session.start(this.hub);
   }

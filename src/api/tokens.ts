@@ -88,7 +88,7 @@ function principalOf(payload: JWTPayload, auth: AuthSettings): Principal {
   if (iat > Date.now() / 1000 + FUTURE_ISSUE_TOLERANCE_SECONDS) throw new TokenRefused('iat in the future');
   const maxLifetime = maxLifetimeOf(role, auth);
   if (exp - iat > maxLifetime) throw new TokenRefused(`lifetime ${exp - iat} s above ${maxLifetime} s for ${role}`);
-  return { sub, role };
+  return { sub, role, expiresAt: exp * 1000 };
 }
 
 function maxLifetimeOf(role: Role, auth: AuthSettings): number {

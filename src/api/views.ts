@@ -77,6 +77,25 @@ export const transferPage = z.strictObject({
   nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last one'),
 });
 
+export const auditEntryView = z.strictObject({
+  seq: z.string().describe('position in the chain'),
+  at: isoTime,
+  requestId: z.string(),
+  sub: z.string().nullable(),
+  role: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  outcome: z.string(),
+  status: z.number().int(),
+  clientAddress: z.string().nullable(),
+  prevHash: z.string(),
+  hash: z.string().describe('sha256 over the fields and prevHash'),
+});
+export const auditPage = z.strictObject({
+  items: z.array(auditEntryView),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last one'),
+});
+
 export const reviewQueueItem = transferView.extend({ underReviewSince: isoTime });
 export const reviewQueue = z.strictObject({ items: z.array(reviewQueueItem) });
 
@@ -154,6 +173,8 @@ export const responseComponents: Record<string, z.ZodType> = {
   StatusChange: statusChangeView,
   Review: reviewView,
   ReviewQueue: reviewQueue,
+  AuditEntry: auditEntryView,
+  AuditPage: auditPage,
   ReviewQueueItem: reviewQueueItem,
   Account: accountView,
   Rule: ruleView,

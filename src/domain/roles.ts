@@ -13,6 +13,8 @@ export type Role = (typeof ROLES)[number];
 export interface Principal {
   sub: string;
   role: Role;
+  /** When the token that named it expires (epoch ms): a live stream ends then. */
+  expiresAt?: number;
 }
 
 export const isStaff = (principal: Principal): boolean => principal.role !== 'USER';

@@ -25,6 +25,9 @@ export const DEAD_LETTER_HEADERS: ReadonlySet<string> = new Set([
   'failedAt',
 ]);
 
+/** The consumers' reasons for a record the service did not sign (see consumers/runner.ts). */
+const FORGED = /^untrusted record: (unsigned|bad signature|signed in the future)/;
+
 /** A read must end; a broker that stops answering should fail the command, not hang it. */
 const READ_TIMEOUT_MS = 60_000;
 
@@ -90,7 +93,8 @@ export async function listDeadLetters(
  * partition and offset) is re-published once, since every group reads the re-published copy.
  *
  * Nothing is committed unless every send succeeded; running it again then re-publishes the lot, which
- * is harmless because consumers de-duplicate by eventId.
+ * is harmless because consumers de-duplicate by eventId. A record dead-lettered as unsigned or badly
+ * signed is never re-published: replay signs what it sends, and would make a forgery trusted.
  *
  * @returns how many records were re-published.
  */
@@ -104,6 +108,9 @@ export async function replayDeadLetters(
   const originsSeen = new Set<string>();
   const toReplay = records.filter(({ letter }) => {
     if (letter.replayed) return false;
+    // Replay signs afresh: a record refused as forged must never come back trusted. (One refused only
+    // as too old was signed by us, and may.)
+    if (FORGED.test(letter.error ?? '')) return false;
     const origin = originOf(letter);
     if (origin === undefined) return true;
     if (originsSeen.has(origin)) return false;

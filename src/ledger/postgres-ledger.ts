@@ -44,11 +44,13 @@ export class PostgresLedger {
     ownerId: string;
     currency: string;
     initialBalance: number;
+    /** Who opened it (the staff `sub`); tools and tests that seed accounts leave it unset. */
+    openedBy?: string;
   }): Promise<boolean> {
     const { rowCount } = await this.pool.query(
-      `INSERT INTO accounts (account_id, owner_id, currency, balance, initial_balance)
-       VALUES ($1, $2, $3, $4, $4) ON CONFLICT (account_id) DO NOTHING`,
-      [account.accountId, account.ownerId, account.currency, account.initialBalance],
+      `INSERT INTO accounts (account_id, owner_id, currency, balance, initial_balance, opened_by)
+       VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (account_id) DO NOTHING`,
+      [account.accountId, account.ownerId, account.currency, account.initialBalance, account.openedBy ?? null],
     );
     return rowCount === 1;
   }

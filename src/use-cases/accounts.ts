@@ -20,10 +20,11 @@ export interface AccountView {
 /** Opens an account funded with its initial balance; the id is generated when not given. */
 export async function openAccount(
   context: UseCaseContext,
+  openedBy: Principal,
   request: { accountId?: string; ownerId: string; currency: string; initialBalance: number },
 ): Promise<AccountView> {
   const accountId = request.accountId ?? `acc_${randomUUID()}`;
-  const opened = await context.ledger.openAccount({ ...request, accountId });
+  const opened = await context.ledger.openAccount({ ...request, accountId, openedBy: openedBy.sub });
   if (!opened)
     throw new RequestRefused('conflict', 'account-exists', `account ${accountId} already exists`, 'accountId');
   return getAccount(context, { sub: request.ownerId, role: 'USER' }, accountId);

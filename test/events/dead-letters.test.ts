@@ -158,6 +158,16 @@ describe('dead letters', () => {
     expect(await recordCount(topic)).toBe(2);
   });
 
+  it('never re-publishes a record refused as unsigned or badly signed, and does re-publish one refused as too old', async () => {
+    const topic = await createTopicPair();
+    await deadLetter(topic, 1, 'account-f', '{"eventId":"forged"}', 'untrusted record: unsigned');
+    await deadLetter(topic, 2, 'account-g', '{"eventId":"forged-too"}', 'untrusted record: bad signature');
+    await deadLetter(topic, 3, 'account-h', '{"eventId":"late"}', 'untrusted record: signed 400 s ago, over 300 s');
+
+    await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(1);
+    expect((await readBack(topic)).map((record) => record.value)).toEqual(['{"eventId":"late"}']);
+  });
+
   it('when two consumer groups dead-lettered the same record, replay re-publishes it once', async () => {
     const topic = await createTopicPair();
     await deadLetter(topic, 3, 'account-c', '{"eventId":"c"}', 'live feed: Redis unavailable');

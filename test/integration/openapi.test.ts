@@ -183,6 +183,9 @@ describe('the API document', () => {
     await call('GET', '/v1/transfers/{id}/risk', `/v1/transfers/${transferId}/risk`, { token: analyst() });
     await call('GET', '/v1/reviews', '/v1/reviews?limit=100', { token: analyst() });
     await call('GET', '/v1/reviews', '/v1/reviews?limit=0', { token: analyst() });
+    await call('GET', '/v1/audit', '/v1/audit?limit=5', { token: service.token('auditor-1', 'AUDITOR') });
+    await call('GET', '/v1/audit', '/v1/audit?cursor=abc', { token: service.token('auditor-1', 'AUDITOR') });
+    await call('GET', '/v1/audit', '/v1/audit', { token: analyst() });
 
     const review = (decision: string) =>
       call('POST', '/v1/transfers/{id}/review', `/v1/transfers/${transferId}/review`, {

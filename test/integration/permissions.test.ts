@@ -167,6 +167,7 @@ describe('the permission matrix', () => {
       }),
     },
     { route: 'GET /v1/reviews', action: 'list reviews', call: async () => get('/v1/reviews') },
+    { route: 'GET /v1/audit', action: 'read audit', call: async () => get('/v1/audit?limit=1') },
     { route: 'GET /v1/rules', action: 'read rules', call: async () => get('/v1/rules') },
     {
       route: 'POST /v1/rules',

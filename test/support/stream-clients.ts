@@ -114,6 +114,8 @@ export interface SseFrame {
 export class EventStreamClient {
   readonly frames = new Inbox<SseFrame>();
   readonly inbox = new Inbox<StreamMessage>();
+  /** Settles once the server ended the stream (or {@link disconnect} aborted it). */
+  ended: Promise<void> = Promise.resolve();
 
   private constructor(private readonly abort: AbortController) {}
 
@@ -131,7 +133,7 @@ export class EventStreamClient {
       throw new Refusal(response.status, (await response.json()) as Refusal['body']);
     }
     const client = new EventStreamClient(abort);
-    void client.read(response.body as ReadableStream<Uint8Array>);
+    client.ended = client.read(response.body as ReadableStream<Uint8Array>);
     return client;
   }
 

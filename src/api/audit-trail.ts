@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Request, RequestHandler, Response } from 'express';
+
+import type { AuditLog } from '../audit/audit-log';
+import type { Principal } from '../domain/roles';
+import type { Logger } from '../logger';
+
+/** The writes, by route, under the names the audit trail gives them. */
+const WRITES: Record<string, string> = {
+  'POST /accounts': 'open account',
+  'POST /transfers': 'submit transfer',
+  'POST /transfers/:id/review': 'decide review',
+  'POST /rules': 'create rule',
+  'PUT /rules/:id': 'update rule',
+  'DELETE /rules/:id': 'delete rule',
+};
+
+/** A caller's own request id is kept when it looks like one; anything else gets a fresh uuid. */
+const REQUEST_ID = /^[\w-]{8,64}$/;
+
+function outcomeOf(status: number): string {
+  if (status < 400) return 'done';
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
+  if (status === 429) return 'rate-limited';
+  return status >= 500 ? 'failed' : 'refused';
+}
+
+/** What the request was about: the path's id, the id a create named, or where a created resource lives. */
+function targetOf(request: Request, response: Response): string | null {
+  if (typeof request.params.id === 'string') return request.params.id;
+  const body = request.body as { accountId?: unknown; ruleId?: unknown } | undefined;
+  if (typeof body?.accountId === 'string') return body.accountId;
+  if (typeof body?.ruleId === 'string') return body.ruleId;
+  const location = response.get('Location');
+  return location ? (location.split('/').at(-1) ?? null) : null;
+}
+
+/**
+ * Gives every `/v1` request an id (`X-Request-Id`, echoed back) and, once answered, appends to the audit
+ * trail every write, whatever its outcome, and every 401 and 403, whatever the route. The row is written
+ * after the answer, so a failing audit store costs an error log, not the caller's request.
+ */
+export function auditTrail(audit: AuditLog, logger: Logger): RequestHandler {
+  return (request, response, next) => {
+    const given = request.get('X-Request-Id');
+    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+    response.setHeader('X-Request-Id', requestId);
+    response.once('finish', () => {
+      const route = `${request.method} ${(request.route as { path?: string } | undefined)?.path ?? ''}`;
+      const write = WRITES[route];
+      const status = response.statusCode;
+      if (write === undefined && status !== 401 && status !== 403) return;
+      const principal = response.locals.principal as Principal | undefined;
+      audit
+        .append({
+          requestId,
+          sub: principal?.sub ?? null,
+          role: principal?.role ?? null,
+          action: write ?? `${request.method} ${request.baseUrl}${request.path}`,
+          target: targetOf(request, response),
+          outcome: outcomeOf(status),
+          status,
+          clientAddress: request.socket.remoteAddress ?? null,
+        })
+        .catch((error: unknown) => logger.error({ err: error, requestId }, 'audit entry not written'));
+    });
+    next();
+  };
+}
