@@ -103,6 +103,11 @@ export async function createDependencies(
     // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
     postgres.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'));
     closers.push(() => postgres.end());
+    // The audit trail appends one row at a time under a lock; on connections of its own, a burst of
+    // writes waiting for it never holds up the money path's pool.
+    const auditPool = new Pool({ connectionString: config.postgres.url, max: 2, connectionTimeoutMillis: 5000 });
+    auditPool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client of the audit trail failed'));
+    closers.push(() => auditPool.end());
 
     const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
     redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error'));
@@ -148,7 +153,7 @@ export async function createDependencies(
       temporal,
       slack,
       ...createMoneyStores(postgres, redis),
-      audit: new AuditLog(postgres),
+      audit: new AuditLog(auditPool),
       risk: createRiskServices(postgres, redis, config.risk),
       feed: new EventFeed(redis),
       close: () => closeAll(closers, logger),

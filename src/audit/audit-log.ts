@@ -49,6 +49,7 @@ function hashOf(prevHash: string, at: string, entry: AuditEntry): string {
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
+// `seq` is answered as text (it is a bigint); ORDER BY names the table's column, or it would sort the text.
 const COLUMNS = `seq::text, at, request_id AS "requestId", sub, role, action, target, outcome, status,
   client_address AS "clientAddress", prev_hash AS "prevHash", hash`;
 
@@ -59,7 +60,9 @@ export class AuditLog {
   async append(entry: AuditEntry): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-      const { rows } = await client.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+      const { rows } = await client.query<{ hash: string }>(
+        'SELECT hash FROM audit_log ORDER BY audit_log.seq DESC LIMIT 1',
+      );
       const prevHash = rows[0]?.hash ?? GENESIS;
       const at = new Date().toISOString();
       await client.query(
@@ -94,7 +97,7 @@ export class AuditLog {
       `SELECT ${COLUMNS} FROM audit_log
        WHERE ($1::text IS NULL OR sub = $1) AND ($2::text IS NULL OR action = $2)
          AND ($3::text IS NULL OR outcome = $3) AND ($4::bigint IS NULL OR seq < $4)
-       ORDER BY seq DESC LIMIT $5`,
+       ORDER BY audit_log.seq DESC LIMIT $5`,
       [query.sub ?? null, query.action ?? null, query.outcome ?? null, query.beforeSeq ?? null, query.limit],
     );
     return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
@@ -110,7 +113,7 @@ export class AuditLog {
     let afterSeq = '0';
     for (;;) {
       const { rows } = await this.pool.query<AuditRow & { at: Date }>(
-        `SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000`,
+        `SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY audit_log.seq LIMIT 5000`,
         [afterSeq],
       );
       if (rows.length === 0) return { rows: count };

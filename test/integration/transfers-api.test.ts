@@ -128,6 +128,7 @@ describe('transfers through the REST API', () => {
 
       expect(accepted.status).toBe(202);
       expect(accepted.body).toMatchObject({ status: 'PENDING', step: 'submitted' });
+      // The money path's pool; the audit row is appended after the answer, on the audit trail's own.
       expect(queries.mock.calls.length).toBeLessThanOrEqual(3);
       // pool.query checks a client out for itself; a transaction would check out one more.
       expect(transactions.mock.calls.length).toBe(queries.mock.calls.length);
