@@ -39,25 +39,30 @@ describe('bearer tokens', () => {
       body: { fromAccountId: sender, toAccountId: receiver, amount: 100, currency: 'EUR' },
     });
 
-  const { exp: _exp, ...withoutExp } = validClaims('token-owner');
-  const { iat: _iat, ...withoutIat } = validClaims('token-owner');
+  // Each token is made when its case runs, not when the file loads: the file may wait for the stack
+  // long enough to turn "60 s in the future" into the present.
+  const without = (claim: 'exp' | 'iat') => {
+    const claims: Record<string, unknown> = validClaims('token-owner');
+    delete claims[claim];
+    return claims;
+  };
   it.each([
-    ['without exp', hs256(withoutExp)],
-    ['without iat', hs256(withoutIat)],
-    ['expired', hs256({ ...validClaims('token-owner'), iat: now() - 700, exp: now() - 100 })],
-    ['issued 60 s in the future', hs256({ ...validClaims('token-owner'), iat: now() + 60, exp: now() + 600 })],
-    ['not valid before a minute from now', hs256({ ...validClaims('token-owner'), nbf: now() + 60 })],
-    ['from another issuer', hs256({ ...validClaims('token-owner'), iss: 'someone-else' })],
-    ['without an issuer', hs256({ ...validClaims('token-owner'), iss: undefined })],
-    ['for another audience', hs256({ ...validClaims('token-owner'), aud: 'another-api' })],
-    ['without an audience', hs256({ ...validClaims('token-owner'), aud: undefined })],
-    ['living 2 h, above the 1 h a USER may', hs256({ ...validClaims('token-owner'), exp: now() + 7200 })],
-    ['with an empty sub', hs256({ ...validClaims('token-owner'), sub: '' })],
-    ['with a role that does not exist', hs256({ ...validClaims('token-owner'), role: 'ROOT' })],
-    ['signed with another secret', hs256(validClaims('token-owner'), 'not-the-service-secret-but-32-bytes!')],
-    ['unsigned (alg none)', jwt.sign(validClaims('token-owner'), '', { algorithm: 'none' })],
-  ])('refuses a token %s with 401 and one generic detail, and reserves nothing', async (_case, token) => {
-    const answer = await submitWith(token);
+    ['without exp', () => hs256(without('exp'))],
+    ['without iat', () => hs256(without('iat'))],
+    ['expired', () => hs256({ ...validClaims('token-owner'), iat: now() - 700, exp: now() - 100 })],
+    ['issued 60 s in the future', () => hs256({ ...validClaims('token-owner'), iat: now() + 60, exp: now() + 600 })],
+    ['not valid before a minute from now', () => hs256({ ...validClaims('token-owner'), nbf: now() + 60 })],
+    ['from another issuer', () => hs256({ ...validClaims('token-owner'), iss: 'someone-else' })],
+    ['without an issuer', () => hs256({ ...validClaims('token-owner'), iss: undefined })],
+    ['for another audience', () => hs256({ ...validClaims('token-owner'), aud: 'another-api' })],
+    ['without an audience', () => hs256({ ...validClaims('token-owner'), aud: undefined })],
+    ['living 2 h, above the 1 h a USER may', () => hs256({ ...validClaims('token-owner'), exp: now() + 7200 })],
+    ['with an empty sub', () => hs256({ ...validClaims('token-owner'), sub: '' })],
+    ['with a role that does not exist', () => hs256({ ...validClaims('token-owner'), role: 'ROOT' })],
+    ['signed with another secret', () => hs256(validClaims('token-owner'), 'not-the-service-secret-but-32-bytes!')],
+    ['unsigned (alg none)', () => jwt.sign(validClaims('token-owner'), '', { algorithm: 'none' })],
+  ])('refuses a token %s with 401 and one generic detail, and reserves nothing', async (_case, tokenNow) => {
+    const answer = await submitWith(tokenNow());
     expect(answer.status).toBe(401);
     expect(answer.contentType).toMatch(/^application\/problem\+json/);
     expect(String(answer.body.type)).toMatch(/invalid-token$/);
