@@ -40,21 +40,17 @@ export function createTokenVerifier(auth: AuthSettings, logger: Logger): TokenVe
     audience: auth.audience,
     requiredClaims: ['exp', 'iat', 'sub'],
   });
-  const verifySignature =
-    verification.kind === 'jwks'
-      ? (
-          (keys) => (token: string) =>
-            jwtVerify(token, keys, options(['RS256', 'ES256']))
-        )(
-          createRemoteJWKSet(new URL(verification.url), {
-            cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
-            timeoutDuration: JWKS_TIMEOUT_MS,
-          }),
-        )
-      : (
-          (secret) => (token: string) =>
-            jwtVerify(token, secret, options(['HS256']))
-        )(new TextEncoder().encode(verification.secret));
+  const verifySignature = (() => {
+    if (verification.kind === 'jwks') {
+      const keys = createRemoteJWKSet(new URL(verification.url), {
+        cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+        timeoutDuration: JWKS_TIMEOUT_MS,
+      });
+      return (token: string) => jwtVerify(token, keys, options(['RS256', 'ES256']));
+    }
+    const secret = new TextEncoder().encode(verification.secret);
+    return (token: string) => jwtVerify(token, secret, options(['HS256']));
+  })();
 
   return async (token) => {
     try {

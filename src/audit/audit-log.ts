@@ -32,24 +32,19 @@ const GENESIS = '0'.repeat(64);
 /** Appends are chained one at a time across every API process: each needs the hash before it. */
 const APPEND_LOCK = 0x0_a0d1_7001;
 
-/** The fields a row's hash covers, in a fixed order, as text that cannot be read two ways (JSON). */
-function hashOf(prevHash: string, at: string, entry: AuditEntry): string {
-  const fields = [
-    prevHash,
-    at,
-    entry.requestId,
-    entry.sub,
-    entry.role,
-    entry.action,
-    entry.target,
-    entry.outcome,
-    entry.status,
-    entry.clientAddress,
-  ];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+/** A row's fields in column order (prev_hash first): what its hash covers, and what is inserted. */
+function fieldsOf(prevHash: string, at: string, entry: AuditEntry) {
+  const { requestId, sub, role, action, target, outcome, status, clientAddress } = entry;
+  return [prevHash, at, requestId, sub, role, action, target, outcome, status, clientAddress];
 }
 
-// `seq` is answered as text (it is a bigint); ORDER BY names the table's column, or it would sort the text.
+/** SHA-256 over the fields as JSON, text that cannot be read two ways. */
+function hashOf(prevHash: string, at: string, entry: AuditEntry): string {
+  return createHash('sha256')
+    .update(JSON.stringify(fieldsOf(prevHash, at, entry)))
+    .digest('hex');
+}
+
 const COLUMNS = `seq::text, at, request_id AS "requestId", sub, role, action, target, outcome, status,
   client_address AS "clientAddress", prev_hash AS "prevHash", hash`;
 
@@ -66,21 +61,9 @@ export class AuditLog {
       const prevHash = rows[0]?.hash ?? GENESIS;
       const at = new Date().toISOString();
       await client.query(
-        `INSERT INTO audit_log (at, request_id, sub, role, action, target, outcome, status, client_address, prev_hash, hash)
+        `INSERT INTO audit_log (prev_hash, at, request_id, sub, role, action, target, outcome, status, client_address, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          at,
-          entry.requestId,
-          entry.sub,
-          entry.role,
-          entry.action,
-          entry.target,
-          entry.outcome,
-          entry.status,
-          entry.clientAddress,
-          prevHash,
-          hashOf(prevHash, at, entry),
-        ],
+        [...fieldsOf(prevHash, at, entry), hashOf(prevHash, at, entry)],
       );
     });
   }
