@@ -30,6 +30,8 @@ export class StartFailed extends Error {
 export class ServiceProcess {
   private static readonly live = new Set<ChildProcess>();
   private output = '';
+  private partialLine = '';
+  private readonly served = new Set<ProcessName>();
   private stopRequested = false;
 
   private constructor(
@@ -37,7 +39,16 @@ export class ServiceProcess {
     readonly processes: ProcessName[],
   ) {
     const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-20_000);
+      const text = chunk.toString('utf8');
+      this.output = (this.output + text).slice(-20_000);
+      // Readiness is read line by line as it arrives: a busy start (sagas resuming, retries logged) can
+      // push a role's ready line out of the kept tail before the last role is ready.
+      const lines = (this.partialLine + text).split('\n');
+      this.partialLine = lines.pop() ?? '';
+      for (const line of lines) {
+        const name = processes.find((candidate) => line.includes(READY[candidate]));
+        if (name) this.served.add(name);
+      }
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -64,13 +75,17 @@ export class ServiceProcess {
     child.once('exit', () => ServiceProcess.live.delete(child));
     const started = new ServiceProcess(child, processes);
     const deadline = Date.now() + timeoutMs;
-    while (!processes.every((name) => started.output.includes(READY[name]))) {
+    while (!processes.every((name) => started.served.has(name))) {
       if (child.exitCode !== null)
         throw new StartFailed(`${processes.join('+')} exited (${child.exitCode})`, started.output);
       if (Date.now() > deadline) {
         // A start that timed out must not leave a half-started process behind to compete with the next.
         child.kill('SIGKILL');
-        throw new StartFailed(`${processes.join('+')} did not start within ${timeoutMs} ms`, started.output);
+        const waiting = processes.filter((name) => !started.served.has(name)).join('+');
+        throw new StartFailed(
+          `${processes.join('+')} did not start within ${timeoutMs} ms (${waiting} not ready)`,
+          started.output,
+        );
       }
       await new Promise((wake) => setTimeout(wake, 100));
     }

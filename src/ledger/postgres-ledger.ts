@@ -204,10 +204,13 @@ export class PostgresLedger {
       if (transfer.status !== 'PENDING' && transfer.status !== 'UNDER_REVIEW') {
         throw new TransitionError(`transfer ${transferId} is ${transfer.status}; it cannot be settled`);
       }
-      // Lock both accounts in a fixed order so two opposite transfers cannot deadlock.
+      // Lock both accounts in a fixed order so two opposite settles cannot deadlock. NO KEY UPDATE (what
+      // the UPDATE below takes anyway) leaves the key-share lock alone that recording a transfer takes on
+      // its accounts for the foreign keys; FOR UPDATE conflicted with it and deadlocked settle A→B
+      // against record B→A.
       const { rows } = await client.query<{ accountId: string; balance: number; status: string }>(
         `SELECT account_id AS "accountId", balance::float8 AS balance, status FROM accounts
-         WHERE account_id = ANY($1) ORDER BY account_id FOR UPDATE`,
+         WHERE account_id = ANY($1) ORDER BY account_id FOR NO KEY UPDATE`,
         [[transfer.fromAccountId, transfer.toAccountId]],
       );
       const sender = rows.find((row) => row.accountId === transfer.fromAccountId);
@@ -345,11 +348,15 @@ interface LockedTransfer {
   redisApplied: boolean;
 }
 
+/**
+ * Locks the transfer's row against other status changes; NO KEY UPDATE, so rows that reference it (its
+ * history, review, postings) can still be written beside it.
+ */
 async function lockTransfer(client: PoolClient, transferId: string): Promise<LockedTransfer> {
   const { rows } = await client.query<LockedTransfer>(
     `SELECT status, from_account_id AS "fromAccountId", to_account_id AS "toAccountId", amount::float8 AS amount,
        currency, redis_applied AS "redisApplied"
-     FROM transactions WHERE transfer_id = $1 FOR UPDATE`,
+     FROM transactions WHERE transfer_id = $1 FOR NO KEY UPDATE`,
     [transferId],
   );
   const row = rows[0];
