@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import type { PayloadKey } from './payload-encryption';
+
 /**
  * The only module that reads `process.env`. Every setting has a default that fits the local stack
  * (`npm run stack -- up`); a malformed value stops start-up with a message that names it.
@@ -10,6 +12,12 @@ export const DEVELOPMENT_JWT_SECRET = 'transfer-saga-local-development-secret';
 
 /** Signs Kafka records where NODE_ENV says development or test; in the source, so refused anywhere else. */
 export const DEVELOPMENT_EVENT_SIGNING_KEY = 'transfer-saga-local-development-event-key';
+
+/**
+ * Encrypts workflow payloads where NODE_ENV says development or test (histories recorded in the tests
+ * are sealed with it); in the source, so refused anywhere else.
+ */
+export const DEVELOPMENT_PAYLOAD_KEY = 'development:FyM2ybvEWCBboifep9lxri9UrUx6JqEjICweVBVNM20=';
 
 /** An HMAC key as long as its hash: fewer bytes make a token or a record signature forgeable by brute force. */
 const MIN_SECRET_BYTES = 32;
@@ -37,6 +45,20 @@ const url = (protocols: string[]) =>
     );
 
 const positiveInteger = z.coerce.number().int().positive();
+
+/** `<key id>:<32 bytes in base64>`: the id goes into each payload's metadata, so a rotated-out key is still found. */
+const payloadKeyPattern = /^[\w.-]{1,64}:[A-Za-z0-9+/]+={0,2}$/;
+const payloadKey = z
+  .string()
+  .refine(
+    (value) => payloadKeyPattern.test(value) && Buffer.from(value.split(':')[1] ?? '', 'base64').length === 32,
+    'expected <key id>:<32 random bytes in base64> (e.g. 2026-12:$(openssl rand -base64 32))',
+  );
+
+function parsePayloadKey(value: string): PayloadKey {
+  const [id, key] = value.split(':') as [string, string];
+  return { id, key: Buffer.from(key, 'base64') };
+}
 
 const secretOfMinimumLength = z
   .string()
@@ -67,6 +89,8 @@ const configSchema = z
     TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     TEMPORAL_STICKY_QUEUE_TIMEOUT_MS: positiveInteger.max(120_000).default(10_000),
     TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS: positiveInteger.max(120_000).default(10_000),
+    TEMPORAL_PAYLOAD_KEY: payloadKey.optional(),
+    TEMPORAL_PAYLOAD_PREVIOUS_KEY: payloadKey.optional(),
     AUTH_JWT_SECRET: z
       .string()
       .refine((value) => Buffer.byteLength(value) >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes`)
@@ -109,7 +133,20 @@ const configSchema = z
     if (signingKey === undefined) {
       context.addIssue({ code: 'custom', path: ['EVENT_SIGNING_KEY'], message: REAL_SECRET_NEEDED });
     }
-    if (typeof verification === 'string' || signingKey === undefined) return z.NEVER;
+    const payloadKey = localOrReal(env.TEMPORAL_PAYLOAD_KEY, DEVELOPMENT_PAYLOAD_KEY, local);
+    if (payloadKey === undefined) {
+      context.addIssue({ code: 'custom', path: ['TEMPORAL_PAYLOAD_KEY'], message: REAL_KEY_NEEDED });
+    }
+    const previousPayloadKey =
+      env.TEMPORAL_PAYLOAD_PREVIOUS_KEY === undefined ? undefined : parsePayloadKey(env.TEMPORAL_PAYLOAD_PREVIOUS_KEY);
+    if (payloadKey && previousPayloadKey && parsePayloadKey(payloadKey).id === previousPayloadKey.id) {
+      context.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_PAYLOAD_PREVIOUS_KEY'],
+        message: 'must have a key id other than TEMPORAL_PAYLOAD_KEY',
+      });
+    }
+    if (typeof verification === 'string' || signingKey === undefined || payloadKey === undefined) return z.NEVER;
     return {
       environment: env.NODE_ENV ?? 'production',
       logLevel: env.LOG_LEVEL,
@@ -133,6 +170,8 @@ const configSchema = z
         stickyQueueTimeoutMs: env.TEMPORAL_STICKY_QUEUE_TIMEOUT_MS,
         /** How long a workflow task a dead worker held waits before another worker takes it over. */
         workflowTaskTimeoutMs: env.TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS,
+        /** Encrypt every workflow payload; the previous key still decrypts what it sealed. */
+        payloadKeys: { current: parsePayloadKey(payloadKey), previous: previousPayloadKey },
       },
       auth: {
         verification,
@@ -171,6 +210,9 @@ export type Config = z.output<typeof configSchema>;
 
 /** How tokens are checked: a shared HS256 secret, or the identity provider's keys (RS256/ES256) from a JWKS. */
 export type TokenVerification = { kind: 'hs256'; secret: string } | { kind: 'jwks'; url: string };
+
+const REAL_KEY_NEEDED =
+  'must be a key other than the development one (<key id>:<32 random bytes in base64>), unless NODE_ENV is development or test';
 
 const REAL_SECRET_NEEDED = `must be a secret of at least ${MIN_SECRET_BYTES} bytes other than the development one, unless NODE_ENV is development or test`;
 

@@ -12,6 +12,7 @@ import { EventPublisher } from './events/publisher';
 import { EventFeed } from './feed/event-feed';
 import { createMoneyStores, type MoneyStores } from './ledger';
 import type { Logger } from './logger';
+import { encryptedDataConverter } from './payload-encryption';
 import { createRiskServices, type RiskServices } from './risk';
 
 /** Where operator alerts go: a Slack incoming webhook, or the log when none is configured. */
@@ -136,7 +137,11 @@ export async function createDependencies(
       Connection.connect({ address: config.temporal.address }),
     );
     closers.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const temporal = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
+    });
 
     const slack = createSlackSender(config.slack.webhookUrl, logger);
 

@@ -5,6 +5,7 @@ import { createActivities } from './activities';
 import type { Dependencies } from './dependencies';
 import { PURGE_SCHEDULE_ID, RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
 import type { RunningProcess } from './lifecycle';
+import { encryptedDataConverter } from './payload-encryption';
 
 /** Polls the `transfers` task queue with the saga workflows and the activities bound to the clients. */
 export async function startWorker(dependencies: Dependencies): Promise<RunningProcess> {
@@ -22,6 +23,8 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
       ? { workflowBundle: { codePath: config.temporal.workflowBundle } }
       : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(dependencies),
+    // Inputs, results and every activity's arguments reach Temporal's history encrypted.
+    dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
     // A task sent to a worker that died waits this long on its sticky queue, then goes to any worker.
     stickyQueueScheduleToStartTimeout: config.temporal.stickyQueueTimeoutMs,
   });

@@ -2,7 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { DEVELOPMENT_EVENT_SIGNING_KEY, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
+import {
+  DEVELOPMENT_EVENT_SIGNING_KEY,
+  DEVELOPMENT_JWT_SECRET,
+  DEVELOPMENT_PAYLOAD_KEY,
+  loadConfig,
+} from '../src/config';
 import { transferSearchAttributes } from '../src/domain/search-attributes';
 
 /**
@@ -40,16 +45,18 @@ const DESIGN_ENVIRONMENT_NAMES = [
   'TEMPORAL_UI_URL',
   'AUTH_JWT_SECRET',
   'SLACK_WEBHOOK_URL',
-  // Not in DESIGN.md §7's list: production mode, which refuses the development secrets, and the key
-  // that signs Kafka records.
+  // Not in DESIGN.md §7's list: production mode, which refuses the development secrets, the key that
+  // signs Kafka records and the one that encrypts workflow payloads.
   'NODE_ENV',
   'EVENT_SIGNING_KEY',
+  'TEMPORAL_PAYLOAD_KEY',
 ];
 
-/** What an operator exports before `docker compose up`: the file gives the two secrets no default. */
+/** What an operator exports before `docker compose up`: the file gives the secrets no default. */
 const HOST_SECRETS: Record<string, string> = {
   AUTH_JWT_SECRET: 'a-host-secret-of-at-least-32-bytes!',
   EVENT_SIGNING_KEY: 'a-host-signing-key-of-32-bytes-or-more',
+  TEMPORAL_PAYLOAD_KEY: `host-1:${Buffer.alloc(32, 9).toString('base64')}`,
 };
 
 const compose = parse(readFileSync(join(__dirname, '..', 'temporal-compose.yml'), 'utf8')) as ComposeFile;
@@ -132,6 +139,7 @@ describe('temporal-compose.yml', () => {
     it.each([
       ['AUTH_JWT_SECRET', DEVELOPMENT_JWT_SECRET],
       ['EVENT_SIGNING_KEY', DEVELOPMENT_EVENT_SIGNING_KEY],
+      ['TEMPORAL_PAYLOAD_KEY', DEVELOPMENT_PAYLOAD_KEY],
     ])('requires %s from the host instead of defaulting to the public development value', (name, development) => {
       const declared = String(service(SERVICE).environment?.[name]);
       expect(declared).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));

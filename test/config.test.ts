@@ -1,5 +1,14 @@
 /** @isolated no service */
-import { ConfigError, DEVELOPMENT_EVENT_SIGNING_KEY, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config';
+import {
+  ConfigError,
+  DEVELOPMENT_EVENT_SIGNING_KEY,
+  DEVELOPMENT_JWT_SECRET,
+  DEVELOPMENT_PAYLOAD_KEY,
+  loadConfig,
+} from '../src/config';
+
+/** A payload key as production would have one. */
+const PAYLOAD_KEY = { TEMPORAL_PAYLOAD_KEY: `2026-12:${Buffer.alloc(32, 7).toString('base64')}` };
 
 describe('config', () => {
   it('without any setting, answers the local stack defaults', () => {
@@ -33,7 +42,7 @@ describe('config', () => {
 
   describe('the token secret', () => {
     const realSecret = 'a-production-secret-of-32-bytes!';
-    const signing = { EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes' };
+    const signing = { EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes', ...PAYLOAD_KEY };
 
     it.each([
       ['NODE_ENV unset and no secret', {}],
@@ -74,7 +83,7 @@ describe('config', () => {
   });
 
   describe('the event signing key', () => {
-    const tokens = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!' };
+    const tokens = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', ...PAYLOAD_KEY };
 
     it.each([
       ['no key', {}],
@@ -95,6 +104,40 @@ describe('config', () => {
         maxAgeMs: 300_000,
       });
       expect(loadConfig({ NODE_ENV: 'test' }).eventSigning.current).toBe(DEVELOPMENT_EVENT_SIGNING_KEY);
+    });
+  });
+
+  describe('the payload key', () => {
+    const secrets = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', EVENT_SIGNING_KEY: 'x'.repeat(32) };
+    const key = (id: string, bytes = 32, fill = 1) => `${id}:${Buffer.alloc(bytes, fill).toString('base64')}`;
+
+    it.each([
+      ['no key', {}],
+      ['the development key', { TEMPORAL_PAYLOAD_KEY: DEVELOPMENT_PAYLOAD_KEY }],
+      ['a key of 16 bytes', { TEMPORAL_PAYLOAD_KEY: key('k1', 16) }],
+      ['a key without an id', { TEMPORAL_PAYLOAD_KEY: Buffer.alloc(32, 1).toString('base64') }],
+    ])('refuses to start in production with %s, naming TEMPORAL_PAYLOAD_KEY', (_case, env) => {
+      expect(() => loadConfig({ ...secrets, ...env })).toThrow(
+        /^invalid configuration — TEMPORAL_PAYLOAD_KEY: [^\n]+$/,
+      );
+    });
+
+    it('refuses a previous key under the current key’s id, naming TEMPORAL_PAYLOAD_PREVIOUS_KEY', () => {
+      const env = { ...secrets, TEMPORAL_PAYLOAD_KEY: key('k1'), TEMPORAL_PAYLOAD_PREVIOUS_KEY: key('k1', 32, 2) };
+      expect(() => loadConfig(env)).toThrow(/TEMPORAL_PAYLOAD_PREVIOUS_KEY: must have a key id other than/);
+    });
+
+    it('reads the current and the previous key by id, and the development key only in development or test', () => {
+      const config = loadConfig({
+        ...secrets,
+        TEMPORAL_PAYLOAD_KEY: key('k2', 32, 2),
+        TEMPORAL_PAYLOAD_PREVIOUS_KEY: key('k1'),
+      });
+      expect(config.temporal.payloadKeys).toEqual({
+        current: { id: 'k2', key: Buffer.alloc(32, 2) },
+        previous: { id: 'k1', key: Buffer.alloc(32, 1) },
+      });
+      expect(loadConfig({ NODE_ENV: 'development' }).temporal.payloadKeys.current.id).toBe('development');
     });
   });
 

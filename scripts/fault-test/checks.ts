@@ -85,7 +85,8 @@ export async function replayViolations(
   const violations: string[] = [];
   let replayed = 0;
   for await (const result of Worker.runReplayHistories(
-    { workflowsPath: require.resolve('../../src/workflows') },
+    // The service's own converter: the histories' payloads are encrypted.
+    { workflowsPath: require.resolve('../../src/workflows'), dataConverter: temporal.options.dataConverter },
     histories,
   )) {
     replayed += 1;

@@ -61,6 +61,10 @@ export const temporal: Service = {
       '--dynamic-config-value',
       'matching.numTaskqueueWritePartitions=1',
       ...searchAttributes,
+      // Payloads are encrypted (src/payload-encryption.ts); the UI asks the API to decode them, which it
+      // does for a staff token only (a UI with single sign-on passes its user's token).
+      '--ui-codec-endpoint',
+      `http://localhost:${config.http.port}/v1/codec`,
     ]);
   },
 };

@@ -1,4 +1,4 @@
-import express, { type Express, type Response } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 
 import type { Dependencies } from '../dependencies';
@@ -8,8 +8,10 @@ import { getAccount, openAccount } from '../use-cases/accounts';
 import { getRiskRecord, listReviews, reviewTransfer } from '../use-cases/reviews';
 import { createRule, deleteRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
+import { PayloadEncryption } from '../payload-encryption';
 import { auditTrail } from './audit-trail';
 import { authenticate, authorize, principalOf } from './auth';
+import { codecRoutes } from './codec';
 import { checkReadiness, readinessChecks } from './health';
 import { httpMetrics, outboxMetrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -68,6 +70,25 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   outboxMetrics(metrics, new OutboxStore(dependencies.postgres));
   // nosniff and the other headers helmet sets by default, on every answer.
   app.use(helmet());
+
+  const verifyToken = createTokenVerifier(config.auth, logger);
+  const limits = createRateLimits(dependencies.redis, config.rateLimits, logger);
+  const onRefused = (request: { socket: { remoteAddress?: string } }) =>
+    limits.countUnauthenticated(request.socket.remoteAddress);
+  const trail = auditTrail(dependencies.audit, logger);
+  // Balances, transfers and payloads are no one's to cache: not a browser, not a proxy.
+  const noStore: RequestHandler = (_request, response, next) => {
+    response.setHeader('Cache-Control', 'no-store');
+    next();
+  };
+  // Ahead of the API's body limit, which a workflow history's payloads exceed.
+  app.use(
+    '/v1/codec',
+    codecRoutes(new PayloadEncryption(temporal.payloadKeys), {
+      uiUrl: temporal.uiUrl,
+      guard: [trail, noStore, authenticate(verifyToken, { onRefused }), limits.perCaller],
+    }),
+  );
   app.use(express.json({ limit: '16kb', strict: true }));
 
   app.get('/healthz', (_request, response) => {
@@ -85,18 +106,9 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   });
 
   const v1 = express.Router();
-  v1.use(auditTrail(dependencies.audit, logger));
-  // Balances and transfers are no one's to cache: not a browser, not a proxy.
-  v1.use((_request, response, next) => {
-    response.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  v1.use(trail, noStore);
   // Ahead of the router-wide authentication: browsers can set no header on a WebSocket or an
   // EventSource, so these two also take the token as ?access_token=.
-  const verifyToken = createTokenVerifier(config.auth, logger);
-  const limits = createRateLimits(dependencies.redis, config.rateLimits, logger);
-  const onRefused = (request: { socket: { remoteAddress?: string } }) =>
-    limits.countUnauthenticated(request.socket.remoteAddress);
   const streamAuthentication = authenticate(verifyToken, { acceptQueryToken: true, onRefused });
   v1.get('/stream', streamAuthentication, limits.perCaller, authorize('stream events'), streams.webSocket);
   v1.get('/events', streamAuthentication, limits.perCaller, authorize('stream events'), streams.eventStream);

@@ -6,14 +6,18 @@ import type { AuditLog } from '../audit/audit-log';
 import type { Principal } from '../domain/roles';
 import type { Logger } from '../logger';
 
-/** The writes, by route, under the names the audit trail gives them. */
-const WRITES: Record<string, string> = {
-  'POST /accounts': 'open account',
-  'POST /transfers': 'submit transfer',
-  'POST /transfers/:id/review': 'decide review',
-  'POST /rules': 'create rule',
-  'PUT /rules/:id': 'update rule',
-  'DELETE /rules/:id': 'delete rule',
+/**
+ * The audited routes under the names the trail gives them: every write, and the one read that reveals
+ * what encryption hides (a workflow history's payloads).
+ */
+const AUDITED: Record<string, string> = {
+  'POST /v1/accounts': 'open account',
+  'POST /v1/transfers': 'submit transfer',
+  'POST /v1/transfers/:id/review': 'decide review',
+  'POST /v1/rules': 'create rule',
+  'PUT /v1/rules/:id': 'update rule',
+  'DELETE /v1/rules/:id': 'delete rule',
+  'POST /v1/codec/decode': 'decode workflow payloads',
 };
 
 /** A caller's own request id is kept when it looks like one; anything else gets a fresh uuid. */
@@ -39,7 +43,7 @@ function targetOf(request: Request, response: Response): string | null {
 
 /**
  * Gives every `/v1` request an id (`X-Request-Id`, echoed back) and, once answered, appends to the audit
- * trail every write, whatever its outcome, and every 401 and 403, whatever the route. The row is written
+ * trail every audited route, whatever its outcome, and every 401 and 403, whatever the route. The row is written
  * after the answer, so a failing audit store costs an error log, not the caller's request.
  */
 export function auditTrail(audit: AuditLog, logger: Logger): RequestHandler {
@@ -47,18 +51,20 @@ export function auditTrail(audit: AuditLog, logger: Logger): RequestHandler {
     const given = request.get('X-Request-Id');
     const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
     response.setHeader('X-Request-Id', requestId);
+    // Where the router is mounted, read now: once a route throws, Express has left the router by the answer.
+    const mountedAt = request.baseUrl;
     response.once('finish', () => {
-      const route = `${request.method} ${(request.route as { path?: string } | undefined)?.path ?? ''}`;
-      const write = WRITES[route];
+      const route = `${request.method} ${mountedAt}${(request.route as { path?: string } | undefined)?.path ?? ''}`;
+      const audited = AUDITED[route];
       const status = response.statusCode;
-      if (write === undefined && status !== 401 && status !== 403) return;
+      if (audited === undefined && status !== 401 && status !== 403) return;
       const principal = response.locals.principal as Principal | undefined;
       audit
         .append({
           requestId,
           sub: principal?.sub ?? null,
           role: principal?.role ?? null,
-          action: write ?? `${request.method} ${request.baseUrl}${request.path}`,
+          action: audited ?? `${request.method} ${request.baseUrl}${request.path}`,
           target: targetOf(request, response),
           outcome: outcomeOf(status),
           status,

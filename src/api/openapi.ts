@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import {
   auditQuery,
+  codecRequest,
   accountId,
   conditionJson,
   expectedVersion,
@@ -121,6 +122,7 @@ export function openApiDocument(maxTransferAmount: number): object {
     ReviewRequest: reviewBody,
     NewRuleRequest: newRuleBody,
     RuleDefinitionRequest: ruleDefinition,
+    CodecRequest: codecRequest,
   };
   const accountPath = parameter('id', 'path', accountId);
   const transferPath = parameter('id', 'path', transferId);
@@ -269,6 +271,17 @@ export function openApiDocument(maxTransferAmount: number): object {
             },
             ...errors(400, 401, 404),
           },
+        },
+      },
+      '/v1/codec/decode': {
+        post: {
+          summary: 'Decrypts workflow payloads for the Temporal Web UI and CLI (staff; audited)',
+          description:
+            'The codec-server protocol: the payloads of a history as Temporal stores them (AES-256-GCM, the key id ' +
+            'in their metadata) in, the same payloads decrypted out. Payloads that are not encrypted come back as they ' +
+            'are. The request may be up to 4 MB; the Web UI origin (`TEMPORAL_UI_URL`) may call it from a browser.',
+          requestBody: body('CodecRequest'),
+          responses: { '200': json('CodecPayloads', 'The payloads, decrypted'), ...errors(400, 401, 403, 422) },
         },
       },
       '/healthz': {

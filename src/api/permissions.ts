@@ -20,7 +20,8 @@ export type Action =
   | 'read rules'
   | 'write rules'
   | 'stream events'
-  | 'read audit';
+  | 'read audit'
+  | 'decode workflow payloads';
 
 export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'open accounts': ['SUPER_ADMIN'],
@@ -35,4 +36,5 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'write rules': ['RULE_ADMIN', 'SUPER_ADMIN'],
   'stream events': ['USER', ...STAFF],
   'read audit': ['AUDITOR', 'SUPER_ADMIN'],
+  'decode workflow payloads': STAFF,
 };

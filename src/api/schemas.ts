@@ -175,3 +175,14 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, where?: st
   const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
   throw new RequestRefused('invalid', 'validation-failed', `${field} ${message}`, field);
 }
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
+/** One payload as Temporal's JSON spells it: every bytes field, metadata values included, in base64. */
+export const wirePayload = z.strictObject({
+  metadata: z.record(z.string().max(256), base64).optional(),
+  data: base64.optional(),
+});
+
+/** What the Temporal Web UI and CLI send their codec endpoint. */
+export const codecRequest = z.strictObject({ payloads: z.array(wirePayload).max(1_000) });

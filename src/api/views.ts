@@ -164,6 +164,17 @@ export const readiness = z.strictObject({
   dependencies: z.record(z.string(), z.string()).describe('"ok", or why the dependency did not answer'),
 });
 
+export const codecPayloads = z
+  .strictObject({
+    payloads: z.array(
+      z.strictObject({
+        metadata: z.record(z.string(), z.string()).describe('each value in base64'),
+        data: z.string().describe('base64'),
+      }),
+    ),
+  })
+  .describe('Payloads in the JSON form of the Temporal codec-server protocol');
+
 /** Every response schema by the name the API document gives it under components.schemas. */
 export const responseComponents: Record<string, z.ZodType> = {
   TransferView: transferView,
@@ -185,6 +196,7 @@ export const responseComponents: Record<string, z.ZodType> = {
   Problem: problemDocument,
   Liveness: liveness,
   Readiness: readiness,
+  CodecPayloads: codecPayloads,
   ...conditionComponents,
 };
 

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 
+import type { Payload } from '@temporalio/common';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { WebSocket } from 'ws';
 
+import { PayloadEncryption } from '../../src/payload-encryption';
 import { type HttpAnswer, ServiceHarness } from '../support/service-harness';
 
 interface Operation {
@@ -235,6 +237,31 @@ describe('the API document', () => {
       headers: { 'If-Match': '"2"' },
     });
     await call('GET', '/v1/rules/{id}/history', `/v1/rules/${ruleId}/history`, { token: analyst() });
+  });
+
+  it('describes the codec endpoint: payloads decrypted for staff, refused for others, undecodable ones', async () => {
+    const codec = new PayloadEncryption(service.config.temporal.payloadKeys);
+    const [sealed] = await codec.encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{}') },
+    ]);
+    const wire = (payload: Payload) => ({
+      metadata: Object.fromEntries(
+        Object.entries(payload.metadata ?? {}).map(([name, value]) => [
+          name,
+          Buffer.from(value ?? []).toString('base64'),
+        ]),
+      ),
+      data: Buffer.from(payload.data ?? []).toString('base64'),
+    });
+    const decode = (body: unknown, token?: string) =>
+      call('POST', '/v1/codec/decode', '/v1/codec/decode', { token, body });
+    const decoded = await decode({ payloads: [wire(sealed as Payload)] }, analyst());
+    expect(decoded.body).toEqual({ payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }] });
+    await decode({ payloads: [{ data: 'not base64!' }] }, analyst());
+    await decode({ payloads: [] });
+    await decode({ payloads: [] }, service.token('oa-customer', 'USER'));
+    const garbage = { ...wire(sealed as Payload), data: Buffer.alloc(40).toString('base64') };
+    expect((await decode({ payloads: [garbage] }, analyst())).status).toBe(422);
   });
 
   it('describes the live feeds: an event stream, a WebSocket upgrade, and a refusal without one', async () => {

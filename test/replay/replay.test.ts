@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { type ReplayResult, Worker } from '@temporalio/worker';
 
+import { loadConfig } from '../../src/config';
+import { encryptedDataConverter } from '../../src/payload-encryption';
 import { workflowBundle } from '../support/workflow-bundle';
 
 /** Recorded with `npm run histories:record -- <prefix>`; one closed history per way a transfer ends. */
@@ -41,7 +43,9 @@ describe('replaying recorded histories with the current workflow code', () => {
       workflowId: file,
       history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8'))),
     }));
-    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+    // The workers' own converter: newer histories are encrypted, older ones pass through it unchanged.
+    const dataConverter = encryptedDataConverter(loadConfig().temporal.payloadKeys);
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter }, histories)) {
       results.set(result.workflowId, result);
     }
   });

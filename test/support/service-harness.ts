@@ -203,7 +203,7 @@ export class ServiceHarness {
    */
   private async waitForWorkflows(transferId: string): Promise<void> {
     const { connection, options } = this.dependencies.temporal;
-    const { workflow } = new Client({ connection, namespace: options.namespace });
+    const { workflow } = new Client({ connection, namespace: options.namespace, dataConverter: options.dataConverter });
     for (const workflowId of [transferWorkflowId(transferId), syncWorkflowId(transferId)]) {
       try {
         await workflow.getHandle(workflowId).result();
