@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 
 import { loadConfig } from '../../../src/config';
+import { encryptedDataConverter } from '../../../src/payload-encryption';
 import { ceilingActivities } from './activities';
 import { CEILING_WORKER_READY } from './names';
 
@@ -19,6 +20,8 @@ async function main(taskQueue: string | undefined): Promise<void> {
       taskQueue,
       workflowsPath: require.resolve('./workflow'),
       activities: ceilingActivities,
+      // The service's converter: the bench's client encrypts, and the ceiling pays what the service pays.
+      dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
     });
     const running = worker.run();
     console.log(CEILING_WORKER_READY);
