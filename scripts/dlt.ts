@@ -4,8 +4,12 @@
  * dead letters of <topic>.dlt that have not been re-driven yet. <topic> is the original topic name,
  * e.g. tx.sync_required.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+
 import pino from 'pino';
 
+import type { AuditLog } from '../src/audit/audit-log';
 import { loadConfig } from '../src/config';
 import { createDependencies } from '../src/dependencies';
 import { deadLetterTopic, TOPICS } from '../src/domain/topics';
@@ -62,6 +66,23 @@ function truncate(text: string, width: number): string {
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
+/**
+ * A replay re-drives records past the consumers that refused them, so it goes into the audit trail like
+ * an API write: by the operator's login on this host (the tool has no token), with the exit status.
+ */
+async function auditReplay(audit: AuditLog, topic: string, outcome: string): Promise<void> {
+  await audit.append({
+    requestId: randomUUID(),
+    sub: `${userInfo().username}@${hostname()}`,
+    role: 'operator-cli',
+    action: 'replay dead letters',
+    target: topic,
+    outcome,
+    status: outcome === 'done' ? 0 : 1,
+    clientAddress: null,
+  });
+}
+
 async function main(): Promise<void> {
   let command: ReturnType<typeof parseArguments>;
   try {
@@ -82,8 +103,14 @@ async function main(): Promise<void> {
     if (command.command === 'list') {
       printTable(await listDeadLetters(kafka, kafkaAdmin, command.topic === undefined ? TOPICS : [command.topic]));
     } else {
-      const count = await replayDeadLetters(kafka, kafkaAdmin, events, command.topic);
-      console.log(`re-published ${count} dead letter(s) from ${deadLetterTopic(command.topic)} to ${command.topic}`);
+      let outcome = 'failed';
+      try {
+        const count = await replayDeadLetters(kafka, kafkaAdmin, events, command.topic);
+        outcome = 'done';
+        console.log(`re-published ${count} dead letter(s) from ${deadLetterTopic(command.topic)} to ${command.topic}`);
+      } finally {
+        await auditReplay(dependencies.audit, command.topic, outcome);
+      }
     }
   } finally {
     await dependencies.close();

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import type { AuditRow } from '../../src/audit/audit-log';
 import { eventually } from '../../harness/eventually';
@@ -8,7 +10,7 @@ import { ServiceHarness } from '../support/service-harness';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
-/** Every write and every 401/403 leaves a hash-chained row an auditor can read and verify. */
+/** Every write (the dead-letter tool's replay too) and every 401/403 leaves a hash-chained row an auditor can read and verify. */
 describe('the audit trail', () => {
   let service: ServiceHarness;
   beforeAll(async () => {
@@ -95,6 +97,26 @@ describe('the audit trail', () => {
     const submissions = await rowsOf('action=submit%20transfer&limit=10');
     expect(submissions.items.every((row) => row.action === 'submit transfer')).toBe(true);
     expect((await service.request('GET', '/v1/audit?cursor=abc', { token: auditor() })).status).toBe(400);
+  });
+
+  it('records a dead-letter replay by the operator who ran `npm run dlt -- replay` on this host', async () => {
+    // tx.sync_required's dead letters are re-driven to its consumer, which skips what it already handled.
+    // Asynchronously: a blocked event loop would let the in-process API drop this file's idle connections.
+    const { stdout: out } = await promisify(execFile)('npx', ['tsx', 'scripts/dlt.ts', 'replay', 'tx.sync_required'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(out).toMatch(/^re-published \d+ dead letter\(s\) from tx\.sync_required\.dlt/);
+    const operator = `${userInfo().username}@${hostname()}`;
+    const [row] = (await rowsOf(`sub=${encodeURIComponent(operator)}&action=replay%20dead%20letters&limit=1`)).items;
+    expect(row).toMatchObject({
+      sub: operator,
+      role: 'operator-cli',
+      action: 'replay dead letters',
+      target: 'tx.sync_required',
+      outcome: 'done',
+    });
+    expect(Date.now() - Date.parse(row?.at ?? '')).toBeLessThan(60_000);
   });
 
   it('chains every row to the one before, and `npm run audit -- verify` names the first row edited afterwards', async () => {
