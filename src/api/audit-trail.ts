@@ -17,7 +17,7 @@ const AUDITED: Record<string, string> = {
   'POST /v1/rules': 'create rule',
   'PUT /v1/rules/:id': 'update rule',
   'DELETE /v1/rules/:id': 'delete rule',
-  'POST /v1/codec/decode': 'decode workflow payloads',
+  'POST /v1/codec/decode': 'read workflow payloads',
 };
 
 /** A caller's own request id is kept when it looks like one; anything else gets a fresh uuid. */

@@ -31,7 +31,7 @@ export function codecRoutes(
   );
   // A history's payloads are far larger than any API request body, so not the API's 16 kB.
   router.use(express.json({ limit: '4mb', strict: true }));
-  router.post('/decode', ...guard, authorize('decode workflow payloads'), async (request, response) => {
+  router.post('/decode', ...guard, authorize('read workflow payloads'), async (request, response) => {
     const { payloads } = parse(codecRequest, request.body ?? {}, 'body');
     try {
       const decoded = await codec.decode(payloads.map(fromWire));

@@ -21,7 +21,7 @@ export type Action =
   | 'write rules'
   | 'stream events'
   | 'read audit'
-  | 'decode workflow payloads';
+  | 'read workflow payloads';
 
 export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'open accounts': ['SUPER_ADMIN'],
@@ -36,5 +36,5 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'write rules': ['RULE_ADMIN', 'SUPER_ADMIN'],
   'stream events': ['USER', ...STAFF],
   'read audit': ['AUDITOR', 'SUPER_ADMIN'],
-  'decode workflow payloads': STAFF,
+  'read workflow payloads': STAFF,
 };

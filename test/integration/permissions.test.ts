@@ -148,6 +148,11 @@ describe('the permission matrix', () => {
     },
     { route: 'GET /v1/transfers', action: 'list transfers', call: async () => get('/v1/transfers?limit=1') },
     {
+      route: 'POST /v1/codec/decode',
+      action: 'read workflow payloads',
+      call: async () => ({ method: 'POST', path: '/v1/codec/decode', body: { payloads: [] } }),
+    },
+    {
       route: 'GET /v1/transfers/:id',
       action: 'read transfers',
       call: async () => get(`/v1/transfers/${settledTransfer}`),

@@ -6,7 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { type ReplayResult, Worker } from '@temporalio/worker';
 
 import { loadConfig } from '../../src/config';
-import { encryptedDataConverter } from '../../src/payload-encryption';
+import { encryptedDataConverter, isEncrypted } from '../../src/payload-encryption';
 import { workflowBundle } from '../support/workflow-bundle';
 
 /** Recorded with `npm run histories:record -- <prefix>`; one closed history per way a transfer ends. */
@@ -25,13 +25,16 @@ const OUTCOMES = [
 
 /**
  * Each version of the saga that has run, by the prefix of its histories: the first (before any patch
- * marker; no review time-out was recorded then), the alerts-from-events patch, and the fast path.
+ * marker; no review time-out was recorded then), the alerts-from-events patch, the fast path, and the
+ * fast path with its payloads encrypted (sealed with the development key; the older ones are in clear).
  */
 const VERSIONS: Record<string, string[]> = {
   '': OUTCOMES.filter((outcome) => outcome !== 'transfer-review-timed-out'),
   'v1-alerts-from-events-': OUTCOMES,
   'v2-fast-path-': OUTCOMES,
+  'v3-encrypted-': OUTCOMES,
 };
+const ENCRYPTED_FROM = 'v3-encrypted-';
 
 describe('replaying recorded histories with the current workflow code', () => {
   const files = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
@@ -55,6 +58,17 @@ describe('replaying recorded histories with the current workflow code', () => {
       outcomes.map((outcome) => `${prefix}${outcome}.json`),
     );
     expect(files.sort()).toEqual(expected.sort());
+  });
+
+  it('has encrypted payloads in the histories recorded since the codec, and none in those before', () => {
+    for (const file of files) {
+      const input = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8'))).events?.[0]
+        ?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      expect([file, input !== undefined && input !== null && isEncrypted(input)]).toEqual([
+        file,
+        file.startsWith(ENCRYPTED_FROM),
+      ]);
+    }
   });
 
   it.each(files)('replays %s without a determinism error', (file) => {

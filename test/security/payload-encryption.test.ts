@@ -148,8 +148,8 @@ describe('encrypted workflow payloads', () => {
       return answer.body.items.length === 2 ? answer.body.items : undefined;
     }, 10_000);
     expect(rows.map((row) => [row.action, row.outcome])).toEqual([
-      ['decode workflow payloads', 'refused'],
-      ['decode workflow payloads', 'done'],
+      ['read workflow payloads', 'refused'],
+      ['read workflow payloads', 'done'],
     ]);
   });
 
