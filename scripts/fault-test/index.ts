@@ -68,7 +68,7 @@ async function main(options: Options): Promise<number> {
   };
   const config = loadConfig(env);
   const logger = createLogger('silent');
-  await migrate(config.postgres.url, logger);
+  await migrate(config, logger);
   const dependencies = await createDependencies(config, logger);
   await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
   const supervisor = await Supervisor.start(env, options);

@@ -65,7 +65,7 @@ export class ServiceHarness {
     };
     const config = loadConfig(env);
     const logger = createLogger('warn');
-    await migrate(config.postgres.url, logger);
+    await migrate(config, logger);
     const dependencies = await createDependencies(config, logger);
     await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
     const api = await startApi(dependencies, 0);
