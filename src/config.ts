@@ -58,6 +58,8 @@ const configSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PORT: port.default(3000),
+    // 0 picks a free port (tests start several APIs in one process).
+    ADMIN_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     DATABASE_URL: url(['postgres:', 'postgresql:']).default(
       'postgres://transfer_saga:transfer_saga@127.0.0.1:5432/transfer_saga',
     ),
@@ -122,6 +124,10 @@ const configSchema = z
     path: ['RISK_BLOCK_THRESHOLD'],
     message: 'must be above RISK_REVIEW_THRESHOLD',
   })
+  .refine((env) => env.ADMIN_PORT === 0 || env.ADMIN_PORT !== env.PORT, {
+    path: ['ADMIN_PORT'],
+    message: 'must differ from PORT: the admin listener is the one kept off the public network',
+  })
   .transform((env, context) => {
     const problem = (variable: string, message: string) =>
       context.addIssue({ code: 'custom', path: [variable], message });
@@ -139,7 +145,7 @@ const configSchema = z
     return {
       environment: env.NODE_ENV ?? 'production',
       logLevel: env.LOG_LEVEL,
-      http: { port: env.PORT },
+      http: { port: env.PORT, adminPort: env.ADMIN_PORT },
       postgres: { url: env.DATABASE_URL },
       redis: { url: env.REDIS_URL },
       kafka: {

@@ -56,7 +56,8 @@ async function main(argv: string[]): Promise<void> {
     {
       processes,
       api: processes.includes('api') ? `http://localhost:${config.http.port}/v1` : undefined,
-      metrics: processes.includes('api') ? `http://localhost:${config.http.port}/metrics` : undefined,
+      // The admin port: for operators and Prometheus, not for the public network.
+      metrics: processes.includes('api') ? `http://localhost:${config.http.adminPort}/metrics` : undefined,
       temporalUi: temporalUiLink(config.temporal),
     },
     'transfer-saga is running',

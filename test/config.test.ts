@@ -137,7 +137,7 @@ describe('config', () => {
     };
     const postgres = 'postgres://u:p@db.internal:5432/transfer_saga';
 
-    it('without any setting, connects in plain text everywhere', () => {
+    it('without any setting, connects in plain text everywhere, with the admin port at 9464', () => {
       const config = loadConfig({ NODE_ENV: 'test' });
       expect(config.transport).toEqual({
         postgres: { tls: undefined },
@@ -145,6 +145,8 @@ describe('config', () => {
         kafka: { tls: undefined, sasl: undefined },
         temporal: { tls: undefined },
       });
+      expect(config.http).toEqual({ port: 3000, adminPort: 9464 });
+      expect(loadConfig({ NODE_ENV: 'test', ADMIN_PORT: '0' }).http.adminPort).toBe(0);
     });
 
     it('reads every CA, certificate and key once, at start-up, with the SASL credentials', () => {
@@ -201,6 +203,8 @@ describe('config', () => {
       ['DATABASE_URL', { DATABASE_URL: `${postgres}?sslrootcert=${files.ca}` }],
       ['DATABASE_URL', { DATABASE_URL: `${postgres}?sslmode=verify-full&sslrootcert=${missing}` }],
       ['DATABASE_URL', { DATABASE_URL: `${postgres}?sslmode=verify-full&sslcert=${files.clientCert}` }],
+      ['ADMIN_PORT', { ADMIN_PORT: 'admin' }],
+      ['ADMIN_PORT', { PORT: '8080', ADMIN_PORT: '8080' }],
     ])('refuses to start naming %s (%j)', (name, env) => {
       const load = () => loadConfig({ NODE_ENV: 'test', ...env });
       expect(load).toThrow(ConfigError);
