@@ -8,6 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Beside each plain port, the one answering TLS: Redis's TLS port and Kafka's SASL_SSL listener (its controller has +1). */
+export const TLS_PORT_OFFSET = { redis: 1, kafka: 2 } as const;
+
+/** The one SASL/PLAIN user of the local Kafka's SASL_SSL listener: local, so not a secret. */
+export const LOCAL_KAFKA_USER = { username: 'transfer-saga', password: 'transfer-saga-local' } as const;
+
 export type CertificateFiles = Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string>;
 
 export function certificateFiles(dir: string): CertificateFiles {
