@@ -413,8 +413,13 @@ function readTlsFiles(files: { ca?: FileSetting; cert?: FileSetting; key?: FileS
     }
     return pem;
   };
-  const ca = read(files.ca, (pem) => new X509Certificate(pem), 'PEM certificate');
-  const cert = read(files.cert, (pem) => new X509Certificate(pem), 'PEM certificate');
+  const pemCertificate = (pem: Buffer) => {
+    // X509Certificate takes DER too, which the TLS clients do not.
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('not PEM');
+    return new X509Certificate(pem);
+  };
+  const ca = read(files.ca, pemCertificate, 'PEM certificate');
+  const cert = read(files.cert, pemCertificate, 'PEM certificate');
   const key = read(files.key, (pem) => createPrivateKey(pem), 'unencrypted PEM private key');
   if (files.cert && files.key) {
     if (files.cert.path !== undefined && files.key.path === undefined)

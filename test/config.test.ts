@@ -1,4 +1,5 @@
 /** @isolated no service */
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,8 @@ describe('config', () => {
     const notPem = join(dir, 'not.pem');
     writeFileSync(notPem, 'not a certificate\n');
     const missing = join(dir, 'missing.pem');
+    const der = join(dir, 'ca.der');
+    writeFileSync(der, new X509Certificate(readFileSync(files.ca)).raw);
     const pem = (file: string) => readFileSync(file);
     const kafkaTls = {
       KAFKA_SSL: 'true',
@@ -183,6 +186,7 @@ describe('config', () => {
       ['KAFKA_SSL_CA_FILE', { KAFKA_SSL_CA_FILE: files.ca }],
       ['KAFKA_SSL_CA_FILE', { ...kafkaTls, KAFKA_SSL_CA_FILE: missing }],
       ['KAFKA_SSL_CA_FILE', { ...kafkaTls, KAFKA_SSL_CA_FILE: notPem }],
+      ['KAFKA_SSL_CA_FILE', { ...kafkaTls, KAFKA_SSL_CA_FILE: der }],
       ['KAFKA_SSL_KEY_FILE', { ...kafkaTls, KAFKA_SSL_KEY_FILE: undefined }],
       ['KAFKA_SSL_CERT_FILE', { ...kafkaTls, KAFKA_SSL_CERT_FILE: undefined }],
       ['KAFKA_SSL_KEY_FILE', { ...kafkaTls, KAFKA_SSL_KEY_FILE: files.serverKey }],
