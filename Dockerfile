@@ -20,5 +20,6 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY src/db/migrations ./src/db/migrations
 USER node
-EXPOSE 3000
+# 9464 is the admin port (metrics, readiness detail): keep it off the public network.
+EXPOSE 3000 9464
 CMD ["node", "dist/main.js"]

@@ -36,7 +36,7 @@ export async function events(rate: number, seconds: number): Promise<void> {
   }
   const config = loadConfig();
   const logger = createLogger('warn');
-  await migrate(config.postgres.url, logger);
+  await migrate(config, logger);
   const dependencies = await createDependencies(config, logger);
   let service: ServiceUnderTest | undefined;
   let socket: WebSocket | undefined;

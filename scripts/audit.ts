@@ -6,13 +6,14 @@ import { Pool } from 'pg';
 
 import { AuditLog } from '../src/audit/audit-log';
 import { loadConfig } from '../src/config';
+import { postgresConnection } from '../src/transport';
 
 async function main(command: string | undefined): Promise<number> {
   if (command !== 'verify') {
     console.error('usage: npm run audit -- verify');
     return 2;
   }
-  const postgres = new Pool({ connectionString: loadConfig().postgres.url, max: 1 });
+  const postgres = new Pool({ ...postgresConnection(loadConfig()), max: 1 });
   try {
     const { rows, brokenAt } = await new AuditLog(postgres).verify();
     if (brokenAt) {

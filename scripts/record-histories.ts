@@ -15,6 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config';
 import type { SagaState } from '../src/domain/transfer';
 import { encryptedDataConverter } from '../src/payload-encryption';
+import { temporalConnection } from '../src/transport';
 import { TEMPORAL_CLI } from './toolchain';
 
 const saga = (condition: string) => `WorkflowType = 'transferSaga' AND ExecutionStatus = 'Completed' AND ${condition}`;
@@ -48,8 +49,9 @@ async function main(prefix: string | undefined): Promise<void> {
     console.error('usage: npm run histories:record -- <prefix>   (lower-case letters, digits and dashes)');
     process.exit(2);
   }
-  const { temporal } = loadConfig();
-  const connection = await Connection.connect({ address: temporal.address });
+  const config = loadConfig();
+  const { temporal } = config;
+  const connection = await Connection.connect(temporalConnection(config));
   const client = new Client({
     connection,
     namespace: temporal.namespace,

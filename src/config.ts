@@ -1,3 +1,6 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
 import { z } from 'zod';
 
 import type { PayloadKey } from './payload-encryption';
@@ -33,6 +36,13 @@ export const lifetimeSeconds = z
   .pipe(z.number().int().positive());
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+const flag = z
+  .enum(['true', 'false'], { error: 'expected true or false' })
+  .default('false')
+  .transform((value) => value === 'true');
+
+const filePath = z.string().min(1).optional();
 
 const hostPort = z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port');
 
@@ -70,6 +80,8 @@ const configSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PORT: port.default(3000),
+    // 0 picks a free port (tests start several APIs in one process).
+    ADMIN_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     DATABASE_URL: url(['postgres:', 'postgresql:']).default(
       'postgres://transfer_saga:transfer_saga@127.0.0.1:5432/transfer_saga',
     ),
@@ -83,7 +95,20 @@ const configSchema = z
     KAFKA_TOPIC_PARTITIONS: positiveInteger.default(6),
     // Kafka's brokers refuse a session below group.min.session.timeout.ms, 6 s by default.
     KAFKA_CONSUMER_SESSION_TIMEOUT_MS: positiveInteger.min(6_000).max(300_000).default(10_000),
+    KAFKA_SSL: flag,
+    KAFKA_SSL_CA_FILE: filePath,
+    KAFKA_SSL_CERT_FILE: filePath,
+    KAFKA_SSL_KEY_FILE: filePath,
+    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+    REDIS_TLS_CA_FILE: filePath,
     TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
+    TEMPORAL_TLS: flag,
+    TEMPORAL_TLS_CA_FILE: filePath,
+    TEMPORAL_TLS_CERT_FILE: filePath,
+    TEMPORAL_TLS_KEY_FILE: filePath,
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://localhost:8233'),
     TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
@@ -123,7 +148,14 @@ const configSchema = z
     path: ['RISK_BLOCK_THRESHOLD'],
     message: 'must be above RISK_REVIEW_THRESHOLD',
   })
+  .refine((env) => env.ADMIN_PORT === 0 || env.ADMIN_PORT !== env.PORT, {
+    path: ['ADMIN_PORT'],
+    message: 'must differ from PORT: the admin listener is the one kept off the public network',
+  })
   .transform((env, context) => {
+    const problem = (variable: string, message: string) =>
+      context.addIssue({ code: 'custom', path: [variable], message });
+    const transport = transportSettings(env, problem);
     const local = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
     const verification = tokenVerification(env, local);
     if (typeof verification === 'string') {
@@ -146,11 +178,12 @@ const configSchema = z
         message: 'must have a key id other than TEMPORAL_PAYLOAD_KEY',
       });
     }
-    if (typeof verification === 'string' || signingKey === undefined || payloadKey === undefined) return z.NEVER;
+    const invalid = typeof verification === 'string' || signingKey === undefined || transport === undefined;
+    if (invalid || payloadKey === undefined) return z.NEVER;
     return {
       environment: env.NODE_ENV ?? 'production',
       logLevel: env.LOG_LEVEL,
-      http: { port: env.PORT },
+      http: { port: env.PORT, adminPort: env.ADMIN_PORT },
       postgres: { url: env.DATABASE_URL },
       redis: { url: env.REDIS_URL },
       kafka: {
@@ -186,6 +219,7 @@ const configSchema = z
         requestsPerMinute: env.RATE_LIMIT_REQUESTS_PER_MINUTE,
         unauthenticatedPerMinute: env.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
       },
+      transport,
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
       outbox: {
@@ -233,6 +267,216 @@ function tokenVerification(
   if (env.AUTH_JWKS_URL) return { kind: 'jwks', url: env.AUTH_JWKS_URL };
   const secret = localOrReal(env.AUTH_JWT_SECRET, DEVELOPMENT_JWT_SECRET, local);
   return secret === undefined ? `${REAL_SECRET_NEEDED} (or set AUTH_JWKS_URL)` : { kind: 'hs256', secret };
+}
+
+/**
+ * TLS material, read once at start-up so that no client reads a file per connection (pg, for one, reads
+ * `sslrootcert` again for every connection its pool opens).
+ */
+export interface TlsFiles {
+  /** PEM certificates to trust instead of the system's. */
+  ca?: Buffer;
+  /** A client certificate (mutual TLS) and its key: both or neither. */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+/** How each client reaches its service; `tls` unset means a plain connection. src/transport.ts applies it. */
+export interface TransportSettings {
+  /** From DATABASE_URL's sslmode (verify-full or verify-ca), sslrootcert, sslcert and sslkey. */
+  postgres: { tls?: TlsFiles & { checkHostname: boolean } };
+  /** TLS with a rediss:// REDIS_URL. */
+  redis: { tls?: TlsFiles };
+  kafka: { tls?: TlsFiles; sasl?: { mechanism: KafkaSaslMechanism; username: string; password: string } };
+  temporal: { tls?: TlsFiles & { serverName?: string } };
+}
+
+type Problem = (variable: string, message: string) => void;
+
+type FileVariable = `${'KAFKA_SSL' | 'TEMPORAL_TLS'}_${'CA' | 'CERT' | 'KEY'}_FILE` | 'REDIS_TLS_CA_FILE';
+
+interface TransportEnv {
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  REDIS_TLS_CA_FILE?: string;
+  KAFKA_SSL: boolean;
+  KAFKA_SSL_CA_FILE?: string;
+  KAFKA_SSL_CERT_FILE?: string;
+  KAFKA_SSL_KEY_FILE?: string;
+  KAFKA_SASL_MECHANISM?: KafkaSaslMechanism;
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD?: string;
+  TEMPORAL_TLS: boolean;
+  TEMPORAL_TLS_CA_FILE?: string;
+  TEMPORAL_TLS_CERT_FILE?: string;
+  TEMPORAL_TLS_KEY_FILE?: string;
+  TEMPORAL_TLS_SERVER_NAME?: string;
+}
+
+/** The TLS and SASL settings of every client, their files read; undefined when any is unusable (each reported). */
+function transportSettings(env: TransportEnv, problem: Problem): TransportSettings | undefined {
+  let usable = true;
+  const report: Problem = (variable, message) => {
+    usable = false;
+    problem(variable, message);
+  };
+  const setting = (variable: FileVariable): FileSetting => ({ name: variable, variable, path: env[variable] });
+  const requireSwitch = (variables: Array<FileVariable | 'TEMPORAL_TLS_SERVER_NAME'>, on: boolean, what: string) => {
+    for (const variable of variables) if (!on && env[variable] !== undefined) report(variable, `needs ${what}`);
+  };
+
+  requireSwitch(['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'], env.KAFKA_SSL, 'KAFKA_SSL=true');
+  const kafkaTls = env.KAFKA_SSL
+    ? readTlsFiles(
+        { ca: setting('KAFKA_SSL_CA_FILE'), cert: setting('KAFKA_SSL_CERT_FILE'), key: setting('KAFKA_SSL_KEY_FILE') },
+        report,
+      )
+    : undefined;
+  const sasl = kafkaSasl(env, report);
+
+  requireSwitch(
+    ['TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME'],
+    env.TEMPORAL_TLS,
+    'TEMPORAL_TLS=true',
+  );
+  const temporalFiles = env.TEMPORAL_TLS
+    ? readTlsFiles(
+        {
+          ca: setting('TEMPORAL_TLS_CA_FILE'),
+          cert: setting('TEMPORAL_TLS_CERT_FILE'),
+          key: setting('TEMPORAL_TLS_KEY_FILE'),
+        },
+        report,
+      )
+    : undefined;
+
+  const rediss = new URL(env.REDIS_URL).protocol === 'rediss:';
+  requireSwitch(['REDIS_TLS_CA_FILE'], rediss, 'a rediss:// REDIS_URL');
+  const redisTls = rediss ? readTlsFiles({ ca: setting('REDIS_TLS_CA_FILE') }, report) : undefined;
+
+  const postgresTls = postgresTlsOf(env.DATABASE_URL, report);
+
+  if (!usable) return undefined;
+  return {
+    postgres: { tls: postgresTls },
+    redis: { tls: redisTls },
+    kafka: { tls: kafkaTls, sasl },
+    temporal: {
+      tls: temporalFiles && { ...temporalFiles, serverName: env.TEMPORAL_TLS_SERVER_NAME },
+    },
+  };
+}
+
+function kafkaSasl(env: TransportEnv, report: Problem): TransportSettings['kafka']['sasl'] {
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = env;
+  if (mechanism === undefined) {
+    for (const [variable, value] of [
+      ['KAFKA_SASL_USERNAME', username],
+      ['KAFKA_SASL_PASSWORD', password],
+    ] as const) {
+      if (value !== undefined) report('KAFKA_SASL_MECHANISM', `must be set with ${variable}`);
+    }
+    return undefined;
+  }
+  if (username === undefined) report('KAFKA_SASL_USERNAME', 'must be set with KAFKA_SASL_MECHANISM');
+  if (password === undefined) report('KAFKA_SASL_PASSWORD', 'must be set with KAFKA_SASL_MECHANISM');
+  return username === undefined || password === undefined ? undefined : { mechanism, username, password };
+}
+
+/** libpq's names, which pg's own URL parser reads too; src/transport.ts takes them off the URL it hands pg. */
+export const POSTGRES_TLS_PARAMETERS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey'] as const;
+
+/**
+ * TLS for PostgreSQL from DATABASE_URL. Only the modes that check the server are taken: pg reads
+ * `require` and `prefer` as verify-full (libpq does not), so a URL written for libpq would not mean here
+ * what it says there.
+ */
+function postgresTlsOf(databaseUrl: string, report: Problem): TransportSettings['postgres']['tls'] {
+  const parameters = new URL(databaseUrl).searchParams;
+  const mode = parameters.get('sslmode');
+  const file = (name: 'sslrootcert' | 'sslcert' | 'sslkey') => ({
+    name,
+    variable: 'DATABASE_URL',
+    path: parameters.get(name) ?? undefined,
+  });
+  const files = { ca: file('sslrootcert'), cert: file('sslcert'), key: file('sslkey') };
+  if (parameters.has('ssl')) {
+    report('DATABASE_URL', 'ssl is not read; say sslmode=verify-full (or verify-ca, or disable)');
+    return undefined;
+  }
+  if (mode === null || mode === 'disable') {
+    const named = Object.values(files).filter((setting) => setting.path !== undefined);
+    if (mode === null && named.length > 0) {
+      report(
+        'DATABASE_URL',
+        `${named.map((setting) => setting.name).join(', ')} needs sslmode=verify-full or verify-ca`,
+      );
+    }
+    return undefined;
+  }
+  if (mode !== 'verify-full' && mode !== 'verify-ca') {
+    report('DATABASE_URL', `sslmode=${mode} is refused; expected verify-full, verify-ca or disable`);
+    return undefined;
+  }
+  const tls = readTlsFiles(files, report);
+  return tls && { ...tls, checkHostname: mode === 'verify-full' };
+}
+
+interface FileSetting {
+  /** What the message calls it: the variable, or a parameter of a URL. */
+  name: string;
+  /** The variable a problem is reported against. */
+  variable: string;
+  path: string | undefined;
+}
+
+/**
+ * Reads a CA, a client certificate and its key, each checked to be what it claims (PEM certificates, an
+ * unencrypted PEM private key, the key of that certificate); undefined when any is not.
+ */
+function readTlsFiles(files: { ca?: FileSetting; cert?: FileSetting; key?: FileSetting }, report: Problem) {
+  const say = (setting: FileSetting, message: string) =>
+    report(setting.variable, setting.name === setting.variable ? message : `${setting.name} ${message}`);
+  const read = (setting: FileSetting | undefined, parse: (pem: Buffer) => unknown, holds: string) => {
+    if (setting?.path === undefined) return undefined;
+    let pem: Buffer;
+    try {
+      pem = readFileSync(setting.path);
+    } catch (error) {
+      say(setting, `cannot be read from ${setting.path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      return null;
+    }
+    try {
+      parse(pem);
+    } catch {
+      say(setting, `${setting.path} holds no ${holds}`);
+      return null;
+    }
+    return pem;
+  };
+  const pemCertificate = (pem: Buffer) => {
+    // X509Certificate takes DER too, which the TLS clients do not.
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('not PEM');
+    return new X509Certificate(pem);
+  };
+  const ca = read(files.ca, pemCertificate, 'PEM certificate');
+  const cert = read(files.cert, pemCertificate, 'PEM certificate');
+  const key = read(files.key, (pem) => createPrivateKey(pem), 'unencrypted PEM private key');
+  if (files.cert && files.key) {
+    if (files.cert.path !== undefined && files.key.path === undefined)
+      say(files.key, `must be set with ${files.cert.name}`);
+    if (files.key.path !== undefined && files.cert.path === undefined)
+      say(files.cert, `must be set with ${files.key.name}`);
+  }
+  if (ca === null || cert === null || key === null) return undefined;
+  if ((cert === undefined) !== (key === undefined)) return undefined;
+  if (cert && key && files.key && files.cert && !new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+    say(files.key, `is not the key of the certificate in ${files.cert.name}`);
+    return undefined;
+  }
+  return { ca, cert, key } satisfies TlsFiles;
 }
 
 /** Raised when the environment holds a setting that cannot be used; the message names every bad one. */

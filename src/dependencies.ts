@@ -14,6 +14,7 @@ import { createMoneyStores, type MoneyStores } from './ledger';
 import type { Logger } from './logger';
 import { encryptedDataConverter } from './payload-encryption';
 import { createRiskServices, type RiskServices } from './risk';
+import { kafkaTransport, postgresConnection, redisOptions, temporalConnection } from './transport';
 
 /** Where operator alerts go: a Slack incoming webhook, or the log when none is configured. */
 export interface SlackSender {
@@ -96,7 +97,7 @@ export async function createDependencies(
 
     // Bounded waits: a stopped PostgreSQL must fail an activity attempt, not hang it.
     const postgres = new Pool({
-      connectionString: config.postgres.url,
+      ...postgresConnection(config),
       max: 20,
       connectionTimeoutMillis: 5000,
       query_timeout: 10_000,
@@ -106,11 +107,11 @@ export async function createDependencies(
     closers.push(() => postgres.end());
     // The audit trail appends one row at a time under a lock; on connections of its own, a burst of
     // writes waiting for it never holds up the money path's pool.
-    const auditPool = new Pool({ connectionString: config.postgres.url, max: 2, connectionTimeoutMillis: 5000 });
+    const auditPool = new Pool({ ...postgresConnection(config), max: 2, connectionTimeoutMillis: 5000 });
     auditPool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client of the audit trail failed'));
     closers.push(() => auditPool.end());
 
-    const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const redis = new Redis(config.redis.url, { ...redisOptions(config), lazyConnect: true, maxRetriesPerRequest: 3 });
     redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error'));
     await atStartup('Redis', config.redis.url, () => redis.connect());
     closers.push(() => redis.quit());
@@ -118,6 +119,7 @@ export async function createDependencies(
     const kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,
+      ...kafkaTransport(config),
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
     });
@@ -134,7 +136,7 @@ export async function createDependencies(
     closers.push(() => kafkaAdmin.disconnect());
 
     const connection = await atStartup('Temporal', config.temporal.address, () =>
-      Connection.connect({ address: config.temporal.address }),
+      Connection.connect(temporalConnection(config)),
     );
     closers.push(() => connection.close());
     const temporal = new Client({

@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
 
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  await atStartup('PostgreSQL', config.postgres.url, () => migrate(config.postgres.url, logger));
+  await atStartup('PostgreSQL', config.postgres.url, () => migrate(config, logger));
   // Only the relay and the consumers cannot work without Kafka; the API and the worker start without it.
   const needsKafka = processes.some((name) => NEED_KAFKA.has(name));
   const dependencies = await createDependencies(config, logger, { kafkaAtStartup: needsKafka });
@@ -56,7 +56,8 @@ async function main(argv: string[]): Promise<void> {
     {
       processes,
       api: processes.includes('api') ? `http://localhost:${config.http.port}/v1` : undefined,
-      metrics: processes.includes('api') ? `http://localhost:${config.http.port}/metrics` : undefined,
+      // The admin port: for operators and Prometheus, not for the public network.
+      metrics: processes.includes('api') ? `http://localhost:${config.http.adminPort}/metrics` : undefined,
       temporalUi: temporalUiLink(config.temporal),
     },
     'transfer-saga is running',

@@ -6,6 +6,7 @@ import type { Dependencies } from './dependencies';
 import { PURGE_SCHEDULE_ID, RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
 import type { RunningProcess } from './lifecycle';
 import { encryptedDataConverter } from './payload-encryption';
+import { temporalConnection } from './transport';
 
 /** Polls the `transfers` task queue with the saga workflows and the activities bound to the clients. */
 export async function startWorker(dependencies: Dependencies): Promise<RunningProcess> {
@@ -13,7 +14,7 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
   await schedule(dependencies, STUCK_SWEEP_SCHEDULE_ID, 'stuckTransferSweep', '1 minute');
   await schedule(dependencies, RECONCILE_SCHEDULE_ID, 'reconcile', '5 minutes');
   await schedule(dependencies, PURGE_SCHEDULE_ID, 'purgeExpired', '1 hour');
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnection(config));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

@@ -46,10 +46,12 @@ const DESIGN_ENVIRONMENT_NAMES = [
   'AUTH_JWT_SECRET',
   'SLACK_WEBHOOK_URL',
   // Not in DESIGN.md §7's list: production mode, which refuses the development secrets, the key that
-  // signs Kafka records and the one that encrypts workflow payloads.
+  // signs Kafka records, the one that encrypts workflow payloads, and the admin port (metrics, readiness
+  // detail).
   'NODE_ENV',
   'EVENT_SIGNING_KEY',
   'TEMPORAL_PAYLOAD_KEY',
+  'ADMIN_PORT',
 ];
 
 /** What an operator exports before `docker compose up`: the file gives the secrets no default. */
@@ -87,10 +89,12 @@ function serviceEnvironment(): Record<string, string> {
 }
 
 /** Port mappings in the short `HOST:CONTAINER` form, which is the only form the compose file uses. */
-function portMappings(name: string): { host: number; container: number }[] {
+/** Each `[address:]host:container` entry; `address` when the port is published on one host address only. */
+function portMappings(name: string): { address?: string; host: number; container: number }[] {
   return (service(name).ports ?? []).map((entry) => {
-    const [host, container] = String(entry).split(':');
-    return { host: Number(host), container: Number(container) };
+    const parts = String(entry).split(':');
+    const [host, container] = parts.slice(-2);
+    return { ...(parts.length === 3 && { address: parts[0] }), host: Number(host), container: Number(container) };
   });
 }
 
@@ -151,6 +155,15 @@ describe('temporal-compose.yml', () => {
     it('the service container publishes the API on the default PORT', () => {
       const api = Number(serviceEnvironment().PORT);
       expect(portMappings(SERVICE)).toContainEqual({ host: defaults.http.port, container: api });
+    });
+
+    it("publishes the admin port (metrics, readiness detail) on the default ADMIN_PORT, on the host's loopback only", () => {
+      const admin = Number(serviceEnvironment().ADMIN_PORT);
+      expect(portMappings(SERVICE)).toContainEqual({
+        address: '127.0.0.1',
+        host: defaults.http.adminPort,
+        container: admin,
+      });
     });
 
     it('publishes PostgreSQL on the port of the default DATABASE_URL', () => {

@@ -1,4 +1,9 @@
 /** @isolated no service */
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import {
   ConfigError,
   DEVELOPMENT_EVENT_SIGNING_KEY,
@@ -6,6 +11,7 @@ import {
   DEVELOPMENT_PAYLOAD_KEY,
   loadConfig,
 } from '../src/config';
+import { ensureCertificates } from '../scripts/stack/tls';
 
 /** A payload key as production would have one. */
 const PAYLOAD_KEY = { TEMPORAL_PAYLOAD_KEY: `2026-12:${Buffer.alloc(32, 7).toString('base64')}` };
@@ -152,5 +158,113 @@ describe('config', () => {
       'k1:9092',
       'k2:9092',
     ]);
+  });
+
+  describe('transport', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'transfer-saga-config-'));
+    const files = ensureCertificates(dir);
+    const notPem = join(dir, 'not.pem');
+    writeFileSync(notPem, 'not a certificate\n');
+    const missing = join(dir, 'missing.pem');
+    const der = join(dir, 'ca.der');
+    writeFileSync(der, new X509Certificate(readFileSync(files.ca)).raw);
+    const pem = (file: string) => readFileSync(file);
+    const kafkaTls = {
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: files.ca,
+      KAFKA_SSL_CERT_FILE: files.clientCert,
+      KAFKA_SSL_KEY_FILE: files.clientKey,
+    };
+    const temporalTls = {
+      TEMPORAL_TLS: 'true',
+      TEMPORAL_TLS_CA_FILE: files.ca,
+      TEMPORAL_TLS_CERT_FILE: files.clientCert,
+      TEMPORAL_TLS_KEY_FILE: files.clientKey,
+    };
+    const postgres = 'postgres://u:p@db.internal:5432/transfer_saga';
+
+    it('without any setting, connects in plain text everywhere, with the admin port at 9464', () => {
+      const config = loadConfig({ NODE_ENV: 'test' });
+      expect(config.transport).toEqual({
+        postgres: { tls: undefined },
+        redis: { tls: undefined },
+        kafka: { tls: undefined, sasl: undefined },
+        temporal: { tls: undefined },
+      });
+      expect(config.http).toEqual({ port: 3000, adminPort: 9464 });
+      expect(loadConfig({ NODE_ENV: 'test', ADMIN_PORT: '0' }).http.adminPort).toBe(0);
+    });
+
+    it('reads every CA, certificate and key once, at start-up, with the SASL credentials', () => {
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        ...kafkaTls,
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'transfer-saga',
+        KAFKA_SASL_PASSWORD: 'kafka-password',
+        ...temporalTls,
+        TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+        REDIS_URL: 'rediss://:secret@redis.internal:6380',
+        REDIS_TLS_CA_FILE: files.ca,
+        DATABASE_URL: `${postgres}?sslmode=verify-full&sslrootcert=${files.ca}`,
+      });
+      const client = { ca: pem(files.ca), cert: pem(files.clientCert), key: pem(files.clientKey) };
+      expect(config.transport).toEqual({
+        postgres: { tls: { ca: pem(files.ca), checkHostname: true } },
+        redis: { tls: { ca: pem(files.ca) } },
+        kafka: {
+          tls: client,
+          sasl: { mechanism: 'scram-sha-512', username: 'transfer-saga', password: 'kafka-password' },
+        },
+        temporal: { tls: { ...client, serverName: 'temporal.internal' } },
+      });
+      expect(loadConfig({ NODE_ENV: 'test', KAFKA_SSL: 'true' }).transport.kafka.tls).toEqual({});
+      expect(
+        loadConfig({ NODE_ENV: 'test', DATABASE_URL: `${postgres}?sslmode=verify-ca` }).transport.postgres.tls,
+      ).toEqual({ checkHostname: false });
+    });
+
+    it.each([
+      ['KAFKA_SSL', { KAFKA_SSL: 'yes' }],
+      ['KAFKA_SSL_CA_FILE', { KAFKA_SSL_CA_FILE: files.ca }],
+      ['KAFKA_SSL_CA_FILE', { ...kafkaTls, KAFKA_SSL_CA_FILE: missing }],
+      ['KAFKA_SSL_CA_FILE', { ...kafkaTls, KAFKA_SSL_CA_FILE: notPem }],
+      ['KAFKA_SSL_CA_FILE', { ...kafkaTls, KAFKA_SSL_CA_FILE: der }],
+      ['KAFKA_SSL_KEY_FILE', { ...kafkaTls, KAFKA_SSL_KEY_FILE: undefined }],
+      ['KAFKA_SSL_CERT_FILE', { ...kafkaTls, KAFKA_SSL_CERT_FILE: undefined }],
+      ['KAFKA_SSL_KEY_FILE', { ...kafkaTls, KAFKA_SSL_KEY_FILE: files.serverKey }],
+      ['KAFKA_SSL_KEY_FILE', { ...kafkaTls, KAFKA_SSL_KEY_FILE: files.clientCert }],
+      ['KAFKA_SASL_MECHANISM', { KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }],
+      ['KAFKA_SASL_USERNAME', { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_PASSWORD: 'p' }],
+      ['KAFKA_SASL_PASSWORD', { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }],
+      ['KAFKA_SASL_MECHANISM', { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }],
+      ['TEMPORAL_TLS', { TEMPORAL_TLS: '1' }],
+      ['TEMPORAL_TLS_SERVER_NAME', { TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }],
+      ['TEMPORAL_TLS_CA_FILE', { ...temporalTls, TEMPORAL_TLS_CA_FILE: missing }],
+      ['TEMPORAL_TLS_KEY_FILE', { ...temporalTls, TEMPORAL_TLS_KEY_FILE: undefined }],
+      ['TEMPORAL_TLS_CERT_FILE', { ...temporalTls, TEMPORAL_TLS_CERT_FILE: undefined }],
+      ['REDIS_TLS_CA_FILE', { REDIS_TLS_CA_FILE: files.ca }],
+      ['REDIS_TLS_CA_FILE', { REDIS_URL: 'rediss://127.0.0.1:6380', REDIS_TLS_CA_FILE: missing }],
+      ['DATABASE_URL', { DATABASE_URL: `${postgres}?sslmode=require` }],
+      ['DATABASE_URL', { DATABASE_URL: `${postgres}?ssl=true` }],
+      ['DATABASE_URL', { DATABASE_URL: `${postgres}?sslrootcert=${files.ca}` }],
+      ['DATABASE_URL', { DATABASE_URL: `${postgres}?sslmode=verify-full&sslrootcert=${missing}` }],
+      ['DATABASE_URL', { DATABASE_URL: `${postgres}?sslmode=verify-full&sslcert=${files.clientCert}` }],
+      ['ADMIN_PORT', { ADMIN_PORT: 'admin' }],
+      ['ADMIN_PORT', { PORT: '8080', ADMIN_PORT: '8080' }],
+    ])('refuses to start naming %s (%j)', (name, env) => {
+      const load = () => loadConfig({ NODE_ENV: 'test', ...env });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(new RegExp(`— (.+; )?${name}: `));
+    });
+
+    it('says which file could not be read, and why', () => {
+      expect(() => loadConfig({ NODE_ENV: 'test', ...temporalTls, TEMPORAL_TLS_CA_FILE: missing })).toThrow(
+        `TEMPORAL_TLS_CA_FILE: cannot be read from ${missing} (ENOENT)`,
+      );
+      expect(() =>
+        loadConfig({ NODE_ENV: 'test', DATABASE_URL: `${postgres}?sslmode=verify-full&sslrootcert=${notPem}` }),
+      ).toThrow(`DATABASE_URL: sslrootcert ${notPem} holds no PEM certificate`);
+    });
   });
 });

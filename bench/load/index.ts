@@ -36,7 +36,7 @@ export async function load(args: string[]): Promise<void> {
   const options = parseLoadOptions(args);
   const config = loadConfig();
   const logger = createLogger('warn');
-  await migrate(config.postgres.url, logger);
+  await migrate(config, logger);
   const dependencies = await createDependencies(config, logger);
   let service: ServiceUnderTest | undefined;
   let ceilingWorker: CeilingWorkerProcess | undefined;

@@ -17,13 +17,15 @@ import { Redis } from 'ioredis';
 
 import { loadConfig } from '../../src/config';
 import { RedisBalances } from '../../src/ledger/redis-balances';
+import { redisOptions } from '../../src/transport';
 
 export const LOST_RESULTS_WINDOW_MS = 3_000;
 
 export const SAFEGUARDS = {
   /** The reserve forgets the hold it made, so a reserve that runs twice holds the money twice. */
   'idempotent-reserve': () => {
-    const redis = new Redis(loadConfig().redis.url);
+    const config = loadConfig();
+    const redis = new Redis(config.redis.url, redisOptions(config));
     const { prototype } = RedisBalances;
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the instance as `this`
     const reserve = prototype.reserve;

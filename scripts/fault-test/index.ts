@@ -59,6 +59,8 @@ async function main(options: Options): Promise<number> {
     ...process.env,
     LOG_LEVEL: 'warn',
     PORT: String(port),
+    // A free one: the fault test reads no metrics, and a restarted API must not wait for the old one's port.
+    ADMIN_PORT: '0',
     SLACK_WEBHOOK_URL: slack.url,
     SAGA_FORWARD_RETRY_INTERVAL_MS: '1000',
     SAGA_REVIEW_TIMEOUT_MS: '15000',
@@ -68,7 +70,7 @@ async function main(options: Options): Promise<number> {
   };
   const config = loadConfig(env);
   const logger = createLogger('silent');
-  await migrate(config.postgres.url, logger);
+  await migrate(config, logger);
   const dependencies = await createDependencies(config, logger);
   await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
   const supervisor = await Supervisor.start(env, options);

@@ -17,9 +17,10 @@ import { kafka } from './kafka';
 import { postgres } from './postgres';
 import { isAlive, recordedPid, stopDaemon } from './process';
 import { redis } from './redis';
-import { isListening, logDir, pidDir, type Service, stackDir, waitUntilListening } from './service';
+import { isListening, logDir, pidDir, type Service, stackDir, tlsDir, waitUntilListening } from './service';
 import { temporal } from './temporal';
 import { installTestServer } from './test-server';
+import { ensureCertificates } from './tls';
 
 async function up(services: Service[]): Promise<void> {
   for (const dir of [stackDir, logDir, pidDir, CACHE_DIR]) mkdirSync(dir, { recursive: true });
@@ -36,6 +37,7 @@ async function up(services: Service[]): Promise<void> {
     }
   }
   for (const service of missing) service.install();
+  if (missing.length > 0) ensureCertificates(tlsDir);
   for (const service of missing) service.start();
   for (const service of missing) {
     await waitUntilListening(service);

@@ -1,11 +1,15 @@
-/** PostgreSQL 15 from the Debian package: a cluster of its own, and the role and database DATABASE_URL names. */
+/**
+ * PostgreSQL 15 from the Debian package: a cluster of its own, and the role and database DATABASE_URL names;
+ * TLS on (ssl=on), plain connections still taken.
+ */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { aptInstall, run } from './process';
-import { config, endpointOf, isRoot, logDir, pidDir, repoRoot, type Service, stackDir } from './service';
+import { config, endpointOf, isRoot, logDir, pidDir, repoRoot, type Service, stackDir, tlsDir } from './service';
+import { certificateFiles } from './tls';
 
 const postgresBin = '/usr/lib/postgresql/15/bin';
 
@@ -36,6 +40,7 @@ export const postgres: Service = {
     const data = join(dir, 'data');
     const socketDir = join(dir, 'run');
     mkdirSync(socketDir, { recursive: true });
+    const tls = serverCertificateFor(dir);
     if (isRoot) run('chown', ['-R', 'postgres:postgres', dir]);
     if (!existsSync(join(data, 'PG_VERSION'))) {
       run(
@@ -54,7 +59,9 @@ export const postgres: Service = {
     }
     // fsync=off: this is a disposable local stack; a killed process (what the fault tests do) still
     // leaves every commit in the page cache, so nothing a test can observe is lost.
-    const serverOptions = `-p ${this.endpoint.port} -k ${socketDir} -c listen_addresses=${this.endpoint.host} -c fsync=off -c max_connections=200`;
+    const serverOptions =
+      `-p ${this.endpoint.port} -k ${socketDir} -c listen_addresses=${this.endpoint.host} -c fsync=off -c max_connections=200` +
+      ` -c ssl=on -c ssl_cert_file=${tls.cert} -c ssl_key_file=${tls.key}`;
     run(join(postgresBin, 'pg_ctl'), ['-D', data, '-l', log, '-o', serverOptions, '-w', '-t', '60', 'start'], {
       asUser: 'postgres',
       quiet: true,
@@ -78,6 +85,22 @@ export const postgres: Service = {
     rmSync(join(pidDir, 'postgres.pid'), { force: true });
   },
 };
+
+/**
+ * The stack's server certificate and key, copied beside the cluster: PostgreSQL refuses a key that anyone
+ * but its owner may read, and its owner is the `postgres` user when the stack runs as root.
+ */
+function serverCertificateFor(dir: string): { cert: string; key: string } {
+  const files = certificateFiles(tlsDir);
+  const tlsCopy = join(dir, 'tls');
+  mkdirSync(tlsCopy, { recursive: true });
+  const cert = join(tlsCopy, 'server.pem');
+  const key = join(tlsCopy, 'server.key');
+  copyFileSync(files.serverCert, cert);
+  copyFileSync(files.serverKey, key);
+  chmodSync(key, 0o600);
+  return { cert, key };
+}
 
 /** Creates the role and database named by DATABASE_URL in a cluster this script started. */
 function createApplicationDatabase(socketDir: string, port: number): void {

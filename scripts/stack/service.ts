@@ -9,6 +9,7 @@ export const repoRoot = resolve(__dirname, '..', '..');
 export const stackDir = join(repoRoot, '.stack');
 export const logDir = join(stackDir, 'logs');
 export const pidDir = join(stackDir, 'pids');
+export const tlsDir = join(stackDir, 'tls');
 export const isRoot = process.getuid?.() === 0;
 
 export interface Endpoint {

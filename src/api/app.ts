@@ -3,7 +3,6 @@ import helmet from 'helmet';
 
 import type { Dependencies } from '../dependencies';
 import { isStaff } from '../domain/roles';
-import { OutboxStore } from '../events/outbox';
 import { getAccount, openAccount } from '../use-cases/accounts';
 import { getRiskRecord, listReviews, reviewTransfer } from '../use-cases/reviews';
 import { createRule, deleteRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
@@ -13,7 +12,7 @@ import { auditTrail } from './audit-trail';
 import { authenticate, authorize, principalOf } from './auth';
 import { codecRoutes } from './codec';
 import { checkReadiness, readinessChecks } from './health';
-import { httpMetrics, outboxMetrics } from './metrics';
+import { httpMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { customerViewOf, decodeCursor, presentReviewQueue, presentTransfer, presentTransferPage } from './presenters';
 import { notFoundRoute, problemHandler } from './problem';
@@ -67,7 +66,6 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   const app = express();
   app.disable('x-powered-by');
   app.use(httpMetrics(metrics));
-  outboxMetrics(metrics, new OutboxStore(dependencies.postgres));
   // nosniff and the other headers helmet sets by default, on every answer.
   app.use(helmet());
 
@@ -94,12 +92,10 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   app.get('/healthz', (_request, response) => {
     respond(response, liveness, { status: 'ok' });
   });
+  // For load balancers: ready or not, without which dependency or why (the admin port says that).
   app.get('/readyz', async (_request, response) => {
-    const readiness = await checkReadiness(readinessChecks(dependencies));
-    respond(response, readinessView, readiness, readiness.ready ? 200 : 503);
-  });
-  app.get('/metrics', async (_request, response) => {
-    response.type(metrics.contentType).send(await metrics.metrics());
+    const { ready } = await checkReadiness(readinessChecks(dependencies));
+    respond(response, readinessView, { ready }, ready ? 200 : 503);
   });
   app.get('/openapi.json', (_request, response) => {
     response.json(document);

@@ -290,15 +290,8 @@ export function openApiDocument(maxTransferAmount: number): object {
       '/readyz': {
         get: {
           security: [],
-          summary: 'Readiness of every dependency',
+          summary: 'Whether every dependency answers (which one does not, and why, only on the admin port)',
           responses: { '200': json('Readiness', 'ready'), '503': json('Readiness', 'not ready') },
-        },
-      },
-      '/metrics': {
-        get: {
-          security: [],
-          summary: 'Prometheus metrics',
-          responses: { '200': { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
         },
       },
       '/openapi.json': {

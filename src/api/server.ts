@@ -1,8 +1,9 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { Dependencies } from '../dependencies';
 import type { RunningProcess } from '../lifecycle';
+import { createAdminApp } from './admin';
 import { createApp } from './app';
 import { EventStreams, type StreamOptions } from './stream';
 import { StreamHub } from './stream-hub';
@@ -12,7 +13,10 @@ export interface ApiOptions {
   stream?: Partial<StreamOptions>;
 }
 
-/** Serves the API on the configured port (0 picks a free one, as tests do). */
+/**
+ * Serves the API on the configured port, and metrics and readiness detail on the admin port
+ * (ADMIN_PORT); 0 for either picks a free one, as tests do.
+ */
 export async function startApi(
   dependencies: Dependencies,
   port = dependencies.config.http.port,
@@ -27,24 +31,44 @@ export async function startApi(
   const app = createApp(dependencies, streams);
   const server = createServer(app);
   server.on('upgrade', streams.upgradeThrough(app));
-  await new Promise<void>((listening, failed) => {
-    server.once('error', failed);
-    server.listen(port, listening);
-  });
-  const { port: boundPort } = server.address() as AddressInfo;
-  dependencies.logger.info({ port: boundPort }, 'API listening');
+  const admin = createServer(createAdminApp(dependencies));
+  const boundPort = await listen(server, port);
+  let adminPort: number;
+  try {
+    adminPort = await listen(admin, dependencies.config.http.adminPort);
+  } catch (error) {
+    await new Promise((closed) => server.close(closed));
+    throw error;
+  }
+  dependencies.logger.info({ port: boundPort, adminPort }, 'API listening');
   return {
     url: `http://127.0.0.1:${boundPort}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     stop: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const adminClosed = new Promise<void>((resolve) => admin.close(() => resolve()));
       // Streams never end by themselves; the server closes only once they are gone.
       await streams.close();
       server.closeIdleConnections();
-      await closed;
+      admin.closeIdleConnections();
+      await Promise.all([closed, adminClosed]);
     },
   };
 }
 
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((listening, failed) => {
+    server.once('error', failed);
+    server.listen(port, () => {
+      server.off('error', failed);
+      listening((server.address() as AddressInfo).port);
+    });
+  });
+}
+
 export interface RunningApi extends RunningProcess {
+  /** The public API. */
   url: string;
+  /** Metrics and readiness detail, for operators only. */
+  adminUrl: string;
 }

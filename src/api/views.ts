@@ -159,7 +159,10 @@ export const problemDocument = z
   .describe('A problem document (RFC 9457)');
 
 export const liveness = z.strictObject({ status: z.literal('ok') });
-export const readiness = z.strictObject({
+/** The public /readyz: whether every dependency answers, not which one does not, nor why. */
+export const readiness = z.strictObject({ ready: z.boolean() });
+/** The admin port's /readyz, for operators. */
+export const readinessDetail = z.strictObject({
   ready: z.boolean(),
   dependencies: z.record(z.string(), z.string()).describe('"ok", or why the dependency did not answer'),
 });

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { Client } from 'pg';
 
-import { loadConfig } from '../config';
+import { type Config, loadConfig } from '../config';
 import { createLogger, type Logger } from '../logger';
+import { postgresConnection } from '../transport';
 
 const MIGRATIONS_DIR = join(__dirname, 'migrations');
 
@@ -16,8 +17,8 @@ const MIGRATION_LOCK = '7241865325823964';
  * advisory lock, then applies what is still pending, so concurrent callers apply each migration once.
  * (node-pg-migrate's own lock only tries once and fails the second process started at the same time.)
  */
-export async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
-  const session = new Client({ connectionString: databaseUrl });
+export async function migrate(config: Pick<Config, 'postgres' | 'transport'>, logger: Logger): Promise<void> {
+  const session = new Client(postgresConnection(config));
   // A connection lost while waiting fails the query below; without a listener it would end the process.
   session.on('error', () => undefined);
   await session.connect();
@@ -46,7 +47,7 @@ export async function migrate(databaseUrl: string, logger: Logger): Promise<void
 
 if (require.main === module) {
   const config = loadConfig();
-  migrate(config.postgres.url, createLogger(config.logLevel)).catch((error: unknown) => {
+  migrate(config, createLogger(config.logLevel)).catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;
   });

@@ -22,7 +22,7 @@ describe('fast-path steps run again after the transfer finished', () => {
   const money = createMoneyStores(postgres, redis);
   const steps = { ...createBalanceActivities(money), ...createLedgerActivities(money) };
 
-  beforeAll(() => migrate(config.postgres.url, createLogger('warn')));
+  beforeAll(() => migrate(config, createLogger('warn')));
   afterAll(async () => {
     await postgres.end();
     redis.disconnect();

@@ -24,7 +24,7 @@ describe('repairTransfer', () => {
   let receiver: string;
 
   beforeAll(async () => {
-    await migrate(config.postgres.url, createLogger('warn'));
+    await migrate(config, createLogger('warn'));
     sender = `sync-${randomUUID()}`;
     receiver = `sync-${randomUUID()}`;
     for (const accountId of [sender, receiver]) {

@@ -15,7 +15,7 @@ describe('migrate', () => {
     try {
       await other.query('SELECT pg_advisory_lock(7241865325823964)');
       let settled: string | undefined;
-      const waiting = migrate(config.postgres.url, logger).then(
+      const waiting = migrate(config, logger).then(
         () => (settled = 'resolved'),
         (error: Error) => (settled = `rejected: ${error.message}`),
       );
@@ -30,9 +30,7 @@ describe('migrate', () => {
   });
 
   it('applies each migration once when several processes migrate at once', async () => {
-    await expect(
-      Promise.all(Array.from({ length: 4 }, () => migrate(config.postgres.url, logger))),
-    ).resolves.toHaveLength(4);
+    await expect(Promise.all(Array.from({ length: 4 }, () => migrate(config, logger)))).resolves.toHaveLength(4);
     const { rows } = await (async () => {
       const session = new Client({ connectionString: config.postgres.url });
       await session.connect();

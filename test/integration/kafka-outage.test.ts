@@ -54,13 +54,15 @@ describe('a Kafka outage of a minute', () => {
     const statuses = await service.waitForTerminal(transferIds, 30_000);
     expect([...statuses.values()].every((status) => status === 'COMPLETED')).toBe(true);
     expect(Date.now() - downAt).toBeLessThan(OUTAGE_MS);
-    const ready = await service.request<{ dependencies: Record<string, string> }>('GET', '/readyz');
+    expect((await service.request('GET', '/readyz')).status).toBe(503);
+    const ready = await fetch(`${service.api.adminUrl}/readyz`);
     expect(ready.status).toBe(503);
-    expect(ready.body.dependencies.kafka).not.toBe('ok');
-    expect(ready.body.dependencies.postgres).toBe('ok');
+    const { dependencies } = (await ready.json()) as { dependencies: Record<string, string> };
+    expect(dependencies.kafka).not.toBe('ok');
+    expect(dependencies.postgres).toBe('ok');
 
-    // The events wait in the outbox, and /metrics says how long the oldest has waited.
-    const metrics = await (await fetch(`${service.api.url}/metrics`)).text();
+    // The events wait in the outbox, and the admin port's /metrics says how long the oldest has waited.
+    const metrics = await (await fetch(`${service.api.adminUrl}/metrics`)).text();
     const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
     expect(gauge('transfer_saga_outbox_lag_seconds')).toBeGreaterThan(0);
     expect(gauge('transfer_saga_outbox_pending')).toBeGreaterThanOrEqual(transferIds.length * 4);

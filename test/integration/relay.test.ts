@@ -19,7 +19,7 @@ describe('several outbox relays at once', () => {
   beforeAll(async () => {
     const config = loadConfig();
     const logger = createLogger('warn');
-    await migrate(config.postgres.url, logger);
+    await migrate(config, logger);
     dependencies = await createDependencies(config, logger);
     await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
   });

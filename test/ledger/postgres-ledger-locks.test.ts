@@ -20,7 +20,7 @@ describe("the ledger's row locks", () => {
   const redis = new Redis(config.redis.url);
   const { ledger } = createMoneyStores(postgres, redis);
 
-  beforeAll(() => migrate(config.postgres.url, createLogger('warn')));
+  beforeAll(() => migrate(config, createLogger('warn')));
   afterAll(async () => {
     await postgres.end();
     redis.disconnect();

@@ -14,7 +14,7 @@ describe('Redis balances against PostgreSQL', () => {
   const postgres = new Pool({ connectionString: config.postgres.url });
   const redis = new Redis(config.redis.url);
   const { ledger, balances } = createMoneyStores(postgres, redis);
-  beforeAll(() => migrate(config.postgres.url, createLogger('warn')));
+  beforeAll(() => migrate(config, createLogger('warn')));
   afterAll(async () => {
     await redis.quit();
     await postgres.end();

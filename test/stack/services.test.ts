@@ -22,8 +22,8 @@ describe('the local stack', () => {
     afterAll(() => pool.end());
 
     it('after migrations has every table the saga needs, and migrating again changes nothing', async () => {
-      await migrate(config.postgres.url, logger);
-      await migrate(config.postgres.url, logger);
+      await migrate(config, logger);
+      await migrate(config, logger);
       const { rows } = await pool.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );

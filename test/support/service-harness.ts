@@ -50,6 +50,8 @@ export class ServiceHarness {
     const env = {
       ...process.env,
       LOG_LEVEL: 'warn',
+      // Several APIs run in one test process; each finds its admin port as api.adminUrl.
+      ADMIN_PORT: '0',
       SLACK_WEBHOOK_URL: slack.url,
       SAGA_FORWARD_RETRY_INTERVAL_MS: '500',
       // A killed worker's tasks move to the next worker after 3 s instead of 10 s.
@@ -65,7 +67,7 @@ export class ServiceHarness {
     };
     const config = loadConfig(env);
     const logger = createLogger('warn');
-    await migrate(config.postgres.url, logger);
+    await migrate(config, logger);
     const dependencies = await createDependencies(config, logger);
     await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
     const api = await startApi(dependencies, 0);

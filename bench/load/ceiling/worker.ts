@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 
 import { loadConfig } from '../../../src/config';
 import { encryptedDataConverter } from '../../../src/payload-encryption';
+import { temporalConnection } from '../../../src/transport';
 import { ceilingActivities } from './activities';
 import { CEILING_WORKER_READY } from './names';
 
@@ -12,7 +13,7 @@ import { CEILING_WORKER_READY } from './names';
 async function main(taskQueue: string | undefined): Promise<void> {
   if (!taskQueue) throw new Error('usage: worker.ts <task queue>');
   const config = loadConfig();
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnection(config));
   try {
     const worker = await Worker.create({
       connection,
