@@ -182,6 +182,8 @@ describe('risk evaluation, rules and review', () => {
     const approved = await transferOf('gina', gina, hank, 1_000);
     await service.waitForStatus(approved, 'UNDER_REVIEW');
     const rejected = await transferOf('gina', gina, hank, 2_000);
+    // The queue is longest-waiting first: each is under review before the next is submitted.
+    await service.waitForStatus(rejected, 'UNDER_REVIEW');
     let timedOut: string;
     try {
       const accepted = await fetch(`${shortReview.url}/v1/transfers`, {
@@ -198,7 +200,6 @@ describe('risk evaluation, rules and review', () => {
     } finally {
       await shortReview.stop();
     }
-    await service.waitForStatus(rejected, 'UNDER_REVIEW');
     await service.waitForStatus(timedOut, 'UNDER_REVIEW');
     expect(await accountOf(gina)).toMatchObject({ balance: 10_000, held: 6_000 });
     const queue = await service.request<{ items: Array<{ transferId: string }> }>('GET', '/v1/reviews?limit=100', {
