@@ -1,3 +1,4 @@
+/** @beside-services migrations, which wait for each other by their own lock */
 import { Client } from 'pg';
 
 import { loadConfig } from '../../src/config';

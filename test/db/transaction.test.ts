@@ -1,3 +1,4 @@
+/** @beside-services PostgreSQL only */
 import { EventEmitter } from 'node:events';
 
 import { Pool, type PoolClient } from 'pg';

@@ -1,3 +1,4 @@
+/** @beside-services topics and reader groups of its own */
 import { randomUUID } from 'node:crypto';
 
 import { type Admin, type IHeaders, Kafka, logLevel, Partitioners } from 'kafkajs';

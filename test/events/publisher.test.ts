@@ -1,3 +1,4 @@
+/** @beside-services its own topics and producers */
 import { randomUUID } from 'node:crypto';
 
 import { ApplicationFailure } from '@temporalio/common';

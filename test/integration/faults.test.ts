@@ -1,3 +1,4 @@
+/** @disrupts flushes Redis, revokes writes to transactions and kills the worker */
 import { randomUUID } from 'node:crypto';
 
 import { moneyViolations } from '../../harness/conservation';

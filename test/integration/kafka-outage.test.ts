@@ -1,4 +1,7 @@
-/** @runs-first a minute of it waits out the outage, while the isolated files run on the other worker */
+/**
+ * @runs-first a minute of it waits out the outage, while the isolated files run on the other worker
+ * @disrupts it stops Kafka
+ */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 

@@ -1,3 +1,4 @@
+/** @disrupts reconcile looks at every account, so another file’s transfer in flight would look like drift */
 import { randomUUID } from 'node:crypto';
 
 import type { Drift } from '../../src/activities/reconcile';

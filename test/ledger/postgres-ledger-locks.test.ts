@@ -1,3 +1,4 @@
+/** @beside-services the ledger on accounts of its own */
 import { randomUUID } from 'node:crypto';
 
 import { Redis } from 'ioredis';

@@ -1,3 +1,4 @@
+/** @beside-services its own accounts in Redis */
 import { randomUUID } from 'node:crypto';
 
 import { Redis } from 'ioredis';

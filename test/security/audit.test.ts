@@ -102,10 +102,14 @@ describe('the audit trail', () => {
   it('records a dead-letter replay by the operator who ran `npm run dlt -- replay` on this host', async () => {
     // tx.sync_required's dead letters are re-driven to its consumer, which skips what it already handled.
     // Asynchronously: a blocked event loop would let the in-process API drop this file's idle connections.
-    const { stdout: out } = await promisify(execFile)('npx', ['tsx', 'scripts/dlt.ts', 'replay', 'tx.sync_required'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
+    const { stdout: out } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/dlt.ts', 'replay', 'tx.sync_required'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      },
+    );
     expect(out).toMatch(/^re-published \d+ dead letter\(s\) from tx\.sync_required\.dlt/);
     const operator = `${userInfo().username}@${hostname()}`;
     const [row] = (await rowsOf(`sub=${encodeURIComponent(operator)}&action=replay%20dead%20letters&limit=1`)).items;

@@ -224,7 +224,7 @@ describe('encrypted workflow payloads', () => {
       // Step two, on the worker first: B encrypts, A still decrypts what the saga holds.
       service.env.TEMPORAL_PAYLOAD_KEY = keyB;
       service.env.TEMPORAL_PAYLOAD_PREVIOUS_KEY = keyA;
-      await service.crashAndRestartWorker();
+      await service.redeployWorker();
       const review = await service.request('POST', `/v1/transfers/${transferId}/review`, {
         token: service.token('pe-ops', 'OPS_AGENT'),
         body: { decision: 'APPROVE', reason: 'rotation check' },

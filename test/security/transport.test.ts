@@ -1,3 +1,4 @@
+/** @beside-services its own clients over TLS; no service process */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

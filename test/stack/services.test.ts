@@ -1,3 +1,4 @@
+/** @beside-services a fresh topic and a task queue of its own */
 import { randomUUID } from 'node:crypto';
 
 import { Client, Connection } from '@temporalio/client';

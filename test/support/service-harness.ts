@@ -84,7 +84,16 @@ export class ServiceHarness {
 
   /** Kills the worker without warning and starts a new one, as a crash and a supervisor would. */
   async crashAndRestartWorker(): Promise<void> {
-    await this.worker.stop('SIGKILL');
+    await this.restartWorker('SIGKILL');
+  }
+
+  /** Drains the worker and starts a new one with the harness's `env` as it is now, as a rolling deploy does. */
+  async redeployWorker(): Promise<void> {
+    await this.restartWorker('SIGTERM');
+  }
+
+  private async restartWorker(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    await this.worker.stop(signal);
     this.worker = await ServiceProcess.start(['worker', 'relay', 'consumers'], this.env);
   }
 

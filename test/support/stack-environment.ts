@@ -4,39 +4,46 @@ import { TestEnvironment as NodeEnvironment } from 'jest-environment-node';
 import { Client } from 'pg';
 
 import { loadConfig } from '../../src/config';
-import { isIsolated } from './isolation';
+import { disrupts, isIsolated, runsBesideServices } from './isolation';
 
-/** Any constant of our own: PostgreSQL advisory locks are keyed by a number the whole database shares. */
-const LOCAL_STACK_LOCK = 727_001;
+/** Any constants of our own: PostgreSQL advisory locks are keyed by numbers the whole database shares. */
+const SERVICE_LOCK = 727_001;
+const STORES_LOCK = 727_002;
 
 /**
- * Jest's node environment, plus one rule: a test file that uses the shared local stack runs alone. Such a
- * file starts workers on the shared task queue, joins the service's consumer groups or stops Kafka,
- * flushes Redis and revokes writes; two at once would steal each other's sagas and events. So each holds
- * a PostgreSQL advisory lock for its whole run, and only files marked `@isolated` in their opening
- * docblock (their own test server, or no service at all) run beside it. The lock lives in a session of
- * its own, so a killed jest worker releases it with its connection.
+ * Jest's node environment, plus the rules for sharing the local stack (pragmas: ./isolation.js). A service
+ * file starts workers on the shared task queue and joins the service's consumer groups; two at once would
+ * steal each other's sagas and events, so each holds SERVICE_LOCK for its whole run. A file that only
+ * uses the stores runs beside it, holding STORES_LOCK shared; a file that stops Kafka, flushes Redis,
+ * revokes writes or repairs every account holds both locks, so nothing but isolated files runs beside it.
+ * Each lock lives in a session of its own, so a killed jest worker releases it with its connection.
  */
 export default class StackEnvironment extends NodeEnvironment {
-  private readonly isolated: boolean;
+  private readonly locks: string[];
   private lockSession?: Client;
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
-    this.isolated = isIsolated(context.docblockPragmas);
+    const pragmas = context.docblockPragmas;
+    if (isIsolated(pragmas)) this.locks = [];
+    else if (runsBesideServices(pragmas)) this.locks = [`SELECT pg_advisory_lock_shared(${STORES_LOCK})`];
+    // Always SERVICE_LOCK first: the one order every file takes them in cannot deadlock.
+    else if (disrupts(pragmas))
+      this.locks = [`SELECT pg_advisory_lock(${SERVICE_LOCK})`, `SELECT pg_advisory_lock(${STORES_LOCK})`];
+    else this.locks = [`SELECT pg_advisory_lock(${SERVICE_LOCK})`];
   }
 
-  /** Takes the lock once the file's modules are loaded, just before its first hook: loading needs no stack. */
+  /** Takes the locks once the file's modules are loaded, just before its first hook: loading needs no stack. */
   async handleTestEvent(event: Circus.Event): Promise<void> {
-    if (event.name !== 'run_start' || this.isolated) return;
+    if (event.name !== 'run_start' || this.locks.length === 0) return;
     const session = new Client({ connectionString: loadConfig().postgres.url });
     await session.connect();
-    await session.query('SELECT pg_advisory_lock($1)', [LOCAL_STACK_LOCK]);
+    for (const lock of this.locks) await session.query(lock);
     this.lockSession = session;
   }
 
   override async teardown(): Promise<void> {
-    // Ending the session releases its lock.
+    // Ending the session releases its locks.
     await this.lockSession?.end();
     await super.teardown();
   }
