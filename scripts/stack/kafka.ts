@@ -78,7 +78,10 @@ export const kafka: Service = {
     const jvm = ['-Xms256m', '-Xmx768m', `-Dlog4j.configuration=file:${log4j}`, '-cp', classpath];
     if (!existsSync(join(data, 'meta.properties'))) {
       const clusterId = randomBytes(16).toString('base64url');
-      run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { quiet: true });
+      // As one argument: a base64url id may start with '-', which the tool would read as an option.
+      run('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', properties], {
+        quiet: true,
+      });
     }
     startDaemon('kafka', 'java', [...jvm, 'kafka.Kafka', properties]);
   },
