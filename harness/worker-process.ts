@@ -32,6 +32,7 @@ export class ServiceProcess {
   private output = '';
   private partialLine = '';
   private readonly served = new Set<ProcessName>();
+  private adminPort?: number;
   private stopRequested = false;
 
   private constructor(
@@ -48,6 +49,8 @@ export class ServiceProcess {
       for (const line of lines) {
         const name = processes.find((candidate) => line.includes(READY[candidate]));
         if (name) this.served.add(name);
+        const admin = /"adminPort":(\d+)/.exec(line);
+        if (admin) this.adminPort = Number(admin[1]);
       }
     };
     child.stdout?.on('data', keep);
@@ -67,8 +70,9 @@ export class ServiceProcess {
     // the CLI leaves running — a "crash" that kills nothing.
     const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args, ...processes], {
       cwd: REPO_ROOT,
-      // info, at least: readiness is read from the log.
-      env: { ...env, LOG_LEVEL: 'info' },
+      // info, at least: readiness is read from the log. The admin port is any free one unless the caller
+      // names one, so that several processes can run at once.
+      env: { ...env, ADMIN_PORT: env.ADMIN_PORT ?? '0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     ServiceProcess.live.add(child);
@@ -126,6 +130,16 @@ export class ServiceProcess {
     if (this.stopRequested) return undefined;
     if (this.child.exitCode !== null) return `exit code ${this.child.exitCode}`;
     return this.child.signalCode ?? undefined;
+  }
+
+  /** The process's admin port (metrics, readiness detail), once it has said where it listens (just after its roles). */
+  async adminUrl(timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.adminPort === undefined) {
+      if (Date.now() > deadline) throw new Error(`${this.processes.join('+')} did not say its admin port`);
+      await new Promise((wake) => setTimeout(wake, 50));
+    }
+    return `http://127.0.0.1:${this.adminPort}`;
   }
 
   get log(): string {

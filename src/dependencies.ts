@@ -14,6 +14,7 @@ import { createMoneyStores, type MoneyStores } from './ledger';
 import type { Logger } from './logger';
 import { encryptedDataConverter } from './payload-encryption';
 import { createRiskServices, type RiskServices } from './risk';
+import { createServiceMetrics, type ServiceMetrics } from './service-metrics';
 import { kafkaTransport, postgresConnection, redisOptions, temporalConnection } from './transport';
 
 /** Where operator alerts go: a Slack incoming webhook, or the log when none is configured. */
@@ -42,6 +43,8 @@ export interface Dependencies extends MoneyStores {
   kafkaAdmin: Admin;
   temporal: Client;
   slack: SlackSender;
+  /** The business figures (transfers, risk, dead letters, alerts, drift), in `metrics`. */
+  serviceMetrics: ServiceMetrics;
   /** Rules, the risk engine and its provenance log. */
   risk: RiskServices;
   /** The per-account live feed in Redis (written by the live-feed consumer, read by the stream API). */
@@ -94,6 +97,7 @@ export async function createDependencies(
   try {
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
+    const serviceMetrics = createServiceMetrics(metrics);
 
     // Bounded waits: a stopped PostgreSQL must fail an activity attempt, not hang it.
     const postgres = new Pool({
@@ -145,12 +149,13 @@ export async function createDependencies(
       dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
     });
 
-    const slack = createSlackSender(config.slack.webhookUrl, logger);
+    const slack = countedSlack(createSlackSender(config.slack.webhookUrl, logger), serviceMetrics);
 
     return {
       config,
       logger,
       metrics,
+      serviceMetrics,
       postgres,
       redis,
       kafka,
@@ -177,9 +182,10 @@ async function closeAll(closers: Array<() => Promise<unknown>>, logger: Logger):
   }
 }
 
-function createSlackSender(webhookUrl: string | undefined, logger: Logger): SlackSender {
+function createSlackSender(webhookUrl: string | undefined, logger: Logger): SlackSender & { logsOnly?: boolean } {
   if (webhookUrl === undefined) {
     return {
+      logsOnly: true,
       send: async (message) => {
         logger.info({ slack: message }, 'Slack alert (no SLACK_WEBHOOK_URL set, so logged instead)');
       },
@@ -190,6 +196,21 @@ function createSlackSender(webhookUrl: string | undefined, logger: Logger): Slac
   return {
     send: async (message) => {
       await webhook.send(message as Parameters<IncomingWebhook['send']>[0]);
+    },
+  };
+}
+
+/** Counts every alert by how it went: sent, failed, or logged for want of a webhook. */
+function countedSlack(sender: SlackSender & { logsOnly?: boolean }, metrics: ServiceMetrics): SlackSender {
+  return {
+    send: async (message) => {
+      try {
+        await sender.send(message);
+        metrics.slackAlerts.inc({ outcome: sender.logsOnly ? 'logged' : 'sent' });
+      } catch (error) {
+        metrics.slackAlerts.inc({ outcome: 'failed' });
+        throw error;
+      }
     },
   };
 }

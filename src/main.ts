@@ -1,3 +1,4 @@
+import { startAdmin } from './api/admin';
 import { ConfigError, loadConfig } from './config';
 import { migrate } from './db/migrate';
 import { temporalUiLink } from './domain/temporal';
@@ -52,12 +53,14 @@ async function main(argv: string[]): Promise<void> {
   }
 
   for (const name of processes) running.push(await startProcess(name, dependencies));
+  // The API serves the admin port itself; a process without it serves its own, for Prometheus to scrape.
+  if (!processes.includes('api')) running.push(await startAdmin(dependencies));
   logger.info(
     {
       processes,
       api: processes.includes('api') ? `http://localhost:${config.http.port}/v1` : undefined,
       // The admin port: for operators and Prometheus, not for the public network.
-      metrics: processes.includes('api') ? `http://localhost:${config.http.adminPort}/metrics` : undefined,
+      metrics: `http://localhost:${config.http.adminPort}/metrics`,
       temporalUi: temporalUiLink(config.temporal),
     },
     'transfer-saga is running',

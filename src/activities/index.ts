@@ -11,16 +11,16 @@ import { createSyncActivities } from './sync';
 
 /** Binds every activity to the process's clients; the worker registers the result. */
 export function createActivities(dependencies: Dependencies) {
-  const { ledger, balances, risk, reconcileQueries, repairRecords, corrections } = dependencies;
+  const { ledger, balances, risk, reconcileQueries, repairRecords, corrections, serviceMetrics } = dependencies;
   return {
     ...createBalanceActivities({ balances, ledger }),
-    ...createLedgerActivities({ ledger, balances }),
-    ...createRiskActivities({ risk, ledger, postgres: dependencies.postgres }),
+    ...createLedgerActivities({ ledger, balances, serviceMetrics }),
+    ...createRiskActivities({ risk, ledger, postgres: dependencies.postgres, serviceMetrics }),
     ...createEventActivities({ postgres: dependencies.postgres }),
     ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),
-    ...createSyncActivities({ ledger, balances, risk, repairRecords, corrections }),
+    ...createSyncActivities({ ledger, balances, risk, repairRecords, corrections, serviceMetrics }),
     ...createSweepActivities({ reconcileQueries, temporal: dependencies.temporal }),
-    ...createReconcileActivities({ reconcileQueries, balances, temporal: dependencies.temporal }),
+    ...createReconcileActivities({ reconcileQueries, balances, temporal: dependencies.temporal, serviceMetrics }),
     ...createRetentionActivities({
       postgres: dependencies.postgres,
       processedEventRetentionMs: dependencies.config.retention.processedEventsMs,

@@ -16,6 +16,7 @@ import {
   TransitionError,
 } from '../ledger/postgres-ledger';
 import type { RedisBalances } from '../ledger/redis-balances';
+import { countTerminal, type ServiceMetrics } from '../service-metrics';
 import { finalFailure } from './failures';
 
 export interface CloseRequest {
@@ -27,7 +28,15 @@ export interface CloseRequest {
 }
 
 /** The PostgreSQL ledger, and the Redis half of settlement that must follow it. */
-export function createLedgerActivities({ ledger, balances }: { ledger: PostgresLedger; balances: RedisBalances }) {
+export function createLedgerActivities({
+  ledger,
+  balances,
+  serviceMetrics,
+}: {
+  ledger: PostgresLedger;
+  balances: RedisBalances;
+  serviceMetrics: ServiceMetrics;
+}) {
   return {
     /**
      * Records the transfer as PENDING with an OPEN hold, then makes sure Redis still holds the money:
@@ -75,7 +84,8 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
       transfer: Pick<TransferSagaInput, 'transferId' | 'fromAccountId' | 'toAccountId' | 'amount'>,
     ): Promise<void> {
       try {
-        const { redisApplied } = await ledger.settle(transfer.transferId);
+        const { redisApplied, settledNow, submittedAt } = await ledger.settle(transfer.transferId);
+        if (settledNow) countTerminal(serviceMetrics, 'COMPLETED', submittedAt);
         if (redisApplied) return;
       } catch (error) {
         if (error instanceof SettlementRefusedError) throw finalFailure(ErrorType.InsufficientFunds, error.message);
@@ -92,13 +102,15 @@ export function createLedgerActivities({ ledger, balances }: { ledger: PostgresL
 
     /** Ends a transfer that moves no money; PostgreSQL first, so the Redis release cannot be undone. */
     async closeTransfer(request: CloseRequest): Promise<CloseOutcome> {
-      return ledger.closeTransfer(
+      const outcome = await ledger.closeTransfer(
         request.transfer,
         request.status,
         request.step,
         request.reason,
         request.actor ?? null,
       );
+      if (outcome === 'CLOSED') countTerminal(serviceMetrics, request.status, request.transfer.submittedAt);
+      return outcome;
     },
   };
 }

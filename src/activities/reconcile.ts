@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 
 import type { ReconcileQueries } from '../ledger/reconcile-queries';
 import type { RedisBalances } from '../ledger/redis-balances';
+import type { ServiceMetrics } from '../service-metrics';
 import { sagaIsRunning } from './sweep';
 
 /** Something reconcile found Redis and PostgreSQL disagreeing about, with nothing in flight to explain it. */
@@ -27,10 +28,12 @@ const PAGE = 500;
 const CONFIRM_AFTER_MS = 2_000;
 
 export function createReconcileActivities({
+  serviceMetrics,
   reconcileQueries,
   balances,
   temporal,
 }: {
+  serviceMetrics: ServiceMetrics;
   reconcileQueries: ReconcileQueries;
   balances: RedisBalances;
   temporal: Client;
@@ -97,6 +100,7 @@ export function createReconcileActivities({
           detail: `Redis available ${redis.available} + held ${redis.held} is ${off > 0 ? '+' : ''}${off} off PostgreSQL's ${balance}`,
         });
       }
+      for (const drift of drifts) serviceMetrics.reconcileDrift.inc({ kind: drift.kind });
       return drifts;
     },
   };

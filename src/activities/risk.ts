@@ -6,16 +6,19 @@ import { describeRisk, type RiskAssessment, type TransferSagaInput } from '../do
 import { type PostgresLedger, TransitionError } from '../ledger/postgres-ledger';
 import type { RiskServices } from '../risk';
 import type { WithdrawOutcome } from '../risk/redis-risk-state';
+import type { ServiceMetrics } from '../service-metrics';
 import { finalFailure } from './failures';
 
 export function createRiskActivities({
   risk,
   ledger,
   postgres,
+  serviceMetrics,
 }: {
   risk: RiskServices;
   ledger: PostgresLedger;
   postgres: Pool;
+  serviceMetrics: ServiceMetrics;
 }) {
   return {
     /**
@@ -24,7 +27,9 @@ export function createRiskActivities({
      * evaluation was recorded answers the recorded decision, so the saga never sees two decisions.
      */
     async evaluateRisk(input: TransferSagaInput): Promise<RiskAssessment> {
+      const evaluated = serviceMetrics.riskEvaluation.startTimer();
       const evaluation = await risk.engine.evaluate(input);
+      evaluated();
       const { assessment } = evaluation;
       try {
         const recordedNow = await inTransaction(postgres, async (client) => {
@@ -32,7 +37,10 @@ export function createRiskActivities({
           await ledger.applyRiskDecision(client, input.transferId, assessment, describeRisk(assessment));
           return true;
         });
-        if (recordedNow) return assessment;
+        if (recordedNow) {
+          serviceMetrics.riskDecisions.inc({ decision: assessment.decision });
+          return assessment;
+        }
       } catch (error) {
         if (error instanceof TransitionError) throw finalFailure(ErrorType.InvalidTransition, error.message);
         throw error;

@@ -6,6 +6,7 @@ import type { RedisBalances, VoidOutcome } from '../ledger/redis-balances';
 import type { RepairRecords } from '../ledger/repair-records';
 import type { RiskServices } from '../risk';
 import type { WithdrawOutcome } from '../risk/redis-risk-state';
+import { countTerminal, type ServiceMetrics } from '../service-metrics';
 
 export interface RepairOutcome {
   /** What PostgreSQL said when the repair closed the row; UNTOUCHED for repairs of Redis alone. */
@@ -26,12 +27,14 @@ export function createSyncActivities({
   risk,
   repairRecords,
   corrections,
+  serviceMetrics,
 }: {
   ledger: PostgresLedger;
   balances: RedisBalances;
   risk: RiskServices;
   repairRecords: RepairRecords;
   corrections: CorrectionLog;
+  serviceMetrics: ServiceMetrics;
 }) {
   /** A Redis hold no saga and no PostgreSQL row owns (reconcile found it): give the money back. */
   async function releaseOrphanHold(input: SyncCompensationInput): Promise<RepairOutcome> {
@@ -69,6 +72,8 @@ export function createSyncActivities({
       if (input.kind === 'orphan-hold') return releaseOrphanHold(input);
       if (input.kind === 'account') return rebuildDriftedBalance(input);
       const row = await ledger.closeTransfer(input, 'FAILED', 'compensate', input.reason);
+      // A repair does not know when its transfer was submitted: counted, without a duration.
+      if (row === 'CLOSED') countTerminal(serviceMetrics, 'FAILED');
       if (row === 'ALREADY_COMPLETED') {
         if (!(await ledger.isSettledButNotApplied(input.transferId))) return { row, redis: 'POST_ALREADY_APPLIED' };
         await applySettlementInRedis({ ledger, balances }, input);

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { Pool } from 'pg';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
 import type { OutboxBacklog, OutboxStore } from '../events/outbox';
@@ -66,4 +67,54 @@ export function outboxMetrics(registry: Registry, outbox: OutboxStore): void {
     'Outbox events committed but not yet published to Kafka',
     (backlog) => backlog.pending,
   );
+}
+
+/**
+ * What waits in PostgreSQL, read at each scrape: transfers waiting for review and how long the oldest has
+ * waited, and repairs (`dlq_events`) not yet resolved. Unknown (NaN) while PostgreSQL does not answer.
+ */
+interface Waiting {
+  reviews: number;
+  oldestReviewSeconds: number;
+  repairs: number;
+}
+
+export function storeMetrics(registry: Registry, postgres: Pool): void {
+  let reading: Promise<Waiting> | undefined;
+  const read = (): Promise<Waiting> =>
+    (reading ??= postgres
+      .query<{ reviews: number; oldest: number | null; repairs: number }>(
+        `SELECT (SELECT count(*)::int FROM transactions WHERE status = 'UNDER_REVIEW') AS reviews,
+           (SELECT extract(epoch FROM now() - min(updated_at))::float8 FROM transactions
+             WHERE status = 'UNDER_REVIEW') AS oldest,
+           (SELECT count(*)::int FROM dlq_events WHERE status = 'OPEN') AS repairs`,
+      )
+      .then(({ rows }) => ({
+        reviews: rows[0]?.reviews ?? 0,
+        oldestReviewSeconds: rows[0]?.oldest ?? 0,
+        repairs: rows[0]?.repairs ?? 0,
+      }))
+      .finally(() => {
+        reading = undefined;
+      }));
+  const gauge = (name: string, help: string, figure: (waiting: Waiting) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(figure(await read()));
+        } catch {
+          this.set(Number.NaN);
+        }
+      },
+    });
+  gauge('transfer_saga_reviews_open', 'Transfers waiting for a review decision (UNDER_REVIEW)', (r) => r.reviews);
+  gauge(
+    'transfer_saga_review_oldest_age_seconds',
+    'How long the longest-waiting review has waited (0 when none waits)',
+    (r) => r.oldestReviewSeconds,
+  );
+  gauge('transfer_saga_repairs_open', 'Repairs (dlq_events) not yet resolved', (r) => r.repairs);
 }

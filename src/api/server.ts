@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 
 import type { Dependencies } from '../dependencies';
 import type { RunningProcess } from '../lifecycle';
-import { createAdminApp } from './admin';
+import { listen, startAdmin } from './admin';
 import { createApp } from './app';
 import { EventStreams, type StreamOptions } from './stream';
 import { StreamHub } from './stream-hub';
@@ -31,39 +30,26 @@ export async function startApi(
   const app = createApp(dependencies, streams);
   const server = createServer(app);
   server.on('upgrade', streams.upgradeThrough(app));
-  const admin = createServer(createAdminApp(dependencies));
   const boundPort = await listen(server, port);
-  let adminPort: number;
+  let admin: Awaited<ReturnType<typeof startAdmin>>;
   try {
-    adminPort = await listen(admin, dependencies.config.http.adminPort);
+    admin = await startAdmin(dependencies);
   } catch (error) {
     await new Promise((closed) => server.close(closed));
     throw error;
   }
-  dependencies.logger.info({ port: boundPort, adminPort }, 'API listening');
+  dependencies.logger.info({ port: boundPort, adminPort: Number(new URL(admin.url).port) }, 'API listening');
   return {
     url: `http://127.0.0.1:${boundPort}`,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
+    adminUrl: admin.url,
     stop: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const adminClosed = new Promise<void>((resolve) => admin.close(() => resolve()));
       // Streams never end by themselves; the server closes only once they are gone.
       await streams.close();
       server.closeIdleConnections();
-      admin.closeIdleConnections();
-      await Promise.all([closed, adminClosed]);
+      await Promise.all([closed, admin.stop()]);
     },
   };
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((listening, failed) => {
-    server.once('error', failed);
-    server.listen(port, () => {
-      server.off('error', failed);
-      listening((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 export interface RunningApi extends RunningProcess {

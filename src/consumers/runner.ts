@@ -22,7 +22,10 @@ export interface ConsumerSpec<T extends EventType> {
   backoffMs?: number;
 }
 
-type ConsumerDependencies = Pick<Dependencies, 'config' | 'kafka' | 'postgres' | 'events' | 'signer' | 'logger'>;
+type ConsumerDependencies = Pick<
+  Dependencies,
+  'config' | 'kafka' | 'postgres' | 'events' | 'signer' | 'logger' | 'serviceMetrics'
+>;
 
 /**
  * Runs a consumer the one way every consumer here runs: check the signature → validate → skip if this group already
@@ -57,6 +60,7 @@ export async function startConsumer<T extends EventType>(
       value: message.value?.toString('utf8') ?? '',
       headers,
     });
+    dependencies.serviceMetrics.deadLettered.inc({ topic });
   };
 
   const eachMessage = async (payload: EachMessagePayload): Promise<void> => {

@@ -197,10 +197,12 @@ export class PostgresLedger {
    * Settles in one PostgreSQL transaction: debit and credit postings, both balances, the status, its
    * history and transfer.completed. A second call finds the transfer COMPLETED and changes nothing.
    */
-  async settle(transferId: string): Promise<{ redisApplied: boolean }> {
+  async settle(transferId: string): Promise<{ redisApplied: boolean; settledNow: boolean; submittedAt: string }> {
     return this.inTransaction(async (client) => {
       const transfer = await lockTransfer(client, transferId);
-      if (transfer.status === 'COMPLETED') return { redisApplied: transfer.redisApplied };
+      const submittedAt = transfer.submittedAt.toISOString();
+      if (transfer.status === 'COMPLETED')
+        return { redisApplied: transfer.redisApplied, settledNow: false, submittedAt };
       if (transfer.status !== 'PENDING' && transfer.status !== 'UNDER_REVIEW') {
         throw new TransitionError(`transfer ${transferId} is ${transfer.status}; it cannot be settled`);
       }
@@ -241,7 +243,7 @@ export class PostgresLedger {
         amount: transfer.amount,
         currency: transfer.currency,
       });
-      return { redisApplied: false };
+      return { redisApplied: false, settledNow: true, submittedAt };
     });
   }
 
@@ -346,6 +348,7 @@ interface LockedTransfer {
   amount: number;
   currency: string;
   redisApplied: boolean;
+  submittedAt: Date;
 }
 
 /**
@@ -355,7 +358,7 @@ interface LockedTransfer {
 async function lockTransfer(client: PoolClient, transferId: string): Promise<LockedTransfer> {
   const { rows } = await client.query<LockedTransfer>(
     `SELECT status, from_account_id AS "fromAccountId", to_account_id AS "toAccountId", amount::float8 AS amount,
-       currency, redis_applied AS "redisApplied"
+       currency, redis_applied AS "redisApplied", submitted_at AS "submittedAt"
      FROM transactions WHERE transfer_id = $1 FOR NO KEY UPDATE`,
     [transferId],
   );

@@ -64,6 +64,7 @@ export async function submitTransfer(
   }
   const input = sagaInput(context, principal, transferId, request, acceptedAt);
   await startSaga(context, input);
+  context.serviceMetrics.transfersSubmitted.inc();
   return acceptedRecord(input);
 }
 
@@ -82,6 +83,7 @@ async function answerRepeat(
       'Idempotency-Key',
     );
   }
+  context.serviceMetrics.idempotentReplays.inc();
   const row = await context.reads.getTransfer(earlier.transferId);
   if (row) return { row, history: row.history, review: row.review };
   // Not recorded yet: the saga is on its way, or its start failed (Temporal unreachable) and this

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
+import { Registry } from 'prom-client';
 
 import { createBalanceActivities } from '../../src/activities/balance';
 import { createLedgerActivities } from '../../src/activities/ledger';
@@ -11,6 +12,7 @@ import { migrate } from '../../src/db/migrate';
 import { DEFAULT_SAGA_TIMINGS, type TransferSagaInput } from '../../src/domain/transfer';
 import { createMoneyStores } from '../../src/ledger';
 import { createLogger } from '../../src/logger';
+import { createServiceMetrics } from '../../src/service-metrics';
 
 /**
  * A failed workflow task runs its local steps again from the start, possibly after the transfer settled
@@ -21,7 +23,8 @@ describe('fast-path steps run again after the transfer finished', () => {
   const postgres = new Pool({ connectionString: config.postgres.url });
   const redis = new Redis(config.redis.url);
   const money = createMoneyStores(postgres, redis);
-  const steps = { ...createBalanceActivities(money), ...createLedgerActivities(money) };
+  const serviceMetrics = createServiceMetrics(new Registry());
+  const steps = { ...createBalanceActivities(money), ...createLedgerActivities({ ...money, serviceMetrics }) };
 
   beforeAll(() => migrate(config, createLogger('warn')));
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
+import { Registry } from 'prom-client';
 
 import { createSyncActivities } from '../../src/activities/sync';
 import { loadConfig } from '../../src/config';
@@ -11,6 +12,7 @@ import { DEFAULT_SAGA_TIMINGS, type TransferSagaInput } from '../../src/domain/t
 import { createMoneyStores } from '../../src/ledger';
 import { createLogger } from '../../src/logger';
 import { createRiskServices } from '../../src/risk';
+import { createServiceMetrics } from '../../src/service-metrics';
 
 /** syncCompensation's repair against the real PostgreSQL and Redis. */
 describe('repairTransfer', () => {
@@ -19,7 +21,11 @@ describe('repairTransfer', () => {
   const redis = new Redis(config.redis.url);
   const money = createMoneyStores(postgres, redis);
   const risk = createRiskServices(postgres, redis, config.risk);
-  const { repairTransfer } = createSyncActivities({ ...money, risk });
+  const { repairTransfer } = createSyncActivities({
+    ...money,
+    risk,
+    serviceMetrics: createServiceMetrics(new Registry()),
+  });
   let ruleId: string;
   let sender: string;
   let receiver: string;
