@@ -1,3 +1,4 @@
+/** @beside-services an API without a worker: it asks only for refusals and one alert, and starts no saga */
 import { sendOperatorAlert } from '../../src/notifications/operator-alerts';
 import { eventually } from '../../harness/eventually';
 import { ServiceHarness } from '../support/service-harness';
@@ -8,7 +9,7 @@ describe('hardening', () => {
   let sender: string;
   let receiver: string;
   beforeAll(async () => {
-    service = await ServiceHarness.start();
+    service = await ServiceHarness.start({}, { worker: false });
     sender = await service.openAccount('hardening-owner', 1_000);
     receiver = await service.openAccount('hardening-receiver', 0);
   });

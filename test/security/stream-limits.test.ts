@@ -1,3 +1,4 @@
+/** @beside-services an API without a worker: it opens live streams and submits nothing */
 import { randomUUID } from 'node:crypto';
 
 import { issueToken } from '../../src/api/tokens';
@@ -8,7 +9,7 @@ import { ServiceHarness } from '../support/service-harness';
 describe('live stream limits', () => {
   let service: ServiceHarness;
   beforeAll(async () => {
-    service = await ServiceHarness.start();
+    service = await ServiceHarness.start({}, { worker: false });
   });
   afterAll(() => service?.stop());
 

@@ -1,3 +1,4 @@
+/** @beside-services an API without a worker: every token it tries is refused before anything starts */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -26,7 +27,7 @@ describe('bearer tokens', () => {
   let sender: string;
   let receiver: string;
   beforeAll(async () => {
-    service = await ServiceHarness.start();
+    service = await ServiceHarness.start({}, { worker: false });
     sender = await service.openAccount('token-owner', 1_000);
     receiver = await service.openAccount('token-receiver', 0);
   });

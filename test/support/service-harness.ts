@@ -39,13 +39,20 @@ export class ServiceHarness {
     readonly dependencies: Dependencies,
     readonly api: RunningApi,
     readonly slack: SlackReceiver,
-    public worker: ServiceProcess,
+    private workerProcess: ServiceProcess | undefined,
   ) {
     this.ledger = dependencies.ledger;
     this.balances = dependencies.balances;
   }
 
-  static async start(overrides: Record<string, string> = {}): Promise<ServiceHarness> {
+  /**
+   * Starts the API, and the worker process unless `worker: false`: a file that only asks the API for
+   * refusals (no saga to run) needs none, and, polling nothing, it can run beside another file's service.
+   */
+  static async start(
+    overrides: Record<string, string> = {},
+    { worker: withWorker = true }: { worker?: boolean } = {},
+  ): Promise<ServiceHarness> {
     const slack = await SlackReceiver.start();
     const env = {
       ...process.env,
@@ -71,12 +78,12 @@ export class ServiceHarness {
     const dependencies = await createDependencies(config, logger);
     await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
     const api = await startApi(dependencies, 0);
-    const worker = await ServiceProcess.start(['worker', 'relay', 'consumers'], env);
+    const worker = withWorker ? await ServiceProcess.start(['worker', 'relay', 'consumers'], env) : undefined;
     return new ServiceHarness(config, env, dependencies, api, slack, worker);
   }
 
   async stop(): Promise<void> {
-    await this.worker.stop();
+    await this.workerProcess?.stop();
     await this.api.stop();
     await this.dependencies.close();
     await this.slack.stop();
@@ -94,7 +101,13 @@ export class ServiceHarness {
 
   private async restartWorker(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     await this.worker.stop(signal);
-    this.worker = await ServiceProcess.start(['worker', 'relay', 'consumers'], this.env);
+    this.workerProcess = await ServiceProcess.start(['worker', 'relay', 'consumers'], this.env);
+  }
+
+  /** The worker, relay and consumers, as one child process. */
+  get worker(): ServiceProcess {
+    if (!this.workerProcess) throw new Error('this harness was started without a worker');
+    return this.workerProcess;
   }
 
   token(sub: string, role: Role): string {
