@@ -7,10 +7,14 @@ import type { EventPublisher } from './publisher';
 
 /**
  * The group whose committed offset on each `.dlt` partition marks how far its dead letters have been
- * re-driven. Nothing consumes in it: only {@link replayDeadLetters} commits, so the offsets stay put
- * between replays.
+ * re-driven: one per `.dlt` topic (this name, a dot, the topic), because committing joins the group for a
+ * moment, and replays of two topics at once must not meet there. Nothing consumes in them: only
+ * {@link replayDeadLetters} commits, so the offsets stay put between replays. Replays before the groups
+ * were split committed to this name alone, and what it holds still counts.
  */
 export const DLT_REPLAY_GROUP = 'transfer-saga.dlt-replay';
+
+export const replayGroupOf = (dltTopic: string): string => `${DLT_REPLAY_GROUP}.${dltTopic}`;
 
 /** The header a re-driven record carries: `<dltTopic>:<partition>:<offset>` of the dead letter it came from. */
 export const REPLAYED_FROM_HEADER = 'replayedFrom';
@@ -127,7 +131,7 @@ export async function replayDeadLetters(
     const partitions = ranges
       .filter((range) => range.topic === topic && range.high > range.low)
       .map(({ partition, high }) => ({ partition, offset: high.toString() }));
-    if (partitions.length > 0) await admin.setOffsets({ groupId: DLT_REPLAY_GROUP, topic, partitions });
+    if (partitions.length > 0) await admin.setOffsets({ groupId: replayGroupOf(topic), topic, partitions });
   }
   return toReplay.length;
 }
@@ -281,12 +285,18 @@ export async function readTopicRanges(
 
 /** Per `<dltTopic>:<partition>`, the first offset not yet re-driven (absent: nothing re-driven there). */
 async function committedReplayOffsets(admin: Admin, dltTopics: string[]): Promise<Map<string, bigint>> {
-  const committed = await admin.fetchOffsets({ groupId: DLT_REPLAY_GROUP, topics: dltTopics });
   const offsets = new Map<string, bigint>();
-  for (const { topic, partitions } of committed) {
-    // -1 is Kafka's "no committed offset".
-    for (const { partition, offset } of partitions) {
-      if (BigInt(offset) >= 0n) offsets.set(partitionKey(topic, partition), BigInt(offset));
+  const groups = [
+    { groupId: DLT_REPLAY_GROUP, topics: dltTopics },
+    ...dltTopics.map((topic) => ({ groupId: replayGroupOf(topic), topics: [topic] })),
+  ];
+  for (const { groupId, topics } of groups) {
+    for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+      // -1 is Kafka's "no committed offset"; the further of the two groups' commits wins.
+      for (const { partition, offset } of partitions) {
+        const key = partitionKey(topic, partition);
+        if (BigInt(offset) > (offsets.get(key) ?? -1n)) offsets.set(key, BigInt(offset));
+      }
     }
   }
   return offsets;

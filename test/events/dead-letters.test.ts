@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config';
 import { deadLetterTopic } from '../../src/domain/topics';
 import {
   DEAD_LETTER_HEADERS,
+  DLT_REPLAY_GROUP,
   listDeadLetters,
   readTopicRanges,
   replayDeadLetters,
@@ -157,6 +158,37 @@ describe('dead letters', () => {
     expect(letters.map((letter) => letter.replayed)).toEqual([true, true]);
     await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(0);
     expect(await recordCount(topic)).toBe(2);
+  });
+
+  it('replays two topics at once, each committing to a group of its own', async () => {
+    const [first, second] = [await createTopicPair(), await createTopicPair()];
+    await deadLetter(first, 1, 'account-p', '{"eventId":"p"}', 'failed 3 times');
+    await deadLetter(second, 1, 'account-q', '{"eventId":"q"}', 'failed 3 times');
+
+    // Committing joins the replay group for a moment: one shared group refused the second replay.
+    await expect(
+      Promise.all([
+        replayDeadLetters(kafka, admin, publisher, first),
+        replayDeadLetters(kafka, admin, publisher, second),
+      ]),
+    ).resolves.toEqual([1, 1]);
+    const letters = await listDeadLetters(kafka, admin, [first, second]);
+    expect(letters.map((letter) => letter.replayed)).toEqual([true, true]);
+  });
+
+  it('counts as replayed what a replay committed to the shared group before each topic had its own', async () => {
+    const topic = await createTopicPair();
+    await deadLetter(topic, 1, 'account-r', '{"eventId":"r"}', 'failed 3 times');
+    const dlt = deadLetterTopic(topic);
+    const ends = await admin.fetchTopicOffsets(dlt);
+    await admin.setOffsets({
+      groupId: DLT_REPLAY_GROUP,
+      topic: dlt,
+      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+    });
+
+    expect((await listDeadLetters(kafka, admin, [topic])).map((letter) => letter.replayed)).toEqual([true]);
+    await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(0);
   });
 
   it('never re-publishes a record refused as unsigned or badly signed, and does re-publish one refused as too old', async () => {
