@@ -72,7 +72,13 @@ export class ServiceProcess {
       cwd: REPO_ROOT,
       // info, at least: readiness is read from the log. The admin port is any free one unless the caller
       // names one, so that several processes can run at once.
-      env: { ...env, ADMIN_PORT: env.ADMIN_PORT ?? '0', LOG_LEVEL: 'info' },
+      // The same for the Temporal SDK's exporter, off unless the caller names a port.
+      env: {
+        ...env,
+        ADMIN_PORT: env.ADMIN_PORT ?? '0',
+        TEMPORAL_WORKER_METRICS_PORT: env.TEMPORAL_WORKER_METRICS_PORT ?? '0',
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     ServiceProcess.live.add(child);

@@ -82,6 +82,9 @@ const configSchema = z
     PORT: port.default(3000),
     // 0 picks a free port (tests start several APIs in one process).
     ADMIN_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    // The Temporal SDK's own metrics (task slots, poll and schedule-to-start latencies) from a worker
+    // process, on a port of their own: the SDK's exporter serves them. 0 turns the exporter off.
+    TEMPORAL_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
     DATABASE_URL: url(['postgres:', 'postgresql:']).default(
       'postgres://transfer_saga:transfer_saga@127.0.0.1:5432/transfer_saga',
     ),
@@ -203,6 +206,8 @@ const configSchema = z
         stickyQueueTimeoutMs: env.TEMPORAL_STICKY_QUEUE_TIMEOUT_MS,
         /** How long a workflow task a dead worker held waits before another worker takes it over. */
         workflowTaskTimeoutMs: env.TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS,
+        /** Where a worker process's SDK serves its Prometheus metrics; 0: nowhere. */
+        workerMetricsPort: env.TEMPORAL_WORKER_METRICS_PORT,
         /** Encrypt every workflow payload; the previous key still decrypts what it sealed. */
         payloadKeys: { current: parsePayloadKey(payloadKey), previous: previousPayloadKey },
       },

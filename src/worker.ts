@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 
 import { createActivities } from './activities';
 import type { Dependencies } from './dependencies';
@@ -14,6 +14,16 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
   await schedule(dependencies, STUCK_SWEEP_SCHEDULE_ID, 'stuckTransferSweep', '1 minute');
   await schedule(dependencies, RECONCILE_SCHEDULE_ID, 'reconcile', '5 minutes');
   await schedule(dependencies, PURGE_SCHEDULE_ID, 'purgeExpired', '1 hour');
+  if (config.temporal.workerMetricsPort !== 0) {
+    // Before the first native connection: the SDK's runtime is made once per process, with its exporter.
+    Runtime.install({
+      telemetryOptions: {
+        metrics: {
+          prometheus: { bindAddress: `0.0.0.0:${config.temporal.workerMetricsPort}`, countersTotalSuffix: true },
+        },
+      },
+    });
+  }
   const connection = await NativeConnection.connect(temporalConnection(config));
   const worker = await Worker.create({
     connection,

@@ -10,6 +10,9 @@ import { config, endpointOf, endpointOfHostPort, type Service, stackDir } from '
 
 const temporalEndpoint = endpointOfHostPort(config.temporal.address);
 
+/** Where the dev server serves its own metrics: its frontend port + 2000 (9233 for 7233). */
+export const TEMPORAL_SERVER_METRICS_PORT = temporalEndpoint.port + 2000;
+
 export const temporal: Service = {
   name: 'temporal',
   endpoint: temporalEndpoint,
@@ -65,6 +68,9 @@ export const temporal: Service = {
       // does for a staff token only (a UI with single sign-on passes its user's token).
       '--ui-codec-endpoint',
       `http://localhost:${config.http.port}/v1/codec`,
+      // The server's own Prometheus metrics (requests, persistence latency, task queue backlog).
+      '--metrics-port',
+      String(TEMPORAL_SERVER_METRICS_PORT),
     ]);
   },
 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { eventually } from '../../harness/eventually';
+import { TEMPORAL_SERVER_METRICS_PORT } from '../../scripts/stack/temporal';
 import { ServiceHarness } from '../support/service-harness';
 
 /** One sample of a Prometheus text exposition: `name{labels} value`, or undefined when it is not there. */
@@ -151,5 +152,13 @@ describe('business metrics on the admin ports', () => {
       expect(after.api).not.toContain(id);
       expect(after.worker).not.toContain(id);
     }
+  });
+
+  it("serves the Temporal SDK's worker metrics on the worker's port, and the dev server serves its own", async () => {
+    const worker = await (await fetch(`http://127.0.0.1:${service.env.TEMPORAL_WORKER_METRICS_PORT}/metrics`)).text();
+    // Slots free for workflow and activity tasks, as the SDK reports them for the service's task queue.
+    expect(worker).toMatch(/^temporal_worker_task_slots_available\{[^}]*task_queue="transfers"[^}]*\} \d+/m);
+    const server = await (await fetch(`http://127.0.0.1:${TEMPORAL_SERVER_METRICS_PORT}/metrics`)).text();
+    expect(server).toMatch(/^service_requests\{/m);
   });
 });

@@ -14,6 +14,7 @@ import { ensureTopics } from '../../src/events/publisher';
 import type { PostgresLedger } from '../../src/ledger/postgres-ledger';
 import type { RedisBalances } from '../../src/ledger/redis-balances';
 import { createLogger } from '../../src/logger';
+import { freePort } from '../../harness/free-port';
 import { SlackReceiver } from '../../harness/slack-receiver';
 import { ServiceProcess } from '../../harness/worker-process';
 
@@ -55,6 +56,8 @@ export class ServiceHarness {
   ): Promise<ServiceHarness> {
     const slack = await SlackReceiver.start();
     const env = {
+      // The worker's Temporal SDK metrics, where this harness can read them.
+      TEMPORAL_WORKER_METRICS_PORT: String(await freePort()),
       ...process.env,
       LOG_LEVEL: 'warn',
       // Several APIs run in one test process; each finds its admin port as api.adminUrl.
