@@ -55,6 +55,7 @@ export class ServiceUnderTest {
         PORT: String(port),
         // The benchmark reads no metrics; a free admin port keeps it off whatever serves the default one.
         ADMIN_PORT: '0',
+        TEMPORAL_WORKER_METRICS_PORT: '0',
         SLACK_WEBHOOK_URL: slack.url,
         // The offered rates go far past a customer's budget, on purpose.
         RATE_LIMIT_TRANSFERS_PER_MINUTE: '1000000',

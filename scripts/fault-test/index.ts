@@ -61,6 +61,8 @@ async function main(options: Options): Promise<number> {
     PORT: String(port),
     // A free one: the fault test reads no metrics, and a restarted API must not wait for the old one's port.
     ADMIN_PORT: '0',
+    // Nor the SDK's: a worker started while the killed one's exporter still holds the port must not fail.
+    TEMPORAL_WORKER_METRICS_PORT: '0',
     SLACK_WEBHOOK_URL: slack.url,
     SAGA_FORWARD_RETRY_INTERVAL_MS: '1000',
     SAGA_REVIEW_TIMEOUT_MS: '15000',
