@@ -149,7 +149,11 @@ export async function createDependencies(
       dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
     });
 
-    const slack = countedSlack(createSlackSender(config.slack.webhookUrl, logger), serviceMetrics);
+    const slack = countedSlack(
+      createSlackSender(config.slack.webhookUrl, logger),
+      serviceMetrics,
+      config.slack.webhookUrl ? 'sent' : 'logged',
+    );
 
     return {
       config,
@@ -182,10 +186,9 @@ async function closeAll(closers: Array<() => Promise<unknown>>, logger: Logger):
   }
 }
 
-function createSlackSender(webhookUrl: string | undefined, logger: Logger): SlackSender & { logsOnly?: boolean } {
+function createSlackSender(webhookUrl: string | undefined, logger: Logger): SlackSender {
   if (webhookUrl === undefined) {
     return {
-      logsOnly: true,
       send: async (message) => {
         logger.info({ slack: message }, 'Slack alert (no SLACK_WEBHOOK_URL set, so logged instead)');
       },
@@ -200,13 +203,13 @@ function createSlackSender(webhookUrl: string | undefined, logger: Logger): Slac
   };
 }
 
-/** Counts every alert by how it went: sent, failed, or logged for want of a webhook. */
-function countedSlack(sender: SlackSender & { logsOnly?: boolean }, metrics: ServiceMetrics): SlackSender {
+/** Counts every alert by how it went: sent (or logged, for want of a webhook), or failed. */
+function countedSlack(sender: SlackSender, metrics: ServiceMetrics, delivered: 'sent' | 'logged'): SlackSender {
   return {
     send: async (message) => {
       try {
         await sender.send(message);
-        metrics.slackAlerts.inc({ outcome: sender.logsOnly ? 'logged' : 'sent' });
+        metrics.slackAlerts.inc({ outcome: delivered });
       } catch (error) {
         metrics.slackAlerts.inc({ outcome: 'failed' });
         throw error;

@@ -33,88 +33,80 @@ export function httpMetrics(registry: Registry): RequestHandler {
 }
 
 /**
+ * Gauges filled from one read per scrape: prom-client collects them all at once, so they share the read
+ * in flight. A read that fails (the store is unreachable) sets them to NaN, "unknown", rather than fail
+ * the whole scrape.
+ */
+function gaugesFromOneRead<T>(
+  registry: Registry,
+  read: () => Promise<T>,
+  gauges: Array<[name: string, help: string, figure: (reading: T) => number]>,
+): void {
+  let reading: Promise<T> | undefined;
+  const shared = () =>
+    (reading ??= read().finally(() => {
+      reading = undefined;
+    }));
+  for (const [name, help, figure] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(figure(await shared()));
+        } catch {
+          this.set(Number.NaN);
+        }
+      },
+    });
+  }
+}
+
+/**
  * Outbox lag and backlog, read from PostgreSQL at each scrape: how far Kafka subscribers are behind the
  * committed state. A lag that keeps growing means the relay cannot publish (Kafka down, no relay running).
  */
 export function outboxMetrics(registry: Registry, outbox: OutboxStore): void {
-  // prom-client collects both gauges of a scrape at once: they share one backlog query.
-  let reading: Promise<OutboxBacklog> | undefined;
-  const backlog = () =>
-    (reading ??= outbox.backlog().finally(() => {
-      reading = undefined;
-    }));
-  const backlogGauge = (name: string, help: string, figure: (backlog: OutboxBacklog) => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      async collect() {
-        try {
-          this.set(figure(await backlog()));
-        } catch {
-          // PostgreSQL is unreachable: say "unknown" rather than fail the whole scrape.
-          this.set(Number.NaN);
-        }
-      },
-    });
-  backlogGauge(
-    'transfer_saga_outbox_lag_seconds',
-    'Age of the oldest outbox event not yet published to Kafka (0 when none waits)',
-    (backlog) => backlog.oldestAgeSeconds,
-  );
-  backlogGauge(
-    'transfer_saga_outbox_pending',
-    'Outbox events committed but not yet published to Kafka',
-    (backlog) => backlog.pending,
-  );
+  gaugesFromOneRead<OutboxBacklog>(registry, () => outbox.backlog(), [
+    [
+      'transfer_saga_outbox_lag_seconds',
+      'Age of the oldest outbox event not yet published to Kafka (0 when none waits)',
+      (backlog) => backlog.oldestAgeSeconds,
+    ],
+    [
+      'transfer_saga_outbox_pending',
+      'Outbox events committed but not yet published to Kafka',
+      (backlog) => backlog.pending,
+    ],
+  ]);
 }
 
 /**
  * What waits in PostgreSQL, read at each scrape: transfers waiting for review and how long the oldest has
- * waited, and repairs (`dlq_events`) not yet resolved. Unknown (NaN) while PostgreSQL does not answer.
+ * waited, and repairs (`dlq_events`) not yet resolved.
  */
-interface Waiting {
-  reviews: number;
-  oldestReviewSeconds: number;
-  repairs: number;
-}
-
 export function storeMetrics(registry: Registry, postgres: Pool): void {
-  let reading: Promise<Waiting> | undefined;
-  const read = (): Promise<Waiting> =>
-    (reading ??= postgres
-      .query<{ reviews: number; oldest: number | null; repairs: number }>(
-        `SELECT (SELECT count(*)::int FROM transactions WHERE status = 'UNDER_REVIEW') AS reviews,
-           (SELECT extract(epoch FROM now() - min(updated_at))::float8 FROM transactions
-             WHERE status = 'UNDER_REVIEW') AS oldest,
-           (SELECT count(*)::int FROM dlq_events WHERE status = 'OPEN') AS repairs`,
-      )
-      .then(({ rows }) => ({
-        reviews: rows[0]?.reviews ?? 0,
-        oldestReviewSeconds: rows[0]?.oldest ?? 0,
-        repairs: rows[0]?.repairs ?? 0,
-      }))
-      .finally(() => {
-        reading = undefined;
-      }));
-  const gauge = (name: string, help: string, figure: (waiting: Waiting) => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      async collect() {
-        try {
-          this.set(figure(await read()));
-        } catch {
-          this.set(Number.NaN);
-        }
-      },
-    });
-  gauge('transfer_saga_reviews_open', 'Transfers waiting for a review decision (UNDER_REVIEW)', (r) => r.reviews);
-  gauge(
-    'transfer_saga_review_oldest_age_seconds',
-    'How long the longest-waiting review has waited (0 when none waits)',
-    (r) => r.oldestReviewSeconds,
-  );
-  gauge('transfer_saga_repairs_open', 'Repairs (dlq_events) not yet resolved', (r) => r.repairs);
+  const read = async () => {
+    const { rows } = await postgres.query<{ reviews: number; oldest: number | null; repairs: number }>(
+      `SELECT (SELECT count(*)::int FROM transactions WHERE status = 'UNDER_REVIEW') AS reviews,
+         (SELECT extract(epoch FROM now() - min(updated_at))::float8 FROM transactions
+           WHERE status = 'UNDER_REVIEW') AS oldest,
+         (SELECT count(*)::int FROM dlq_events WHERE status = 'OPEN') AS repairs`,
+    );
+    return {
+      reviews: rows[0]?.reviews ?? 0,
+      oldestReviewSeconds: rows[0]?.oldest ?? 0,
+      repairs: rows[0]?.repairs ?? 0,
+    };
+  };
+  gaugesFromOneRead(registry, read, [
+    ['transfer_saga_reviews_open', 'Transfers waiting for a review decision (UNDER_REVIEW)', (r) => r.reviews],
+    [
+      'transfer_saga_review_oldest_age_seconds',
+      'How long the longest-waiting review has waited (0 when none waits)',
+      (r) => r.oldestReviewSeconds,
+    ],
+    ['transfer_saga_repairs_open', 'Repairs (dlq_events) not yet resolved', (r) => r.repairs],
+  ]);
 }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 
 import type { Dependencies } from '../dependencies';
 import type { RunningProcess } from '../lifecycle';
-import { listen, startAdmin } from './admin';
+import { listen, type RunningAdmin, startAdmin } from './admin';
 import { createApp } from './app';
 import { EventStreams, type StreamOptions } from './stream';
 import { StreamHub } from './stream-hub';
@@ -31,14 +31,15 @@ export async function startApi(
   const server = createServer(app);
   server.on('upgrade', streams.upgradeThrough(app));
   const boundPort = await listen(server, port);
-  let admin: Awaited<ReturnType<typeof startAdmin>>;
+  let admin: RunningAdmin;
   try {
     admin = await startAdmin(dependencies);
   } catch (error) {
     await new Promise((closed) => server.close(closed));
     throw error;
   }
-  dependencies.logger.info({ port: boundPort, adminPort: Number(new URL(admin.url).port) }, 'API listening');
+  // The admin port is logged by startAdmin itself.
+  dependencies.logger.info({ port: boundPort }, 'API listening');
   return {
     url: `http://127.0.0.1:${boundPort}`,
     adminUrl: admin.url,
