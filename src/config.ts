@@ -74,8 +74,32 @@ const secretOfMinimumLength = z
   .string()
   .refine((value) => Buffer.byteLength(value) >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes`);
 
+/**
+ * Tracing's variables, parsed before everything else (src/instrument.ts) and again with the rest. Named
+ * as OpenTelemetry names them; OTLP over HTTP for a collector or any OTLP backend, or Zipkin's own API.
+ */
+const tracingVariables = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+};
+
+function tracingSettings(
+  env: z.output<z.ZodObject<typeof tracingVariables>>,
+  processes: readonly string[],
+): TracingSettings {
+  const otlp = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const zipkin = env.OTEL_EXPORTER_ZIPKIN_ENDPOINT;
+  return {
+    // Per role, so a trace shows which process did what: transfer-saga-api, transfer-saga-worker+relay…
+    serviceName: env.OTEL_SERVICE_NAME ?? `transfer-saga-${processes.join('+')}`,
+    exporter: otlp ? { kind: 'otlp', endpoint: otlp } : zipkin ? { kind: 'zipkin', endpoint: zipkin } : undefined,
+  };
+}
+
 const configSchema = z
   .object({
+    ...tracingVariables,
     // Unset counts as production: only an explicit development or test accepts the development secret.
     NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -150,6 +174,10 @@ const configSchema = z
   .refine((env) => env.RISK_BLOCK_THRESHOLD > env.RISK_REVIEW_THRESHOLD, {
     path: ['RISK_BLOCK_THRESHOLD'],
     message: 'must be above RISK_REVIEW_THRESHOLD',
+  })
+  .refine((env) => !(env.OTEL_EXPORTER_OTLP_ENDPOINT && env.OTEL_EXPORTER_ZIPKIN_ENDPOINT), {
+    path: ['OTEL_EXPORTER_ZIPKIN_ENDPOINT'],
+    message: 'set one exporter: OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_ZIPKIN_ENDPOINT',
   })
   .refine((env) => env.ADMIN_PORT === 0 || env.ADMIN_PORT !== env.PORT, {
     path: ['ADMIN_PORT'],
@@ -246,6 +274,12 @@ const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** Where spans go, and under which service name; no exporter: tracing is off. */
+export interface TracingSettings {
+  serviceName: string;
+  exporter?: { kind: 'otlp' | 'zipkin'; endpoint: string };
+}
 
 /** How tokens are checked: a shared HS256 secret, or the identity provider's keys (RS256/ES256) from a JWKS. */
 export type TokenVerification = { kind: 'hs256'; secret: string } | { kind: 'jwks'; url: string };
@@ -496,10 +530,27 @@ export class ConfigError extends Error {
  * @throws ConfigError naming each malformed setting.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parsed(configSchema, env);
+}
+
+/**
+ * Reads tracing's settings alone, before anything else loads (see src/instrument.ts).
+ *
+ * @param processes - the roles this process runs, which name its service in traces.
+ * @throws ConfigError naming each malformed setting.
+ */
+export function loadTracingSettings(
+  processes: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): TracingSettings {
+  return tracingSettings(parsed(z.object(tracingVariables), env), processes);
+}
+
+function parsed<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
   // An empty variable means "not set", so `FOO= npm start` falls back to the default.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = configSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   throw new ConfigError(`invalid configuration — ${problems.join('; ')}`);
 }

@@ -1,5 +1,6 @@
 import { IncomingWebhook } from '@slack/webhook';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel as KafkaLogLevel, type LogEntry, Partitioners } from 'kafkajs';
 import { Pool } from 'pg';
@@ -15,6 +16,7 @@ import type { Logger } from './logger';
 import { encryptedDataConverter } from './payload-encryption';
 import { createRiskServices, type RiskServices } from './risk';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics';
+import { activeTracing } from './tracing';
 import { kafkaTransport, postgresConnection, redisOptions, temporalConnection } from './transport';
 
 /** Where operator alerts go: a Slack incoming webhook, or the log when none is configured. */
@@ -147,6 +149,8 @@ export async function createDependencies(
       connection,
       namespace: config.temporal.namespace,
       dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
+      // Traces on: a workflow start carries the caller's trace in its headers, so the saga joins it.
+      interceptors: activeTracing() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined,
     });
 
     const slack = countedSlack(

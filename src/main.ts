@@ -1,3 +1,5 @@
+// First: tracing patches http, express, pg and ioredis as they load.
+import './instrument';
 import { startAdmin } from './api/admin';
 import { ConfigError, loadConfig } from './config';
 import { migrate } from './db/migrate';
@@ -7,6 +9,7 @@ import { ensureTopics } from './events/publisher';
 import { createLogger } from './logger';
 import type { RunningProcess } from './lifecycle';
 import { PROCESSES, type ProcessName, startProcess } from './processes';
+import { activeTracing } from './tracing';
 
 const NEED_KAFKA: ReadonlySet<ProcessName> = new Set(['relay', 'consumers']);
 
@@ -41,6 +44,8 @@ async function main(argv: string[]): Promise<void> {
     logger.info({ signal }, 'draining');
     for (const started of running.reverse()) await started.stop();
     await dependencies.close();
+    // The spans still batched leave before the process does.
+    await activeTracing()?.shutdown();
     logger.info('stopped');
   };
   // A signal during the drain changes nothing: the Temporal SDK drains the worker on SIGTERM too, and the
@@ -62,6 +67,7 @@ async function main(argv: string[]): Promise<void> {
       // The admin port: for operators and Prometheus, not for the public network.
       metrics: `http://localhost:${config.http.adminPort}/metrics`,
       temporalUi: temporalUiLink(config.temporal),
+      traces: activeTracing()?.exportsTo,
     },
     'transfer-saga is running',
   );

@@ -1,11 +1,17 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 
 import { createActivities } from './activities';
 import type { Dependencies } from './dependencies';
 import { PURGE_SCHEDULE_ID, RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
 import type { RunningProcess } from './lifecycle';
 import { encryptedDataConverter } from './payload-encryption';
+import { activeTracing, type Tracing } from './tracing';
 import { temporalConnection } from './transport';
 
 /** Polls the `transfers` task queue with the saga workflows and the activities bound to the clients. */
@@ -25,14 +31,17 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
     });
   }
   const connection = await NativeConnection.connect(temporalConnection(config));
+  const tracing = activeTracing();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: TASK_QUEUE,
-    // A bundle built ahead saves bundling the workflows at every start (seconds of CPU per process).
-    ...(config.temporal.workflowBundle
+    // A bundle built ahead saves bundling the workflows at every start (seconds of CPU per process);
+    // with traces on, the workflows are bundled here, with the tracing interceptors.
+    ...(config.temporal.workflowBundle && !tracing
       ? { workflowBundle: { codePath: config.temporal.workflowBundle } }
       : { workflowsPath: require.resolve('./workflows') }),
+    ...(tracing ? tracingOptions(tracing) : {}),
     activities: createActivities(dependencies),
     // Inputs, results and every activity's arguments reach Temporal's history encrypted.
     dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
@@ -63,6 +72,28 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
       await running;
       await connection.close();
     },
+  };
+}
+
+/**
+ * Temporal's OpenTelemetry interceptors (exported for the replay test): the workflow continues the trace its start carried, each
+ * activity continues the workflow's, and the spans the workflow sandbox makes leave through a sink.
+ */
+export function tracingOptions({
+  resource,
+  spanProcessor,
+}: Pick<Tracing, 'resource' | 'spanProcessor'>): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  return {
+    interceptors: {
+      workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+      activity: [
+        (context) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(context),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(context),
+        }),
+      ],
+    },
+    sinks: { exporter: makeWorkflowExporter(spanProcessor, resource) },
   };
 }
 

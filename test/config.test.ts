@@ -10,6 +10,7 @@ import {
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_PAYLOAD_KEY,
   loadConfig,
+  loadTracingSettings,
 } from '../src/config';
 import { ensureCertificates } from '../scripts/stack/tls';
 
@@ -151,6 +152,35 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', RISK_REVIEW_THRESHOLD: '80', RISK_BLOCK_THRESHOLD: '80' })).toThrow(
       /RISK_BLOCK_THRESHOLD/,
     );
+  });
+
+  it('turns traces on only when an exporter endpoint is set, named after the roles the process runs', () => {
+    expect(loadTracingSettings(['api'], {})).toEqual({ serviceName: 'transfer-saga-api' });
+    expect(loadTracingSettings(['worker', 'relay'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({
+      serviceName: 'transfer-saga-worker+relay',
+      exporter: { kind: 'otlp', endpoint: 'http://collector:4318' },
+    });
+    expect(
+      loadTracingSettings(['api'], {
+        OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9411/api/v2/spans',
+        OTEL_SERVICE_NAME: 'payments-api',
+      }),
+    ).toEqual({
+      serviceName: 'payments-api',
+      exporter: { kind: 'zipkin', endpoint: 'http://127.0.0.1:9411/api/v2/spans' },
+    });
+    expect(() => loadTracingSettings(['api'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT: expected a http: or https: URL/,
+    );
+  });
+
+  it('refuses two trace exporters at once, naming the second', () => {
+    const both = {
+      NODE_ENV: 'development',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9411/api/v2/spans',
+    };
+    expect(() => loadConfig(both)).toThrow(/OTEL_EXPORTER_ZIPKIN_ENDPOINT: set one exporter/);
   });
 
   it('reads a comma-separated broker list', () => {

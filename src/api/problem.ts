@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 
 import type { Logger } from '../logger';
+import { currentTraceId } from '../tracing';
 import { type RefusalKind, RequestRefused } from '../use-cases/errors';
 
 const STATUS_OF: Record<RefusalKind, number> = {
@@ -42,7 +43,9 @@ export const notFoundRoute: RequestHandler = (request) => {
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, request, response, _next) => {
     const problem = toProblem(error);
+    const traceId = currentTraceId();
     if (problem.status >= 500) logger.error({ err: error, path: request.path }, 'request failed');
+    else logger.info({ status: problem.status, type: problem.type, path: request.path }, 'request refused');
     // A dependency is down for a moment: the same request (same Idempotency-Key) will do.
     if (problem.status === 503) response.setHeader('Retry-After', '1');
     if (problem.status === 429) response.setHeader('Retry-After', String(problem.retryAfterSeconds ?? 60));
@@ -55,6 +58,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
         status: problem.status,
         ...(problem.detail === undefined ? {} : { detail: problem.detail }),
         ...(problem.field === undefined ? {} : { field: problem.field }),
+        // The request's trace, when traces are on: what support asks a caller for.
+        ...(traceId === undefined ? {} : { traceId }),
       });
   };
 }

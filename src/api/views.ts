@@ -155,6 +155,11 @@ export const problemDocument = z
     status: z.int(),
     detail: z.string().optional(),
     field: z.string().optional().describe('the bad input, e.g. `body.amount` or `Idempotency-Key`'),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional()
+      .describe("the request's OpenTelemetry trace id, when tracing is on"),
   })
   .describe('A problem document (RFC 9457)');
 

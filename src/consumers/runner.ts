@@ -4,7 +4,9 @@ import type { Dependencies } from '../dependencies';
 import { parseEvent, type ParsedEvent } from '../domain/event-schemas';
 import type { EventEnvelope } from '../domain/events';
 import { deadLetterTopic, type EventType } from '../domain/topics';
+import { headerText } from '../events/signing';
 import type { RunningProcess } from '../lifecycle';
+import { inConsumerSpan } from '../tracing';
 
 /**
  * One consumer: its own group, its topics and what to do with each of their events. Every record is
@@ -63,7 +65,13 @@ export async function startConsumer<T extends EventType>(
     dependencies.serviceMetrics.deadLettered.inc({ topic });
   };
 
-  const eachMessage = async (payload: EachMessagePayload): Promise<void> => {
+  // In the trace of the event (its producer span's `traceparent`), when traces are on.
+  const eachMessage = (payload: EachMessagePayload): Promise<void> =>
+    inConsumerSpan(payload.topic, spec.group, headerText(payload.message.headers?.traceparent), () =>
+      handleMessage(payload),
+    );
+
+  const handleMessage = async (payload: EachMessagePayload): Promise<void> => {
     const { message } = payload;
     // Kafka delivers only the topics this consumer subscribed to.
     const topic = payload.topic as T;

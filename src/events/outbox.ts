@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { parseEvent } from '../domain/event-schemas';
 import { type EventData, type EventEnvelope, transferEvent } from '../domain/events';
 import type { EventType } from '../domain/topics';
+import { currentTraceParent } from '../tracing';
 
 /** An event its own schema refuses. It is never written: every consumer would dead-letter it. */
 export class InvalidEventError extends Error {
@@ -30,22 +31,26 @@ export type Queryable = Pick<PoolClient, 'query'> | Pool;
  */
 export async function writeEvent(db: Queryable, event: EventEnvelope): Promise<void> {
   await db.query(
-    `INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING`,
+    `INSERT INTO outbox (event_id, topic, key, payload, trace_parent) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (event_id) DO NOTHING`,
     outboxColumns(event),
   );
 }
 
 /**
- * The columns `event_id, topic, key, payload` of an event's outbox row, validated against its schema,
- * for a statement that writes the row together with something else (the submission's idempotency record).
+ * The columns `event_id, topic, key, payload, trace_parent` of an event's outbox row, validated against
+ * its schema, for a statement that writes the row together with something else (the submission's
+ * idempotency record). The trace is the one in progress, so the event's publishing continues it.
  *
  * @throws InvalidEventError naming each bad field.
  */
-export function outboxColumns(event: EventEnvelope): [eventId: string, topic: string, key: string, payload: string] {
+export function outboxColumns(
+  event: EventEnvelope,
+): [eventId: string, topic: string, key: string, payload: string, traceParent: string | null] {
   const parsed = parseEvent(event.type, event);
   if (!parsed.ok) throw new InvalidEventError(event.type, parsed.error);
   const valid = parsed.event;
-  return [valid.eventId, valid.type, valid.data.fromAccountId, JSON.stringify(valid)];
+  return [valid.eventId, valid.type, valid.data.fromAccountId, JSON.stringify(valid), currentTraceParent()];
 }
 
 /** {@link writeEvent} of a transfer event occurring now. */
@@ -64,6 +69,8 @@ export interface OutboxRow {
   topic: string;
   key: string;
   event: EventEnvelope;
+  /** The trace the event was written in, when traces were on. */
+  traceParent: string | null;
 }
 
 export interface OutboxBacklog {
@@ -78,7 +85,8 @@ export class OutboxStore {
   /** Unpublished rows in the order they were written: per sender, the order their changes committed. */
   async unpublished(limit: number): Promise<OutboxRow[]> {
     const { rows } = await this.pool.query<OutboxRow>(
-      `SELECT id, topic, key, payload AS event FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      `SELECT id, topic, key, payload AS event, trace_parent AS "traceParent" FROM outbox
+       WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [limit],
     );
     return rows;

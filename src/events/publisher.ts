@@ -61,18 +61,27 @@ export class EventPublisher {
 
   /**
    * Sends events that were validated when they were written (the outbox relay's rows), in the order
-   * given: keyed by the sender (per-sender order), eventId/type/version in headers. They go out in one
-   * batch unless one is already in flight; resolves once Kafka acknowledged every one.
+   * given: keyed by the sender (per-sender order), eventId/type/version in headers, and the trace
+   * context of each (`traceHeaders`, index for index) when it has one. They go out in one batch unless
+   * one is already in flight; resolves once Kafka acknowledged every one.
    */
-  async sendEvents(events: EventEnvelope[]): Promise<void> {
+  async sendEvents(
+    events: EventEnvelope[],
+    traceHeaders: ReadonlyArray<Record<string, string> | undefined> = [],
+  ): Promise<void> {
     await Promise.all(
       this.enqueue(
-        events.map((event) => ({
+        events.map((event, index) => ({
           topic: event.type,
           message: {
             key: event.data.fromAccountId,
             value: JSON.stringify(event),
-            headers: { eventId: event.eventId, type: event.type, version: String(event.version) },
+            headers: {
+              ...traceHeaders[index],
+              eventId: event.eventId,
+              type: event.type,
+              version: String(event.version),
+            },
           },
         })),
       ),

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 
 import type { Logger } from '../logger';
+import { endSpan, startPublishSpan } from '../tracing';
 import type { OutboxStore } from './outbox';
 import type { EventPublisher } from './publisher';
 
@@ -127,9 +128,16 @@ export class OutboxRelay {
     this.news = false;
     const rows = await this.store.unpublished(this.settings.batchSize);
     if (rows.length === 0) return 'idle';
+    // One PRODUCER span per event, in the trace the event was written in (none while traces are off).
+    const spans = rows.map((row) => startPublishSpan(row.topic, row.traceParent));
     try {
-      await this.publisher.sendEvents(rows.map((row) => row.event));
+      await this.publisher.sendEvents(
+        rows.map((row) => row.event),
+        spans.map((traced) => traced?.headers),
+      );
+      for (const traced of spans) if (traced) endSpan(traced.span);
     } catch (error) {
+      for (const traced of spans) if (traced) endSpan(traced.span, error);
       if (this.kafkaDownSince === undefined) {
         this.kafkaDownSince = Date.now();
         this.logger.warn({ err: error, pending: rows.length }, 'Kafka refused the outbox batch; retrying with backoff');

@@ -37,8 +37,8 @@ export class RecordSigner {
 
   /** Why the record cannot be trusted, or undefined when it can. */
   distrust(headers: IHeaders | undefined, value: string, now = Date.now()): string | undefined {
-    const signedAt = text(headers?.[SIGNATURE_HEADERS.signedAt]);
-    const signature = text(headers?.[SIGNATURE_HEADERS.signature]);
+    const signedAt = headerText(headers?.[SIGNATURE_HEADERS.signedAt]);
+    const signature = headerText(headers?.[SIGNATURE_HEADERS.signature]);
     if (signedAt === undefined || signature === undefined) return 'unsigned';
     const keys = [this.keys.current, this.keys.previous].filter((key): key is string => key !== undefined);
     if (!keys.some((key) => sameText(mac(key, signedAt, value), signature))) return 'bad signature';
@@ -60,7 +60,8 @@ function sameText(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function text(header: IHeaders[string]): string | undefined {
+/** A Kafka header's value as text (its first, when repeated); undefined when absent. */
+export function headerText(header: IHeaders[string]): string | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   return value === undefined ? undefined : value.toString();
 }

@@ -52,7 +52,7 @@ export class IdempotencyKeys {
          VALUES ($1, $2, $3, $4, $5, now() + $6::interval) ON CONFLICT (caller, key) DO NOTHING
          RETURNING created_at
        ), initiated AS (
-         INSERT INTO outbox (event_id, topic, key, payload) SELECT $7, $8, $9, $10 FROM accepted
+         INSERT INTO outbox (event_id, topic, key, payload, trace_parent) SELECT $7, $8, $9, $10, $11 FROM accepted
          ON CONFLICT (event_id) DO NOTHING
        )
        SELECT created_at AS "createdAt" FROM accepted`,

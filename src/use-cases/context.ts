@@ -3,5 +3,14 @@ import type { Dependencies } from '../dependencies';
 /** What the API's use cases work with: a narrow view of the composition root. */
 export type UseCaseContext = Pick<
   Dependencies,
-  'config' | 'postgres' | 'ledger' | 'reads' | 'balances' | 'idempotencyKeys' | 'temporal' | 'risk' | 'serviceMetrics'
+  | 'config'
+  | 'logger'
+  | 'postgres'
+  | 'ledger'
+  | 'reads'
+  | 'balances'
+  | 'idempotencyKeys'
+  | 'temporal'
+  | 'risk'
+  | 'serviceMetrics'
 >;

@@ -65,6 +65,7 @@ export async function submitTransfer(
   const input = sagaInput(context, principal, transferId, request, acceptedAt);
   await startSaga(context, input);
   context.serviceMetrics.transfersSubmitted.inc();
+  context.logger.info({ transferId }, 'transfer accepted');
   return acceptedRecord(input);
 }
 

@@ -1,0 +1,161 @@
+/**
+ * OpenTelemetry traces: one trace per transfer, from the HTTP request through the workflow start, the
+ * workflow and its activities (Temporal's interceptors), their PostgreSQL and Redis calls, the outbox
+ * relay and Kafka, to each consumer. Off unless an exporter endpoint is configured; then nothing is
+ * patched, no span is made, and the helpers below answer undefined, so tracing costs nothing when off.
+ *
+ * Started by src/instrument.ts before any instrumented library (http, express, pg, ioredis) loads:
+ * the instrumentations patch those modules as they are required.
+ */
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { Resource } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+import type { TracingSettings } from './config';
+
+/** What the worker needs to export the spans its workflows make in their sandbox. */
+export interface Tracing {
+  resource: Resource;
+  spanProcessor: SpanProcessor;
+  /** Where spans go: `otlp <endpoint>` or `zipkin <endpoint>`, for the start-up line. */
+  exportsTo: string;
+  shutdown(): Promise<void>;
+}
+
+let running: Tracing | undefined;
+
+/** Paths whose requests are scraped or polled, not served to anyone: no trace for them. */
+const UNTRACED_PATHS = ['/metrics', '/healthz', '/readyz'];
+
+/**
+ * Registers the tracer provider, the W3C trace-context propagator and the instrumentations, once per
+ * process. Answers undefined (and does nothing) when no exporter is configured.
+ */
+export function startTracing(settings: TracingSettings): Tracing | undefined {
+  if (running || !settings.exporter) return running;
+  const resource = new Resource({ [ATTR_SERVICE_NAME]: settings.serviceName });
+  const { exporter } = settings;
+  const spanExporter: SpanExporter =
+    exporter.kind === 'otlp'
+      ? new OTLPTraceExporter({ url: `${exporter.endpoint.replace(/\/$/, '')}/v1/traces` })
+      : new ZipkinExporter({ url: exporter.endpoint });
+  const spanProcessor = new BatchSpanProcessor(spanExporter);
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  provider.register();
+  registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.some((path) => request.url?.startsWith(path)),
+        // Outgoing calls outside any trace are the process's own housekeeping (Slack, JWKS refresh).
+        requireParentforOutgoingSpans: true,
+      }),
+      // Route handlers only: a span per middleware would bury the one that matters.
+      new ExpressInstrumentation({ ignoreLayersType: ['middleware' as never] }),
+      // Without a parent a query is the relay's or the sweep's polling: no trace of its own.
+      new PgInstrumentation({ requireParentSpan: true }),
+      new IORedisInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  running = {
+    resource,
+    spanProcessor,
+    exportsTo: `${exporter.kind} ${exporter.endpoint}`,
+    shutdown: () => provider.shutdown(),
+  };
+  return running;
+}
+
+/** The process's tracing, when it was started. */
+export function activeTracing(): Tracing | undefined {
+  return running;
+}
+
+/** The trace id of the span in progress, for logs and problem documents; undefined outside a trace. */
+export function currentTraceId(): string | undefined {
+  const span = trace.getActiveSpan();
+  return span?.isRecording() ? span.spanContext().traceId : undefined;
+}
+
+/** The current trace context as a W3C `traceparent`, to store beside an outbox row; null outside a trace. */
+export function currentTraceParent(): string | null {
+  if (!running) return null;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ?? null;
+}
+
+const tracer = (): Tracer => trace.getTracer('transfer-saga');
+
+/**
+ * A PRODUCER span for one record published to `topic`, child of the trace stored with it (its outbox
+ * row's `traceparent`), and the headers that carry it on to the consumer. Undefined when tracing is off
+ * or the record belongs to no trace.
+ */
+export function startPublishSpan(
+  topic: string,
+  traceParent: string | null,
+): { span: Span; headers: Record<string, string> } | undefined {
+  if (!running || !traceParent) return undefined;
+  const parent = propagation.extract(context.active(), { traceparent: traceParent });
+  const span = tracer().startSpan(
+    `publish ${topic}`,
+    { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } },
+    parent,
+  );
+  const headers: Record<string, string> = {};
+  propagation.inject(trace.setSpan(parent, span), headers);
+  return { span, headers };
+}
+
+/** Ends a span, marked failed when `error` is given. */
+export function endSpan(span: Span, error?: unknown): void {
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : { message: JSON.stringify(error) });
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
+/**
+ * Runs a consumer's handling of one record in a CONSUMER span, child of the producer span whose
+ * `traceparent` the record carries; without tracing, or without the header, it just runs `handle`.
+ */
+export async function inConsumerSpan<T>(
+  topic: string,
+  group: string,
+  traceParent: string | undefined,
+  handle: () => Promise<T>,
+): Promise<T> {
+  if (!running || !traceParent) return handle();
+  const parent = propagation.extract(context.active(), { traceparent: traceParent });
+  const span = tracer().startSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'messaging.consumer.group.name': group,
+      },
+    },
+    parent,
+  );
+  try {
+    const result = await context.with(trace.setSpan(parent, span), handle);
+    endSpan(span);
+    return result;
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+}
