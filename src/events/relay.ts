@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 
 import type { Logger } from '../logger';
+import type { ServiceMetrics } from '../service-metrics';
 import type { OutboxStore } from './outbox';
 import type { EventPublisher } from './publisher';
 
@@ -47,6 +48,7 @@ export class OutboxRelay {
     private readonly publisher: EventPublisher,
     private readonly settings: RelaySettings,
     private readonly logger: Logger,
+    private readonly metrics: Pick<ServiceMetrics, 'relayPublish'>,
   ) {}
 
   start(): void {
@@ -127,8 +129,12 @@ export class OutboxRelay {
     this.news = false;
     const rows = await this.store.unpublished(this.settings.batchSize);
     if (rows.length === 0) return 'idle';
+    // Only an acknowledged batch is timed: a refusal lasts as long as a connection error or a timeout takes,
+    // not a publish, and the outbox lag already shows it.
+    const stopTimer = this.metrics.relayPublish.startTimer();
     try {
       await this.publisher.sendEvents(rows.map((row) => row.event));
+      stopTimer();
     } catch (error) {
       if (this.kafkaDownSince === undefined) {
         this.kafkaDownSince = Date.now();
