@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
+import { DEFAULT_SAGA_TIMINGS } from './domain/transfer';
 import type { PayloadKey } from './payload-encryption';
 
 /**
@@ -161,9 +162,9 @@ const configSchema = z
     AUTH_JWT_MAX_STAFF_LIFETIME: lifetimeSeconds.default(8 * 60 * 60),
     SLACK_WEBHOOK_URL: url(['http:', 'https:']).optional(),
     MAX_TRANSFER_AMOUNT: positiveInteger.max(Number.MAX_SAFE_INTEGER).default(1_000_000_000),
-    SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(10_000),
-    SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(10 * 60_000),
-    SAGA_REVIEW_TIMEOUT_MS: positiveInteger.default(24 * 60 * 60_000),
+    SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.forwardRetryIntervalMs),
+    SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.stuckAfterMs),
+    SAGA_REVIEW_TIMEOUT_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.reviewTimeoutMs),
     OUTBOX_BATCH_SIZE: positiveInteger.max(5_000).default(500),
     OUTBOX_RETENTION_MS: positiveInteger.default(60 * 60_000),
     OUTBOX_PURGE_EVERY_MS: positiveInteger.default(60_000),

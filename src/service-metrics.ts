@@ -20,6 +20,8 @@ export interface ServiceMetrics {
   deadLettered: Counter<'topic'>;
   slackAlerts: Counter<'outcome'>;
   reconcileDrift: Counter<'kind'>;
+  /** One outbox batch sent by the relay until Kafka acknowledged it (acks=all). */
+  relayPublish: Histogram;
 }
 
 export function createServiceMetrics(registry: Registry): ServiceMetrics {
@@ -76,6 +78,12 @@ export function createServiceMetrics(registry: Registry): ServiceMetrics {
       name: 'transfer_saga_reconcile_drift_total',
       help: 'Drift reconcile found and handed to a repair, by kind (orphan-hold, account)',
       labelNames: ['kind'],
+      registers,
+    }),
+    relayPublish: new Histogram({
+      name: 'transfer_saga_relay_publish_seconds',
+      help: 'How long the outbox relay took to publish one batch until Kafka acknowledged it (refused batches left out)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
   };

@@ -20,7 +20,7 @@ import { readinessDetail, respond } from './views';
 export function createAdminApp(dependencies: Dependencies): Express {
   const { logger, metrics } = dependencies;
   outboxMetrics(metrics, new OutboxStore(dependencies.postgres));
-  storeMetrics(metrics, dependencies.postgres);
+  storeMetrics(metrics, dependencies.postgres, dependencies.config.saga.stuckAfterMs);
 
   const app = express();
   app.disable('x-powered-by');

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
+import { isTerminal, TRANSFER_STATUSES } from '../domain/transfer';
 import type { OutboxBacklog, OutboxStore } from '../events/outbox';
 
 /** Streams stay open for as long as the client listens; their length is not a latency. */
@@ -82,22 +83,41 @@ export function outboxMetrics(registry: Registry, outbox: OutboxStore): void {
   ]);
 }
 
+/** The statuses of a transfer still under way, as the stuck alert sees them (PENDING, UNDER_REVIEW). */
+const OPEN_STATUSES = TRANSFER_STATUSES.filter((status) => !isTerminal(status));
+
 /**
  * What waits in PostgreSQL, read at each scrape: transfers waiting for review and how long the oldest has
- * waited, and repairs (`dlq_events`) not yet resolved.
+ * waited, transfers not finished `stuckAfterMs` after submission (the Slack stuck alert's threshold) and
+ * the age of the oldest unfinished one, and repairs (`dlq_events`) not yet resolved. The unfinished
+ * transfers are read from the (status, submitted_at) index, so the scrape costs what is open, not the
+ * table's size.
  */
-export function storeMetrics(registry: Registry, postgres: Pool): void {
+export function storeMetrics(registry: Registry, postgres: Pool, stuckAfterMs: number): void {
   const read = async () => {
-    const { rows } = await postgres.query<{ reviews: number; oldest: number | null; repairs: number }>(
+    const { rows } = await postgres.query<{
+      reviews: number;
+      oldest: number | null;
+      repairs: number;
+      stuck: number;
+      oldest_open: number | null;
+    }>(
       `SELECT (SELECT count(*)::int FROM transactions WHERE status = 'UNDER_REVIEW') AS reviews,
          (SELECT extract(epoch FROM now() - min(updated_at))::float8 FROM transactions
            WHERE status = 'UNDER_REVIEW') AS oldest,
-         (SELECT count(*)::int FROM dlq_events WHERE status = 'OPEN') AS repairs`,
+         (SELECT count(*)::int FROM dlq_events WHERE status = 'OPEN') AS repairs,
+         open.stuck, open.oldest_open
+       FROM (SELECT count(*) FILTER (WHERE submitted_at <= now() - make_interval(secs => $2 / 1000.0))::int AS stuck,
+               extract(epoch FROM now() - min(submitted_at))::float8 AS oldest_open
+             FROM transactions WHERE status = ANY($1::text[])) AS open`,
+      [OPEN_STATUSES, stuckAfterMs],
     );
     return {
       reviews: rows[0]?.reviews ?? 0,
       oldestReviewSeconds: rows[0]?.oldest ?? 0,
       repairs: rows[0]?.repairs ?? 0,
+      stuck: rows[0]?.stuck ?? 0,
+      oldestOpenSeconds: rows[0]?.oldest_open ?? 0,
     };
   };
   gaugesFromOneRead(registry, read, [
@@ -106,6 +126,16 @@ export function storeMetrics(registry: Registry, postgres: Pool): void {
       'transfer_saga_review_oldest_age_seconds',
       'How long the longest-waiting review has waited (0 when none waits)',
       (r) => r.oldestReviewSeconds,
+    ],
+    [
+      'transfer_saga_transfers_stuck',
+      'Transfers not in a terminal status once the stuck alert is due (SAGA_STUCK_ALERT_AFTER_MS after submission)',
+      (r) => r.stuck,
+    ],
+    [
+      'transfer_saga_transfer_open_oldest_age_seconds',
+      'Time since submission of the oldest transfer not in a terminal status (0 when none is open)',
+      (r) => r.oldestOpenSeconds,
     ],
     ['transfer_saga_repairs_open', 'Repairs (dlq_events) not yet resolved', (r) => r.repairs],
   ]);

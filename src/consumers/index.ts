@@ -1,6 +1,7 @@
 import { Gauge } from 'prom-client';
 
 import type { Dependencies } from '../dependencies';
+import { deadLetterReplayMetric } from '../events/dead-letters';
 import type { RunningProcess } from '../lifecycle';
 import { liveFeedConsumer } from './live-feed';
 import { startConsumer } from './runner';
@@ -12,6 +13,8 @@ export async function startConsumers(dependencies: Dependencies): Promise<Runnin
   const specs = [syncRequiredConsumer(dependencies), liveFeedConsumer(dependencies), slackAlertsConsumer(dependencies)];
   const running = await Promise.all(specs.map((spec) => startConsumer(dependencies, spec)));
   consumerLagMetric(dependencies, specs);
+  // Beside the lag: the consumers are what dead-letters, and the replay tool cannot be scraped.
+  deadLetterReplayMetric(dependencies.metrics, dependencies.kafkaAdmin);
   dependencies.logger.info({ groups: specs.map((spec) => spec.group) }, 'consumers running');
   return { stop: async () => void (await Promise.all(running.map((consumer) => consumer.stop()))) };
 }

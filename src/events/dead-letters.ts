@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
+import { Gauge, type Registry } from 'prom-client';
 
 import { deadLetterTopic, TOPICS } from '../domain/topics';
 import type { EventPublisher } from './publisher';
@@ -157,7 +158,7 @@ async function readDeadLetters(
       ),
     )
   ).flat();
-  const replayedUpTo = await committedReplayOffsets(admin, dltTopics);
+  const positions = await replayedUpTo(admin, dltTopics);
   const fetched = await readTopicRanges(kafka, admin, ranges, {
     groupPrefix: 'transfer-saga.dlt-reader',
     what: 'dead-letter read',
@@ -176,7 +177,7 @@ async function readDeadLetters(
       consumerGroup: text.consumerGroup,
       originalTopic: text.originalTopic ?? topic.replace(/\.dlt$/, ''),
       failedAt: text.failedAt,
-      replayed: BigInt(offset) < (replayedUpTo.get(partitionKey(topic, partition)) ?? 0n),
+      replayed: BigInt(offset) < (positions.get(topic)?.get(partition) ?? 0n),
     };
     return { letter, wireHeaders: headers };
   });
@@ -283,23 +284,70 @@ export async function readTopicRanges(
   return [...fetched.values()];
 }
 
-/** Per `<dltTopic>:<partition>`, the first offset not yet re-driven (absent: nothing re-driven there). */
-async function committedReplayOffsets(admin: Admin, dltTopics: string[]): Promise<Map<string, bigint>> {
-  const offsets = new Map<string, bigint>();
+/**
+ * How far replay has re-driven each `.dlt` topic: per topic, per partition, the first offset not yet
+ * re-driven (a partition absent: nothing re-driven there). The further of the two commits counts, the
+ * shared {@link DLT_REPLAY_GROUP}'s from before the split or the topic's own group's, never their sum: a
+ * replay since the split began where the shared group had stopped. The topics must exist.
+ */
+export async function replayedUpTo(
+  admin: Admin,
+  dltTopics: readonly string[],
+): Promise<Map<string, Map<number, bigint>>> {
+  const offsets = new Map<string, Map<number, bigint>>(dltTopics.map((topic) => [topic, new Map()]));
+  if (dltTopics.length === 0) return offsets;
   const groups = [
-    { groupId: DLT_REPLAY_GROUP, topics: dltTopics },
+    { groupId: DLT_REPLAY_GROUP, topics: [...dltTopics] },
     ...dltTopics.map((topic) => ({ groupId: replayGroupOf(topic), topics: [topic] })),
   ];
   for (const { groupId, topics } of groups) {
     for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
-      // -1 is Kafka's "no committed offset"; the further of the two groups' commits wins.
+      const ofTopic = offsets.get(topic) ?? new Map<number, bigint>();
+      offsets.set(topic, ofTopic);
+      // -1 is Kafka's "no committed offset".
       for (const { partition, offset } of partitions) {
-        const key = partitionKey(topic, partition);
-        if (BigInt(offset) > (offsets.get(key) ?? -1n)) offsets.set(key, BigInt(offset));
+        if (BigInt(offset) > (ofTopic.get(partition) ?? -1n)) ofTopic.set(partition, BigInt(offset));
       }
     }
   }
   return offsets;
+}
+
+/**
+ * `transfer_saga_dead_letters_replayed{topic}`: per `.dlt` topic, how many of its records replay has gone
+ * past, read from the replay groups' commits at each scrape (the `dlt` tool that replays is never up
+ * for Prometheus to scrape). That is what {@link replayDeadLetters} re-published plus what it skipped on
+ * purpose (forgeries, a second copy of one record). A `.dlt` topic that does not exist reads 0, as it
+ * lists empty; every topic reads NaN while Kafka does not answer.
+ *
+ * @param originalTopics - original topic names, whose `.dlt` twins are reported; the event surface by default.
+ */
+export function deadLetterReplayMetric(
+  registry: Registry,
+  admin: Admin,
+  originalTopics: readonly string[] = TOPICS,
+): void {
+  const dltTopics = originalTopics.map(deadLetterTopic);
+  new Gauge({
+    name: 'transfer_saga_dead_letters_replayed',
+    help: 'Records of each dead-letter topic that replay has gone past (re-published, or skipped as forged or repeated)',
+    labelNames: ['topic'],
+    registers: [registry],
+    async collect() {
+      try {
+        const existing = new Set(await admin.listTopics());
+        const present = dltTopics.filter((topic) => existing.has(topic));
+        const positions = await replayedUpTo(admin, present);
+        for (const topic of dltTopics) {
+          let replayed = 0n;
+          for (const offset of positions.get(topic)?.values() ?? []) replayed += offset;
+          this.set({ topic }, Number(replayed));
+        }
+      } catch {
+        for (const topic of dltTopics) this.set({ topic }, Number.NaN);
+      }
+    },
+  });
 }
 
 function replayedMessage({ letter, wireHeaders }: DeadLetterRecord): Parameters<EventPublisher['send']>[1] {

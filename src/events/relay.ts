@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 
 import type { Logger } from '../logger';
+import type { ServiceMetrics } from '../service-metrics';
 import { endSpan, startPublishSpan } from '../tracing';
 import type { OutboxStore } from './outbox';
 import type { EventPublisher } from './publisher';
@@ -48,6 +49,7 @@ export class OutboxRelay {
     private readonly publisher: EventPublisher,
     private readonly settings: RelaySettings,
     private readonly logger: Logger,
+    private readonly metrics: Pick<ServiceMetrics, 'relayPublish'>,
   ) {}
 
   start(): void {
@@ -130,11 +132,15 @@ export class OutboxRelay {
     if (rows.length === 0) return 'idle';
     // One PRODUCER span per event, in the trace the event was written in (none while traces are off).
     const spans = rows.map((row) => startPublishSpan(row.topic, row.traceParent));
+    // Only an acknowledged batch is timed: a refusal lasts as long as a connection error or a timeout takes,
+    // not a publish, and the outbox lag already shows it.
+    const stopTimer = this.metrics.relayPublish.startTimer();
     try {
       await this.publisher.sendEvents(
         rows.map((row) => row.event),
         spans.map((traced) => traced?.headers),
       );
+      stopTimer();
       for (const traced of spans) if (traced) endSpan(traced.span);
     } catch (error) {
       for (const traced of spans) if (traced) endSpan(traced.span, error);

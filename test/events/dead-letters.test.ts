@@ -2,11 +2,14 @@
 import { randomUUID } from 'node:crypto';
 
 import { type Admin, type IHeaders, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Registry } from 'prom-client';
 
 import { loadConfig } from '../../src/config';
 import { deadLetterTopic } from '../../src/domain/topics';
+import { freePort } from '../../harness/free-port';
 import {
   DEAD_LETTER_HEADERS,
+  deadLetterReplayMetric,
   DLT_REPLAY_GROUP,
   listDeadLetters,
   readTopicRanges,
@@ -209,5 +212,54 @@ describe('dead letters', () => {
     await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(1);
     expect(await recordCount(topic)).toBe(1);
     expect((await listDeadLetters(kafka, admin, [topic])).map((letter) => letter.replayed)).toEqual([true, true]);
+  });
+
+  /** What `transfer_saga_dead_letters_replayed` reads for `topic`'s `.dlt` twin, collected as a scrape does. */
+  async function replayedGauge(registry: Registry, topic: string): Promise<number | undefined> {
+    const { values } = await registry.getSingleMetric('transfer_saga_dead_letters_replayed')!.get();
+    return values.find((value) => value.labels.topic === deadLetterTopic(topic))?.value;
+  }
+
+  it('the replayed gauge reads K more once replay re-drove K dead letters, and a commit of the shared group counts once', async () => {
+    const topic = await createTopicPair();
+    const registry = new Registry();
+    deadLetterReplayMetric(registry, admin, [topic]);
+    await deadLetter(topic, 1, 'account-s', '{"eventId":"s"}', 'failed 3 times');
+    await deadLetter(topic, 2, 'account-t', '{"eventId":"t"}', 'failed 3 times');
+    expect(await replayedGauge(registry, topic)).toBe(0);
+
+    await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(2);
+    expect(await replayedGauge(registry, topic)).toBe(2);
+
+    // A shared-group commit as far as the topic's own group, then one further: the further one counts, not the sum.
+    const dlt = deadLetterTopic(topic);
+    const commitShared = async () =>
+      admin.setOffsets({
+        groupId: DLT_REPLAY_GROUP,
+        topic: dlt,
+        partitions: (await admin.fetchTopicOffsets(dlt)).map(({ partition, high }) => ({ partition, offset: high })),
+      });
+    await commitShared();
+    expect(await replayedGauge(registry, topic)).toBe(2);
+    await deadLetter(topic, 3, 'account-u', '{"eventId":"u"}', 'failed 3 times');
+    await commitShared();
+    expect(await replayedGauge(registry, topic)).toBe(3);
+    await expect(replayDeadLetters(kafka, admin, publisher, topic)).resolves.toBe(0);
+    expect(await replayedGauge(registry, topic)).toBe(3);
+  });
+
+  it('the replayed gauge reads NaN while Kafka does not answer', async () => {
+    const topic = await createTopicPair();
+    const nowhere = new Kafka({
+      clientId: 'dead-letters-test-nowhere',
+      brokers: [`127.0.0.1:${await freePort()}`],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 500,
+      retry: { retries: 0 },
+    });
+    const registry = new Registry();
+    deadLetterReplayMetric(registry, nowhere.admin(), [topic]);
+
+    expect(await replayedGauge(registry, topic)).toBeNaN();
   });
 });

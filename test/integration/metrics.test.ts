@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { eventually } from '../../harness/eventually';
 import { TEMPORAL_SERVER_METRICS_PORT } from '../../scripts/stack/temporal';
+import { deadLetterTopic, TOPICS } from '../../src/domain/topics';
 import { ServiceHarness } from '../support/service-harness';
 
 /** One sample of a Prometheus text exposition: `name{labels} value`, or undefined when it is not there. */
@@ -151,6 +152,71 @@ describe('business metrics on the admin ports', () => {
     for (const id of [rich, payee, passed[0]?.body.transferId ?? '']) {
       expect(after.api).not.toContain(id);
       expect(after.worker).not.toContain(id);
+    }
+  });
+
+  it('counts a transfer still open past the stuck threshold, times relay batches and reports replay per dead-letter topic', async () => {
+    const owner = `metrics-stuck-${randomUUID().slice(0, 6)}`;
+    const from = await service.openAccount(owner, 10_000);
+    const to = await service.openAccount(`${owner}-payee`, 0);
+    const ruleId = `metrics-${randomUUID().slice(0, 8)}`;
+    const rule = await service.request('POST', '/v1/rules', {
+      token: ruleAdmin(),
+      body: {
+        ruleId,
+        name: 'review',
+        score: 0,
+        action: 'REVIEW',
+        condition: { account: { side: 'from', in: [from] } },
+      },
+    });
+    expect(rule.status).toBe(201);
+    rules.push(ruleId);
+    const before = await scrape();
+
+    // Held in review, so it stays open while its row is made to look submitted before the stuck threshold.
+    const { transferId } = (await service.submit(owner, { fromAccountId: from, toAccountId: to, amount: 100 })).body;
+    await service.waitForStatus(transferId, 'UNDER_REVIEW');
+    const fresh = await scrape();
+    const backdateSeconds = service.config.saga.stuckAfterMs / 1000 + 60;
+    const backdate = (seconds: number) =>
+      service.dependencies.postgres.query(
+        'UPDATE transactions SET submitted_at = submitted_at - make_interval(secs => $2) WHERE transfer_id = $1',
+        [transferId, seconds],
+      );
+    await backdate(backdateSeconds);
+    let stuck: Awaited<ReturnType<typeof scrape>>;
+    try {
+      stuck = await scrape();
+    } finally {
+      await backdate(-backdateSeconds);
+    }
+    expect(counter(stuck.api, 'transfer_saga_transfers_stuck')).toBe(
+      counter(fresh.api, 'transfer_saga_transfers_stuck') + 1,
+    );
+    expect(counter(stuck.api, 'transfer_saga_transfer_open_oldest_age_seconds')).toBeGreaterThanOrEqual(
+      backdateSeconds,
+    );
+    const rejection = await service.request('POST', `/v1/transfers/${transferId}/review`, {
+      token: service.token('metrics-ops', 'OPS_AGENT'),
+      body: { decision: 'REJECT', reason: 'metrics' },
+    });
+    expect(rejection.status).toBe(200);
+    await service.waitForTerminal([transferId]);
+
+    // The transfer's events reached Kafka through the relay in the worker's process, each batch timed.
+    const after = await eventually(async () => {
+      const now = await scrape();
+      const batches = (exposition: string) => counter(exposition, 'transfer_saga_relay_publish_seconds_count');
+      return batches(now.worker) > batches(before.worker) ? now : undefined;
+    }, 30_000);
+    expect(counter(after.api, 'transfer_saga_transfers_stuck')).toBe(
+      counter(fresh.api, 'transfer_saga_transfers_stuck'),
+    );
+    // Replay progress is read from Kafka for every dead-letter topic (replays themselves: test/events/dead-letters).
+    for (const topic of TOPICS.map(deadLetterTopic)) {
+      // Absent or NaN (Kafka did not answer) fails here as well.
+      expect(sample(after.worker, 'transfer_saga_dead_letters_replayed', { topic })).toBeGreaterThanOrEqual(0);
     }
   });
 
