@@ -7,17 +7,22 @@
  *   npm run bench -- events [rate=20] [seconds=20]
  *       settlement commit → staff WebSocket delivery of transfer.completed, with real transfers;
  *       writes bench/results/<date>-events.json
+ *   npm run bench -- tracing [--rates 10,40] [--seconds 20]
+ *       the same service with traces off and on (to the stack's Zipkin), alternated over two rounds;
+ *       writes bench/results/<date>-tracing.{json,png}
  *   npm run bench -- risk [evaluations=3000] [rules=50]
  *       risk evaluation latency, in-process
  */
 import { events } from './events';
 import { load } from './load';
 import { risk } from './risk';
+import { tracing } from './tracing';
 
 const BENCHMARKS: Record<string, (args: string[]) => Promise<void>> = {
   load: (args) => load(args),
   events: ([rate = '20', seconds = '20']) => events(Number(rate), Number(seconds)),
   risk: ([evaluations = '3000', rules = '50']) => risk(Number(evaluations), Number(rules)),
+  tracing: (args) => tracing(args),
 };
 
 // Ctrl-C or a kill ends the run through `exit`, whose handlers kill the child processes a benchmark started.

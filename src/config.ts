@@ -83,6 +83,8 @@ const tracingVariables = {
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   OTEL_EXPORTER_ZIPKIN_ENDPOINT: url(['http:', 'https:']).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  // The share of new traces kept (parent-based: a caller's sampled flag is honoured either way).
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 };
 
 function tracingSettings(
@@ -94,6 +96,7 @@ function tracingSettings(
   return {
     // Per role, so a trace shows which process did what: transfer-saga-api, transfer-saga-worker+relay…
     serviceName: env.OTEL_SERVICE_NAME ?? `transfer-saga-${processes.join('+')}`,
+    sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
     exporter: otlp ? { kind: 'otlp', endpoint: otlp } : zipkin ? { kind: 'zipkin', endpoint: zipkin } : undefined,
   };
 }
@@ -279,6 +282,8 @@ export type Config = z.output<typeof configSchema>;
 /** Where spans go, and under which service name; no exporter: tracing is off. */
 export interface TracingSettings {
   serviceName: string;
+  /** The share of traces started here that are recorded; a caller's decision is followed. */
+  sampleRatio: number;
   exporter?: { kind: 'otlp' | 'zipkin'; endpoint: string };
 }
 

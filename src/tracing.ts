@@ -11,12 +11,18 @@ import { context, propagation, type Span, SpanKind, SpanStatusCode, trace, type 
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type SpanExporter,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
@@ -49,7 +55,12 @@ export function startTracing(settings: TracingSettings): Tracing | undefined {
       ? new OTLPTraceExporter({ url: `${exporter.endpoint.replace(/\/$/, '')}/v1/traces` })
       : new ZipkinExporter({ url: exporter.endpoint });
   const spanProcessor = new BatchSpanProcessor(spanExporter);
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  const provider = new NodeTracerProvider({
+    resource,
+    spanProcessors: [spanProcessor],
+    // A trace begun here is kept at the configured ratio; one a caller began keeps the caller's decision.
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
+  });
   provider.register();
   registerInstrumentations({
     tracerProvider: provider,
@@ -59,11 +70,13 @@ export function startTracing(settings: TracingSettings): Tracing | undefined {
         // Outgoing calls outside any trace are the process's own housekeeping (Slack, JWKS refresh).
         requireParentforOutgoingSpans: true,
       }),
-      // Route handlers only: a span per middleware would bury the one that matters.
-      new ExpressInstrumentation({ ignoreLayersType: ['middleware' as never] }),
-      // Without a parent a query is the relay's or the sweep's polling: no trace of its own.
-      new PgInstrumentation({ requireParentSpan: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      // Route handlers only: a span per middleware or router would bury the one that matters.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
+      // Without a parent a query is the relay's or the sweep's polling: no trace of its own. Taking a
+      // pooled connection is no work worth a span.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+      // The command's name only: its arguments are account ids and amounts, which a trace has no need of.
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
   });
   running = {

@@ -155,23 +155,27 @@ describe('config', () => {
   });
 
   it('turns traces on only when an exporter endpoint is set, named after the roles the process runs', () => {
-    expect(loadTracingSettings(['api'], {})).toEqual({ serviceName: 'transfer-saga-api' });
+    expect(loadTracingSettings(['api'], {})).toEqual({ serviceName: 'transfer-saga-api', sampleRatio: 1 });
     expect(loadTracingSettings(['worker', 'relay'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({
       serviceName: 'transfer-saga-worker+relay',
+      sampleRatio: 1,
       exporter: { kind: 'otlp', endpoint: 'http://collector:4318' },
     });
     expect(
       loadTracingSettings(['api'], {
         OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9411/api/v2/spans',
         OTEL_SERVICE_NAME: 'payments-api',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
       }),
     ).toEqual({
       serviceName: 'payments-api',
+      sampleRatio: 0.1,
       exporter: { kind: 'zipkin', endpoint: 'http://127.0.0.1:9411/api/v2/spans' },
     });
     expect(() => loadTracingSettings(['api'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
       /OTEL_EXPORTER_OTLP_ENDPOINT: expected a http: or https: URL/,
     );
+    expect(() => loadTracingSettings(['api'], { OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(/OTEL_TRACES_SAMPLER_ARG/);
   });
 
   it('refuses two trace exporters at once, naming the second', () => {

@@ -6,7 +6,7 @@ import type * as VegaLiteModule from 'vega-lite' with { 'resolution-mode': 'impo
 import { ARM_LABELS, ARMS, type RateMeasurement } from './measurement';
 
 type VegaLite = typeof VegaLiteModule;
-type TopLevelSpec = Parameters<VegaLite['compile']>[0];
+export type TopLevelSpec = Parameters<VegaLite['compile']>[0];
 
 /**
  * vega and vega-lite 6 are ES modules only (vega-canvas awaits at top level), so they are imported, not
@@ -33,11 +33,10 @@ function checkFontsRender(): void {
 }
 
 /**
- * Draws completed/s and p99 latency against the offered rate, service against both baselines, as a
- * vega-lite chart rendered to SVG by vega and to PNG by resvg; writes it to `path`.
+ * Draws completed/s and p99 latency against the offered rate, service against both baselines; writes
+ * the PNG to `path`.
  */
 export async function plotLoad(path: string, measurements: RateMeasurement[], title: string): Promise<void> {
-  checkFontsRender();
   const values = measurements.map((measurement) => ({
     arm: ARM_LABELS[measurement.arm],
     offeredRate: measurement.offeredRate,
@@ -92,6 +91,12 @@ export async function plotLoad(path: string, measurements: RateMeasurement[], ti
       },
     ],
   };
+  await renderChart(path, spec);
+}
+
+/** Renders a vega-lite chart to SVG by vega and to PNG by resvg, and writes it to `path`. */
+export async function renderChart(path: string, spec: TopLevelSpec): Promise<void> {
+  checkFontsRender();
   const vega = await import('vega');
   const { compile } = (await import(VEGA_LITE)) as VegaLite;
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

@@ -147,7 +147,7 @@ function recordedPid(name: string): number | undefined {
 }
 
 /** The process listening on TCP `port`: /proc/net/tcp names the socket's inode, a /proc/<pid>/fd link holds it. */
-function listenerPid(port: number): number | undefined {
+export function listenerPid(port: number): number | undefined {
   const listening = '0A';
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {

@@ -45,8 +45,8 @@ export class ServiceUnderTest {
     private readonly slack: SlackReceiver,
   ) {}
 
-  /** Starts the process and waits until every role reports ready. */
-  static async start(): Promise<ServiceUnderTest> {
+  /** Starts the process, with `settings` over the benchmark's own, and waits until every role reports ready. */
+  static async start(settings: Record<string, string> = {}): Promise<ServiceUnderTest> {
     const slack = await SlackReceiver.start();
     try {
       const port = await freePort();
@@ -60,6 +60,7 @@ export class ServiceUnderTest {
         // The offered rates go far past a customer's budget, on purpose.
         RATE_LIMIT_TRANSFERS_PER_MINUTE: '1000000',
         RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
+        ...settings,
       };
       const config = loadConfig(env);
       // A crash of this benchmark must not leave the service running behind it.
