@@ -11,9 +11,9 @@ import { aptInstall, commandExists, startDaemon } from './process';
 import { portFromEnv, repoRoot, type Service, stackDir } from './service';
 
 /** The committed configuration; its relative paths are read from its own folder. */
-export const PROMETHEUS_CONFIG = join(repoRoot, 'observability', 'prometheus.yml');
+const PROMETHEUS_CONFIG = join(repoRoot, 'observability', 'prometheus.yml');
 /** Where the `harness` job reads its targets (`file_sd_configs` in the committed configuration). */
-export const PROMETHEUS_TARGETS_DIR = join(stackDir, 'prometheus', 'targets');
+const PROMETHEUS_TARGETS_DIR = join(stackDir, 'prometheus', 'targets');
 
 export const prometheus: Service = {
   name: 'prometheus',
