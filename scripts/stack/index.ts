@@ -1,14 +1,15 @@
 /**
- * `npm run stack -- up [--with-test-server] | down | status [service …]`
+ * `npm run stack -- up [--with-test-server] [--with-observability] | down | status [service …]`
  *
  * Provisions the real local stack without Docker: PostgreSQL 15 and Redis 7 from Debian packages,
  * Apache Kafka 3.9 (KRaft) from Maven Central jars and the Temporal CLI dev server built from its Go
  * module; `--with-test-server` also fetches the jars of Temporal's Java time-skipping test server,
- * which each workflow test file starts for itself (test/support/time-skipping.ts). A service that
- * already answers on its configured port is reused; anything else is installed once into
+ * which each workflow test file starts for itself (test/support/time-skipping.ts); `--with-observability`
+ * also starts Prometheus (Debian package, observability/prometheus.yml) and Zipkin (Maven Central exec jar).
+ * A service that already answers on its configured port is reused; anything else is installed once into
  * ~/.cache/transfer-saga and started with its data and logs under .stack/. `down` stops only what
- * `up` started, by the pids it recorded. Naming services (postgres, redis, temporal, kafka) limits the
- * command to them, e.g. `down kafka` then `up kafka` restarts Kafka with its data kept.
+ * `up` started, by the pids it recorded. Naming services (postgres, redis, temporal, kafka, prometheus,
+ * zipkin) limits the command to them, e.g. `down kafka` then `up kafka` restarts Kafka with its data kept.
  */
 import { mkdirSync } from 'node:fs';
 
@@ -16,11 +17,13 @@ import { CACHE_DIR } from '../toolchain';
 import { kafka } from './kafka';
 import { postgres } from './postgres';
 import { isAlive, recordedPid, stopDaemon } from './process';
+import { prometheus } from './prometheus';
 import { redis } from './redis';
 import { isListening, logDir, pidDir, type Service, stackDir, tlsDir, waitUntilListening } from './service';
 import { temporal } from './temporal';
 import { installTestServer } from './test-server';
 import { ensureCertificates } from './tls';
+import { zipkin } from './zipkin';
 
 async function up(services: Service[]): Promise<void> {
   for (const dir of [stackDir, logDir, pidDir, CACHE_DIR]) mkdirSync(dir, { recursive: true });
@@ -77,7 +80,9 @@ function report(service: Service, state: string): void {
 async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2);
   const flags = args.filter((arg) => arg.startsWith('--'));
-  const all = [postgres, redis, temporal, kafka];
+  const core = [postgres, redis, temporal, kafka];
+  const observability = [prometheus, zipkin];
+  const all = [...core, ...observability];
   // Naming services restarts just those (a fault test stops and starts one at a time; data is kept).
   const named = args.filter((arg) => !arg.startsWith('--'));
   const unknown = named.filter((name) => !all.some((service) => service.name === name));
@@ -88,19 +93,23 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const services = named.length === 0 ? all : all.filter((service) => named.includes(service.name));
+  const namedServices = all.filter((service) => named.includes(service.name));
   switch (command) {
-    case 'up':
-      await up(services);
+    case 'up': {
+      const wanted = flags.includes('--with-observability') ? all : core;
+      await up(named.length > 0 ? namedServices : wanted);
       if (flags.includes('--with-test-server')) installTestServer();
       return;
+    }
+    // Every service, so that Prometheus and Zipkin started by an earlier `up --with-observability` stop too.
     case 'down':
-      return down(services, named.length > 0);
+      return down(named.length > 0 ? namedServices : all, named.length > 0);
     case 'status':
-      return status(services);
+      return status(named.length > 0 ? namedServices : all);
     default:
       console.error(
-        'usage: npm run stack -- up [--with-test-server] | down | status [postgres|redis|temporal|kafka …]',
+        'usage: npm run stack -- up [--with-test-server] [--with-observability] | down | status ' +
+          `[${all.map((service) => service.name).join('|')} …]`,
       );
       process.exitCode = 2;
   }

@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { jarDir } from '../toolchain';
+import { jarDir, type JarPom } from '../toolchain';
 import { isRoot, logDir, pidDir, repoRoot } from './service';
 
 export function run(command: string, args: string[], options: { quiet?: boolean; asUser?: string } = {}): string {
@@ -33,9 +33,20 @@ export function aptInstall(debianPackage: string, why: string): void {
   if (!install()) throw new Error(`apt-get install ${debianPackage} failed`);
 }
 
-export function startDaemon(name: string, command: string, args: string[], cwd = repoRoot): void {
+/** Starts `command` detached, its output appended to .stack/logs/<name>.log and its pid to .stack/pids/<name>.pid. */
+export function startDaemon(
+  name: string,
+  command: string,
+  args: string[],
+  { cwd = repoRoot, env }: { cwd?: string; env?: Record<string, string> } = {},
+): void {
   const log = openSync(join(logDir, `${name}.log`), 'a');
-  const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(command, args, {
+    cwd,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   closeSync(log);
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   writeFileSync(join(pidDir, `${name}.pid`), String(child.pid));
@@ -67,7 +78,7 @@ export async function stopDaemon(name: string): Promise<void> {
   rmSync(join(pidDir, `${name}.pid`), { force: true });
 }
 
-export function installMavenJars(pom: 'kafka' | 'temporal-test-server', version: string): void {
+export function installMavenJars(pom: JarPom, version: string): void {
   const libs = jarDir(pom, version);
   if (existsSync(libs) && readdirSync(libs).length > 0) return;
   for (const tool of ['java', 'mvn']) {

@@ -22,6 +22,8 @@ export interface Service {
   endpoint: Endpoint;
   /** Extra ports that must answer before the service counts as up (e.g. the Temporal Web UI). */
   alsoWaitFor?: Endpoint[];
+  /** Asked once the ports answer, for a service that listens before it can serve (Prometheus opening its storage). */
+  isReady?(): Promise<boolean>;
   startupSeconds: number;
   install(): void;
   start(): void;
@@ -40,6 +42,18 @@ export function endpointOfHostPort(hostPort: string): Endpoint {
   return { host, port: Number(port) };
 }
 
+/**
+ * A port the stack script takes from the environment (services outside the service's own config, such as
+ * PROMETHEUS_PORT), else `fallback`.
+ */
+export function portFromEnv(variable: string, fallback: number): number {
+  const value = process.env[variable];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${variable} must be a port, not ${value}`);
+  return port;
+}
+
 export function isListening({ host, port }: Endpoint): Promise<boolean> {
   return new Promise((done) => {
     const socket = connect({ host, port, timeout: 500 });
@@ -55,17 +69,20 @@ export function isListening({ host, port }: Endpoint): Promise<boolean> {
 
 export async function waitUntilListening(service: Service): Promise<void> {
   const deadline = Date.now() + service.startupSeconds * 1000;
+  const giveUpAfter = (what: string) => {
+    if (Date.now() <= deadline) return;
+    const log = join(logDir, `${service.name}.log`);
+    const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '(no log)';
+    throw new Error(`${service.name} ${what} within ${service.startupSeconds}s.\nLast lines of ${log}:\n${tail}`);
+  };
   for (const endpoint of [service.endpoint, ...(service.alsoWaitFor ?? [])]) {
     while (!(await isListening(endpoint))) {
-      if (Date.now() > deadline) {
-        const log = join(logDir, `${service.name}.log`);
-        const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '(no log)';
-        throw new Error(
-          `${service.name} did not answer on ${endpoint.host}:${endpoint.port} within ${service.startupSeconds}s.\n` +
-            `Last lines of ${log}:\n${tail}`,
-        );
-      }
+      giveUpAfter(`did not answer on ${endpoint.host}:${endpoint.port}`);
       await new Promise((wake) => setTimeout(wake, 250));
     }
+  }
+  while (service.isReady && !(await service.isReady())) {
+    giveUpAfter('was not ready');
+    await new Promise((wake) => setTimeout(wake, 250));
   }
 }

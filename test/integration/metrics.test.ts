@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { eventually } from '../../harness/eventually';
+import { Prometheus, type ScrapeTargets } from '../../harness/prometheus';
 import { TEMPORAL_SERVER_METRICS_PORT } from '../../scripts/stack/temporal';
 import { deadLetterTopic, TOPICS } from '../../src/domain/topics';
 import { ServiceHarness } from '../support/service-harness';
@@ -19,27 +20,32 @@ function sample(exposition: string, name: string, labels: Record<string, string>
  * Issue 15's business metrics, through the real stack: after a known workload (three PASS transfers, two
  * declined, one reviewed and approved, one replayed Idempotency-Key, one unsigned record) each counter on
  * the admin ports of the API and of the worker's process moved by exactly that much, and the gauges of
- * what waits (reviews, consumer lag) say so while it waits.
+ * what waits (reviews, consumer lag) say so while it waits. Every figure is read as the stack's Prometheus
+ * scraped it from those ports, so the names, labels and values are the ones dashboards and alerts see.
  */
 describe('business metrics on the admin ports', () => {
   let service: ServiceHarness;
   let workerAdmin: string;
+  let targets: ScrapeTargets;
   const rules: string[] = [];
   const ruleAdmin = () => service.token('metrics-rule-admin', 'RULE_ADMIN');
 
   beforeAll(async () => {
     service = await ServiceHarness.start();
     workerAdmin = await service.worker.adminUrl();
+    targets = await new Prometheus().register({ api: service.api.adminUrl, worker: workerAdmin });
   });
   afterAll(async () => {
+    targets?.remove();
     for (const ruleId of rules) await service.request('DELETE', `/v1/rules/${ruleId}`, { token: ruleAdmin() });
     await service?.stop();
   });
 
-  const scrape = async () => ({
-    api: await (await fetch(`${service.api.adminUrl}/metrics`)).text(),
-    worker: await (await fetch(`${workerAdmin}/metrics`)).text(),
-  });
+  // Each admin port as Prometheus stored it from a scrape that began after this call.
+  const scrape = async () => {
+    await targets.scraped();
+    return { api: await targets.exposition('api'), worker: await targets.exposition('worker') };
+  };
   const counter = (exposition: string, name: string, labels?: Record<string, string>) =>
     sample(exposition, name, labels) ?? 0;
 

@@ -1,5 +1,5 @@
-/** @beside-services a fresh topic and a task queue of its own */
-import { randomUUID } from 'node:crypto';
+/** @beside-services a fresh topic, a task queue and a trace of its own */
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Pool } from 'pg';
 
+import { eventually } from '../../harness/eventually';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { transferSearchAttributes } from '../../src/domain/search-attributes';
@@ -161,6 +162,33 @@ describe('the local stack', () => {
       for (const key of Object.values(transferSearchAttributes)) {
         expect(customAttributes).toHaveProperty(key.name);
       }
+    });
+  });
+
+  describe('Zipkin (--with-observability)', () => {
+    const zipkin = process.env.ZIPKIN_URL ?? `http://127.0.0.1:${process.env.ZIPKIN_PORT ?? 9411}`;
+
+    it('keeps a span it is sent and answers it by trace id', async () => {
+      const traceId = randomBytes(16).toString('hex');
+      const span = {
+        traceId,
+        id: randomBytes(8).toString('hex'),
+        name: 'stack-test',
+        timestamp: Date.now() * 1000,
+        duration: 1500,
+        localEndpoint: { serviceName: 'transfer-saga-stack-test' },
+      };
+      const sent = await fetch(`${zipkin}/api/v2/spans`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([span]),
+      });
+      expect(sent.status).toBe(202);
+      const trace = await eventually(async () => {
+        const answer = await fetch(`${zipkin}/api/v2/trace/${traceId}`);
+        return answer.ok ? ((await answer.json()) as Array<{ id: string; name: string }>) : undefined;
+      }, 10_000);
+      expect(trace).toEqual([expect.objectContaining({ id: span.id, name: 'stack-test' })]);
     });
   });
 });
