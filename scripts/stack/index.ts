@@ -99,6 +99,10 @@ async function main(): Promise<void> {
       const wanted = flags.includes('--with-observability') ? all : core;
       await up(named.length > 0 ? namedServices : wanted);
       if (flags.includes('--with-test-server')) installTestServer();
+      // Prometheus and Zipkin started earlier are worth a line in every `up`, `npm start`'s included.
+      for (const service of observability) {
+        if (service.ui && (await isListening(service.endpoint))) report(service, service.ui());
+      }
       return;
     }
     // Every service, so that Prometheus and Zipkin started by an earlier `up --with-observability` stop too.

@@ -26,6 +26,9 @@ export const prometheus: Service = {
       () => false,
     );
   },
+  ui() {
+    return `http://${this.endpoint.host}:${this.endpoint.port} (alerts: /alerts)`;
+  },
   startupSeconds: 60,
   install() {
     if (commandExists('prometheus')) return;

@@ -24,6 +24,8 @@ export interface Service {
   alsoWaitFor?: Endpoint[];
   /** Asked once the ports answer, for a service that listens before it can serve (Prometheus opening its storage). */
   isReady?(): Promise<boolean>;
+  /** What a person opens, when it has a UI, and how the service uses it: printed by `up` whenever it runs. */
+  ui?(): string;
   startupSeconds: number;
   install(): void;
   start(): void;

@@ -18,6 +18,10 @@ export const zipkin: Service = {
       () => false,
     );
   },
+  ui() {
+    const base = `http://${this.endpoint.host}:${this.endpoint.port}`;
+    return `${base}/zipkin/ (trace the service: OTEL_EXPORTER_ZIPKIN_ENDPOINT=${base}/api/v2/spans npm start)`;
+  },
   // Spring Boot on a JVM: about 10 s on 2 cores, more when the machine is busy.
   startupSeconds: 120,
   install() {
