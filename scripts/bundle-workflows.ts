@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 
 import { bundleWorkflowCode } from '@temporalio/worker';
 
+import { workflowBundleOptions } from '../src/workflow-code';
+
 /**
  * Bundles the workflows once, ahead of the workers: a worker given the file (TEMPORAL_WORKFLOW_BUNDLE)
  * starts without bundling, which otherwise costs seconds of CPU in every process that runs a worker.
@@ -10,7 +12,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
  */
 export async function writeWorkflowBundle(path: string): Promise<string> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
+    ...workflowBundleOptions,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
   const file = resolve(path);

@@ -18,20 +18,22 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { Resource } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
+  type IdGenerator,
   ParentBasedSampler,
+  RandomIdGenerator,
   type SpanExporter,
-  type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
-import type { TracingSettings } from './config';
+import type { InjectedSinks } from '@temporalio/worker';
 
-/** What the worker needs to export the spans its workflows make in their sandbox. */
+import type { TracingSettings } from './config';
+import type { TracingSinks, WorkflowRun } from './domain/trace-context';
+
+/** The process's tracing, once started. */
 export interface Tracing {
-  resource: Resource;
-  spanProcessor: SpanProcessor;
   /** Where spans go: `otlp <endpoint>` or `zipkin <endpoint>`, for the start-up line. */
   exportsTo: string;
   shutdown(): Promise<void>;
@@ -41,6 +43,32 @@ let running: Tracing | undefined;
 
 /** Paths whose requests are scraped or polled, not served to anyone: no trace for them. */
 const UNTRACED_PATHS = ['/metrics', '/healthz', '/readyz'];
+
+/**
+ * Random ids, except for the one span whose id was decided elsewhere: a workflow run's, which its
+ * activities already name as their parent (src/domain/trace-context.ts). `startSpan` asks for the id
+ * synchronously, so the id set just before it is the one it takes.
+ */
+class SpanIds implements IdGenerator {
+  private readonly random = new RandomIdGenerator();
+  private decided: string | undefined;
+
+  generateTraceId(): string {
+    return this.random.generateTraceId();
+  }
+
+  generateSpanId(): string {
+    const decided = this.decided;
+    this.decided = undefined;
+    return decided ?? this.random.generateSpanId();
+  }
+
+  decide(spanId: string): void {
+    this.decided = spanId;
+  }
+}
+
+const spanIds = new SpanIds();
 
 /**
  * Registers the tracer provider, the W3C trace-context propagator and the instrumentations, once per
@@ -57,6 +85,7 @@ export function startTracing(settings: TracingSettings): Tracing | undefined {
   const spanProcessor = new BatchSpanProcessor(spanExporter);
   const provider = new NodeTracerProvider({
     resource,
+    idGenerator: spanIds,
     spanProcessors: [spanProcessor],
     // A trace begun here is kept at the configured ratio; one a caller began keeps the caller's decision.
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
@@ -80,8 +109,6 @@ export function startTracing(settings: TracingSettings): Tracing | undefined {
     ],
   });
   running = {
-    resource,
-    spanProcessor,
     exportsTo: `${exporter.kind} ${exporter.endpoint}`,
     shutdown: () => provider.shutdown(),
   };
@@ -97,6 +124,11 @@ export function activeTracing(): Tracing | undefined {
 export function currentTraceId(): string | undefined {
   const span = trace.getActiveSpan();
   return span?.isRecording() ? span.spanContext().traceId : undefined;
+}
+
+/** Names the transfer on the span in progress, so a trace can be found by transfer id. */
+export function tagTransfer(transferId: string): void {
+  trace.getActiveSpan()?.setAttribute('transfer_saga.transfer_id', transferId);
 }
 
 /** The current trace context as a W3C `traceparent`, to store beside an outbox row; null outside a trace. */
@@ -171,4 +203,33 @@ export async function inConsumerSpan<T>(
     endSpan(span, error);
     throw error;
   }
+}
+
+/** Records a workflow run as its span, under the id its activities name as their parent. */
+function recordWorkflowRun(run: WorkflowRun): void {
+  const parent = propagation.extract(context.active(), { traceparent: run.parent });
+  spanIds.decide(run.spanId);
+  const span = tracer().startSpan(
+    `RunWorkflow:${run.workflowType}`,
+    { startTime: run.startTimeMs, attributes: { temporalWorkflowId: run.workflowId, run_id: run.runId } },
+    parent,
+  );
+  if (run.failed) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end(run.endTimeMs);
+}
+
+/**
+ * The worker's `tracing` sink, registered whether traces are on or not (a workflow started in a trace
+ * by a traced client reports to it either way): with traces off it records nothing.
+ */
+export function workflowTracingSinks(): InjectedSinks<TracingSinks> {
+  return {
+    tracing: {
+      workflowRan: {
+        fn: (_info, run) => {
+          if (running) recordWorkflowRun(run);
+        },
+      },
+    },
+  };
 }

@@ -1,18 +1,24 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import {
-  makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type ActivityInterceptorsFactory, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 
 import { createActivities } from './activities';
 import type { Dependencies } from './dependencies';
 import { PURGE_SCHEDULE_ID, RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
 import type { RunningProcess } from './lifecycle';
 import { encryptedDataConverter } from './payload-encryption';
-import { activeTracing, type Tracing } from './tracing';
+import { activeTracing, workflowTracingSinks } from './tracing';
 import { temporalConnection } from './transport';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-code';
+
+/** An activity's span, child of the one its workflow run passed on in the activity's headers. */
+const tracedActivity: ActivityInterceptorsFactory = (context) => ({
+  inbound: new OpenTelemetryActivityInboundInterceptor(context),
+  outbound: new OpenTelemetryActivityOutboundInterceptor(context),
+});
 
 /** Polls the `transfers` task queue with the saga workflows and the activities bound to the clients. */
 export async function startWorker(dependencies: Dependencies): Promise<RunningProcess> {
@@ -31,17 +37,22 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
     });
   }
   const connection = await NativeConnection.connect(temporalConnection(config));
-  const tracing = activeTracing();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: TASK_QUEUE,
-    // A bundle built ahead saves bundling the workflows at every start (seconds of CPU per process);
-    // with traces on, the workflows are bundled here, with the tracing interceptors.
-    ...(config.temporal.workflowBundle && !tracing
+    // A bundle built ahead saves bundling the workflows at every start (seconds of CPU per process).
+    ...(config.temporal.workflowBundle
       ? { workflowBundle: { codePath: config.temporal.workflowBundle } }
-      : { workflowsPath: require.resolve('./workflows') }),
-    ...(tracing ? tracingOptions(tracing) : {}),
+      : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: {
+      // Built into a bundle; given here only when the worker bundles the workflows itself.
+      workflowModules: config.temporal.workflowBundle ? [] : WORKFLOW_INTERCEPTOR_MODULES,
+      // Traces on: each activity continues the trace its workflow run passed on.
+      activity: activeTracing() ? [tracedActivity] : [],
+    },
+    // Where a workflow run reports its span (recorded with traces on).
+    sinks: workflowTracingSinks(),
     activities: createActivities(dependencies),
     // Inputs, results and every activity's arguments reach Temporal's history encrypted.
     dataConverter: encryptedDataConverter(config.temporal.payloadKeys),
@@ -72,28 +83,6 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
       await running;
       await connection.close();
     },
-  };
-}
-
-/**
- * Temporal's OpenTelemetry interceptors (exported for the replay test): the workflow continues the trace its start carried, each
- * activity continues the workflow's, and the spans the workflow sandbox makes leave through a sink.
- */
-export function tracingOptions({
-  resource,
-  spanProcessor,
-}: Pick<Tracing, 'resource' | 'spanProcessor'>): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  return {
-    interceptors: {
-      workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
-      activity: [
-        (context) => ({
-          inbound: new OpenTelemetryActivityInboundInterceptor(context),
-          outbound: new OpenTelemetryActivityOutboundInterceptor(context),
-        }),
-      ],
-    },
-    sinks: { exporter: makeWorkflowExporter(spanProcessor, resource) },
   };
 }
 

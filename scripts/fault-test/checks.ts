@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 
 import type { EventEnvelope } from '../../src/domain/events';
 import type { TransferStatus } from '../../src/domain/transfer';
+import { workflowReplayOptions } from '../../src/workflow-code';
 
 /**
  * Every 500 ms, reads all balances of `accountIds` in one PostgreSQL snapshot: their sum must be
@@ -86,7 +87,7 @@ export async function replayViolations(
   let replayed = 0;
   for await (const result of Worker.runReplayHistories(
     // The service's own converter: the histories' payloads are encrypted.
-    { workflowsPath: require.resolve('../../src/workflows'), dataConverter: temporal.options.dataConverter },
+    { ...workflowReplayOptions, dataConverter: temporal.options.dataConverter },
     histories,
   )) {
     replayed += 1;

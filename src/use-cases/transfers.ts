@@ -14,6 +14,7 @@ import {
 import { requestHash as hashOf, transferIdFor } from '../domain/transfer-id';
 import type { AcceptedRequest } from '../ledger/idempotency-keys';
 import type { HistoryRow, ReviewRow, TransferRow } from '../ledger/ledger-reads';
+import { tagTransfer } from '../tracing';
 import type { transferSaga } from '../workflows';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
@@ -55,6 +56,7 @@ export async function submitTransfer(
 
   await checkAccounts(context, principal, request);
   const transferId = transferIdFor(principal.sub, key);
+  tagTransfer(transferId);
   const acceptedAt = await context.idempotencyKeys.accept(principal.sub, key, { transferId, requestHash, request });
   if (acceptedAt === undefined) {
     // A concurrent submission with the same key (on this or another API process) recorded it first.

@@ -106,6 +106,13 @@ describe('one trace per transfer, from the REST call to the consumers', () => {
     const orphans = spans.filter((span) => !ids.has(span.parentId ?? ''));
     expect(orphans.map((span) => [span.name, span.parentId])).toEqual([['post /v1/transfers', caller.parentSpanId]]);
 
+    // The transfer can be found by its id: Zipkin's tag search answers this trace.
+    const tagged = await fetch(
+      `${ZIPKIN_URL}/api/v2/traces?annotationQuery=${encodeURIComponent(`transfer_saga.transfer_id=${transferId}`)}&lookback=3600000`,
+    );
+    const taggedTraces = (await tagged.json()) as ZipkinSpan[][];
+    expect(taggedTraces.map((found) => found[0]?.traceId)).toEqual([caller.traceId]);
+
     // The log line that says the transfer was accepted carries the trace id.
     const accepted = api.log
       .split('\n')

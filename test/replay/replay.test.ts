@@ -2,14 +2,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Resource } from '@opentelemetry/resources';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { type ReplayResult, Worker } from '@temporalio/worker';
 
 import { loadConfig } from '../../src/config';
 import { encryptedDataConverter, isEncrypted } from '../../src/payload-encryption';
-import { tracingOptions } from '../../src/worker';
 import { workflowBundle } from '../support/workflow-bundle';
 
 /** Recorded with `npm run histories:record -- <prefix>`; one closed history per way a transfer ends. */
@@ -39,22 +36,21 @@ const VERSIONS: Record<string, string[]> = {
 };
 const ENCRYPTED_FROM = 'v3-encrypted-';
 
-const files = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
-const histories = () =>
-  files.map((file) => ({
-    workflowId: file,
-    history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8'))),
-  }));
-// The workers' own converter: newer histories are encrypted, older ones pass through it unchanged.
-const dataConverter = () => encryptedDataConverter(loadConfig().temporal.payloadKeys);
-
 describe('replaying recorded histories with the current workflow code', () => {
+  const files = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
   const results = new Map<string, ReplayResult>();
   // One bundle and one replay worker for every history; each test below reads its history's result.
   beforeAll(async () => {
     const bundle = await workflowBundle();
-    const replays = Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: dataConverter() }, histories());
-    for await (const result of replays) results.set(result.workflowId, result);
+    const histories = files.map((file) => ({
+      workflowId: file,
+      history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8'))),
+    }));
+    // The workers' own converter: newer histories are encrypted, older ones pass through it unchanged.
+    const dataConverter = encryptedDataConverter(loadConfig().temporal.payloadKeys);
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter }, histories)) {
+      results.set(result.workflowId, result);
+    }
   });
 
   it('has a history for every outcome of every version of the saga', () => {
@@ -79,27 +75,5 @@ describe('replaying recorded histories with the current workflow code', () => {
     const result = results.get(file);
     expect(result).toBeDefined();
     expect(result?.error).toBeUndefined();
-  });
-});
-
-/**
- * A worker with traces on runs the workflows inside Temporal's OpenTelemetry interceptors; sagas that
- * started on a worker without them must finish on it, so every recorded history replays through them too.
- */
-describe('replaying recorded histories with the tracing interceptors', () => {
-  const results = new Map<string, ReplayResult>();
-  beforeAll(async () => {
-    const tracing = { resource: new Resource({}), spanProcessor: new SimpleSpanProcessor(new InMemorySpanExporter()) };
-    const options = {
-      workflowsPath: require.resolve('../../src/workflows'),
-      ...tracingOptions(tracing),
-      dataConverter: dataConverter(),
-    };
-    for await (const result of Worker.runReplayHistories(options, histories())) results.set(result.workflowId, result);
-  }, 120_000);
-
-  it.each(files)('replays %s without a determinism error', (file) => {
-    expect(results.has(file)).toBe(true);
-    expect(results.get(file)?.error).toBeUndefined();
   });
 });
