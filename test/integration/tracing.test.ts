@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import { eventually } from '../../harness/eventually';
 import { freePort } from '../../harness/free-port';
@@ -15,6 +17,11 @@ interface ZipkinSpan {
   name: string;
   kind?: string;
   localEndpoint?: { serviceName?: string };
+}
+
+/** What an OTLP/HTTP exporter posts, as JSON, as far as this test reads it. */
+interface OtlpExport {
+  resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: Array<{ traceId: string; name: string }> }> }>;
 }
 
 /** A W3C traceparent for a trace of the test's own, as a caller that propagates its trace sends it. */
@@ -139,5 +146,57 @@ describe('one trace per transfer, from the REST call to the consumers', () => {
       5_000,
       'the refusal logged with its trace id',
     );
+  });
+
+  it('exports its spans over OTLP/HTTP instead when OTEL_EXPORTER_OTLP_ENDPOINT names a collector', async () => {
+    // A stand-in collector: OTLP/HTTP's contract is a POST of the spans (JSON here) to /v1/traces.
+    const received: Array<{ traceId: string; name: string }> = [];
+    const collector = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        if (request.method === 'POST' && request.url === '/v1/traces') {
+          const { resourceSpans = [] } = JSON.parse(body) as OtlpExport;
+          for (const { scopeSpans = [] } of resourceSpans)
+            for (const { spans = [] } of scopeSpans) received.push(...spans);
+        }
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((listening) => collector.listen(0, '127.0.0.1', listening));
+    const { port: collectorPort } = collector.address() as AddressInfo;
+    const port = await freePort();
+    const otlpApi = await ServiceProcess.start(['api'], {
+      ...service.env,
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
+      PORT: String(port),
+    });
+    try {
+      const caller = callerTrace();
+      const refused = await fetch(`http://127.0.0.1:${port}/v1/transfers`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${service.token('traced-otlp', 'USER')}`,
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+          traceparent: caller.traceparent,
+        },
+        body: JSON.stringify({ fromAccountId: 'nowhere', toAccountId: 'nowhere-else', amount: -5, currency: 'EUR' }),
+      });
+      expect(refused.status).toBe(400);
+      const spans = await eventually(
+        async () => {
+          const ofTrace = received.filter((span) => span.traceId === caller.traceId);
+          return ofTrace.some((span) => span.name === 'POST /v1/transfers') ? ofTrace : undefined;
+        },
+        20_000,
+        'the request span reaching the OTLP collector',
+      );
+      expect(spans.length).toBeGreaterThan(0);
+    } finally {
+      await otlpApi.stop();
+      collector.close();
+    }
   });
 });
