@@ -213,7 +213,7 @@ const fixed = (value: number | null, digits = 1): string => (value === null ? 'n
 const times = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(2)}×`);
 
 /** completed/s and p99 by offered rate, one point per round, traces off against on. */
-async function plotTracing(path: string, results: TracedMeasurement[], title: string): Promise<void> {
+export async function plotTracing(path: string, results: TracedMeasurement[], title: string): Promise<void> {
   const values = results.map((result) => ({
     traces: `traces ${result.mode}`,
     round: result.round,
@@ -221,13 +221,18 @@ async function plotTracing(path: string, results: TracedMeasurement[], title: st
     completedPerSecond: result.measurement.completedPerSecond,
     p99Ms: result.measurement.latencyMs.p99,
   }));
-  const x = { field: 'offeredRate', type: 'ordinal', title: 'offered rate (arrivals/s)' } as const;
+  const x = {
+    field: 'offeredRate',
+    type: 'ordinal',
+    title: 'offered rate (arrivals/s)',
+    axis: { labelAngle: 0 },
+  } as const;
   const color = {
     field: 'traces',
     type: 'nominal',
     title: null,
     scale: { domain: MODE_NAMES.map((mode) => `traces ${mode}`), range: ['#1f77b4', '#ff7f0e', '#d62728'] },
-    legend: { orient: 'bottom' },
+    legend: { orient: 'bottom', labelLimit: 400, labelFontSize: 12 },
   } as const;
   const xOffset = { field: 'traces', type: 'nominal' } as const;
   await renderChart(path, {
@@ -245,9 +250,14 @@ async function plotTracing(path: string, results: TracedMeasurement[], title: st
       {
         width: 300,
         height: 260,
-        title: 'p99 latency (ms)',
+        title: 'p99 latency (log scale)',
         mark: { type: 'point', filled: true, size: 80 },
-        encoding: { x, xOffset, y: { field: 'p99Ms', type: 'quantitative', title: 'p99 (ms)' }, color },
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'p99Ms', type: 'quantitative', title: 'p99 (ms)', scale: { type: 'log' } },
+          color,
+        },
       },
     ],
   });

@@ -29,6 +29,22 @@ describe('business metrics on the admin ports', () => {
   let targets: ScrapeTargets;
   const rules: string[] = [];
   const ruleAdmin = () => service.token('metrics-rule-admin', 'RULE_ADMIN');
+  /** A rule that sends every transfer from `accountId` to review; removed after the file. */
+  const reviewEverythingFrom = async (accountId: string) => {
+    const ruleId = `metrics-${randomUUID().slice(0, 8)}`;
+    const rule = await service.request('POST', '/v1/rules', {
+      token: ruleAdmin(),
+      body: {
+        ruleId,
+        name: 'review',
+        score: 0,
+        action: 'REVIEW',
+        condition: { account: { side: 'from', in: [accountId] } },
+      },
+    });
+    expect(rule.status).toBe(201);
+    rules.push(ruleId);
+  };
 
   beforeAll(async () => {
     service = await ServiceHarness.start();
@@ -63,19 +79,7 @@ describe('business metrics on the admin ports', () => {
       await open('reviewed', 10_000),
       await open('payee', 0),
     ];
-    const ruleId = `metrics-${randomUUID().slice(0, 8)}`;
-    const rule = await service.request('POST', '/v1/rules', {
-      token: ruleAdmin(),
-      body: {
-        ruleId,
-        name: 'review',
-        score: 0,
-        action: 'REVIEW',
-        condition: { account: { side: 'from', in: [reviewed] } },
-      },
-    });
-    expect(rule.status).toBe(201);
-    rules.push(ruleId);
+    await reviewEverythingFrom(reviewed);
     const before = await scrape();
 
     const submit = (from: string, amount: number, key = randomUUID()) =>
@@ -165,19 +169,7 @@ describe('business metrics on the admin ports', () => {
     const owner = `metrics-stuck-${randomUUID().slice(0, 6)}`;
     const from = await service.openAccount(owner, 10_000);
     const to = await service.openAccount(`${owner}-payee`, 0);
-    const ruleId = `metrics-${randomUUID().slice(0, 8)}`;
-    const rule = await service.request('POST', '/v1/rules', {
-      token: ruleAdmin(),
-      body: {
-        ruleId,
-        name: 'review',
-        score: 0,
-        action: 'REVIEW',
-        condition: { account: { side: 'from', in: [from] } },
-      },
-    });
-    expect(rule.status).toBe(201);
-    rules.push(ruleId);
+    await reviewEverythingFrom(from);
     const before = await scrape();
 
     // Held in review, so it stays open while its row is made to look submitted before the stuck threshold.

@@ -62,6 +62,19 @@ describe('one trace per transfer, from the REST call to the consumers', () => {
     await service?.stop();
   });
 
+  /** A transfer the API refuses (a negative amount), sent in the caller's trace. */
+  const submitInvalid = (url: string, traceparent: string) =>
+    fetch(`${url}/transfers`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${service.token('traced-nobody', 'USER')}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+        traceparent,
+      },
+      body: JSON.stringify({ fromAccountId: 'nowhere', toAccountId: 'nowhere-else', amount: -5, currency: 'EUR' }),
+    });
+
   it('has spans from the API, the saga, each step, the stores, the relay and a consumer under one trace id', async () => {
     const owner = `traced-${randomUUID().slice(0, 6)}`;
     const from = await service.openAccount(owner, 1_000);
@@ -129,16 +142,7 @@ describe('one trace per transfer, from the REST call to the consumers', () => {
 
   it("puts the trace id into a 4xx problem document and the refusal's log line", async () => {
     const caller = callerTrace();
-    const refused = await fetch(`${apiUrl}/transfers`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${service.token('traced-nobody', 'USER')}`,
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-        traceparent: caller.traceparent,
-      },
-      body: JSON.stringify({ fromAccountId: 'nowhere', toAccountId: 'nowhere-else', amount: -5, currency: 'EUR' }),
-    });
+    const refused = await submitInvalid(apiUrl, caller.traceparent);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ field: 'body.amount', traceId: caller.traceId });
     await eventually(
@@ -174,17 +178,7 @@ describe('one trace per transfer, from the REST call to the consumers', () => {
     });
     try {
       const caller = callerTrace();
-      const refused = await fetch(`http://127.0.0.1:${port}/v1/transfers`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${service.token('traced-otlp', 'USER')}`,
-          'content-type': 'application/json',
-          'idempotency-key': randomUUID(),
-          traceparent: caller.traceparent,
-        },
-        body: JSON.stringify({ fromAccountId: 'nowhere', toAccountId: 'nowhere-else', amount: -5, currency: 'EUR' }),
-      });
-      expect(refused.status).toBe(400);
+      expect((await submitInvalid(`http://127.0.0.1:${port}/v1`, caller.traceparent)).status).toBe(400);
       const spans = await eventually(
         async () => {
           const ofTrace = received.filter((span) => span.traceId === caller.traceId);
