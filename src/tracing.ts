@@ -1,7 +1,8 @@
 /**
- * OpenTelemetry traces: one trace per transfer, from the HTTP request through the workflow start, the
- * workflow and its activities (Temporal's interceptors), their PostgreSQL and Redis calls, the outbox
- * relay and Kafka, to each consumer. Off unless an exporter endpoint is configured; then nothing is
+ * OpenTelemetry traces: one trace per transfer, from the HTTP request through the workflow start
+ * (Temporal's client interceptor), the workflow run (src/workflows/trace-propagation.ts, recorded here
+ * through its sink) and its activities (Temporal's activity interceptor), their PostgreSQL and Redis
+ * calls, the outbox relay and Kafka, to each consumer. Off unless an exporter endpoint is configured; then nothing is
  * patched, no span is made, and the helpers below answer undefined, so tracing costs nothing when off.
  *
  * Started by src/instrument.ts before any instrumented library (http, express, pg, ioredis) loads:
@@ -91,7 +92,7 @@ export function startTracing(settings: TracingSettings): Tracing | undefined {
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
   });
   provider.register();
-  registerInstrumentations({
+  const unpatch = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
@@ -110,7 +111,15 @@ export function startTracing(settings: TracingSettings): Tracing | undefined {
   });
   running = {
     exportsTo: `${exporter.kind} ${exporter.endpoint}`,
-    shutdown: () => provider.shutdown(),
+    // Flushes what is batched, then leaves the process as it was before (a test harness stops it so).
+    shutdown: async () => {
+      await provider.shutdown();
+      unpatch();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+      running = undefined;
+    },
   };
   return running;
 }
@@ -141,29 +150,47 @@ export function currentTraceParent(): string | null {
 
 const tracer = (): Tracer => trace.getTracer('transfer-saga');
 
+/** The context of a span in another process or a workflow, known by its W3C `traceparent`. */
+const remoteParent = (traceParent: string) => propagation.extract(context.active(), { traceparent: traceParent });
+
+/** A Kafka span's attributes, by OpenTelemetry's messaging conventions. */
+const kafkaAttributes = (topic: string, group?: string) => ({
+  'messaging.system': 'kafka',
+  'messaging.destination.name': topic,
+  ...(group === undefined ? {} : { 'messaging.consumer.group.name': group }),
+});
+
 /**
- * A PRODUCER span for one record published to `topic`, child of the trace stored with it (its outbox
- * row's `traceparent`), and the headers that carry it on to the consumer. Undefined when tracing is off
- * or the record belongs to no trace.
+ * A PRODUCER span for each record of a batch published to Kafka, child of the trace stored with it (its
+ * outbox row's `traceparent`): the headers that carry each on to its consumers (undefined for a record
+ * of no trace, and for all while tracing is off), and `end`, once Kafka has answered for the batch.
  */
-export function startPublishSpan(
-  topic: string,
-  traceParent: string | null,
-): { span: Span; headers: Record<string, string> } | undefined {
-  if (!running || !traceParent) return undefined;
-  const parent = propagation.extract(context.active(), { traceparent: traceParent });
-  const span = tracer().startSpan(
-    `publish ${topic}`,
-    { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } },
-    parent,
-  );
-  const headers: Record<string, string> = {};
-  propagation.inject(trace.setSpan(parent, span), headers);
-  return { span, headers };
+export function startPublishSpans(records: ReadonlyArray<{ topic: string; traceParent: string | null }>): {
+  headers: Array<Record<string, string> | undefined>;
+  end(error?: unknown): void;
+} {
+  const traced = records.map(({ topic, traceParent }) => {
+    if (!running || !traceParent) return undefined;
+    const parent = remoteParent(traceParent);
+    const span = tracer().startSpan(
+      `publish ${topic}`,
+      { kind: SpanKind.PRODUCER, attributes: kafkaAttributes(topic) },
+      parent,
+    );
+    const headers: Record<string, string> = {};
+    propagation.inject(trace.setSpan(parent, span), headers);
+    return { span, headers };
+  });
+  return {
+    headers: traced.map((record) => record?.headers),
+    end: (error) => {
+      for (const record of traced) if (record) endSpan(record.span, error);
+    },
+  };
 }
 
 /** Ends a span, marked failed when `error` is given. */
-export function endSpan(span: Span, error?: unknown): void {
+function endSpan(span: Span, error?: unknown): void {
   if (error !== undefined) {
     span.recordException(error instanceof Error ? error : { message: JSON.stringify(error) });
     span.setStatus({ code: SpanStatusCode.ERROR });
@@ -182,17 +209,10 @@ export async function inConsumerSpan<T>(
   handle: () => Promise<T>,
 ): Promise<T> {
   if (!running || !traceParent) return handle();
-  const parent = propagation.extract(context.active(), { traceparent: traceParent });
+  const parent = remoteParent(traceParent);
   const span = tracer().startSpan(
     `process ${topic}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': topic,
-        'messaging.consumer.group.name': group,
-      },
-    },
+    { kind: SpanKind.CONSUMER, attributes: kafkaAttributes(topic, group) },
     parent,
   );
   try {
@@ -207,7 +227,7 @@ export async function inConsumerSpan<T>(
 
 /** Records a workflow run as its span, under the id its activities name as their parent. */
 function recordWorkflowRun(run: WorkflowRun): void {
-  const parent = propagation.extract(context.active(), { traceparent: run.parent });
+  const parent = remoteParent(run.parent);
   spanIds.decide(run.spanId);
   const span = tracer().startSpan(
     `RunWorkflow:${run.workflowType}`,

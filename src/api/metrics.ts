@@ -83,6 +83,14 @@ export function outboxMetrics(registry: Registry, outbox: OutboxStore): void {
   ]);
 }
 
+interface StoreBacklog {
+  reviews: number;
+  oldestReviewSeconds: number;
+  repairs: number;
+  stuck: number;
+  oldestOpenSeconds: number;
+}
+
 /** The statuses of a transfer still under way, as the stuck alert sees them (PENDING, UNDER_REVIEW). */
 const OPEN_STATUSES = TRANSFER_STATUSES.filter((status) => !isTerminal(status));
 
@@ -94,31 +102,20 @@ const OPEN_STATUSES = TRANSFER_STATUSES.filter((status) => !isTerminal(status));
  * table's size.
  */
 export function storeMetrics(registry: Registry, postgres: Pool, stuckAfterMs: number): void {
-  const read = async () => {
-    const { rows } = await postgres.query<{
-      reviews: number;
-      oldest: number | null;
-      repairs: number;
-      stuck: number;
-      oldest_open: number | null;
-    }>(
+  const read = async (): Promise<StoreBacklog> => {
+    // Every figure is 0 when nothing waits, so each gauge reads a number.
+    const { rows } = await postgres.query<StoreBacklog>(
       `SELECT (SELECT count(*)::int FROM transactions WHERE status = 'UNDER_REVIEW') AS reviews,
-         (SELECT extract(epoch FROM now() - min(updated_at))::float8 FROM transactions
-           WHERE status = 'UNDER_REVIEW') AS oldest,
+         (SELECT COALESCE(extract(epoch FROM now() - min(updated_at))::float8, 0) FROM transactions
+           WHERE status = 'UNDER_REVIEW') AS "oldestReviewSeconds",
          (SELECT count(*)::int FROM dlq_events WHERE status = 'OPEN') AS repairs,
-         open.stuck, open.oldest_open
+         open.stuck, open."oldestOpenSeconds"
        FROM (SELECT count(*) FILTER (WHERE submitted_at <= now() - make_interval(secs => $2 / 1000.0))::int AS stuck,
-               extract(epoch FROM now() - min(submitted_at))::float8 AS oldest_open
+               COALESCE(extract(epoch FROM now() - min(submitted_at))::float8, 0) AS "oldestOpenSeconds"
              FROM transactions WHERE status = ANY($1::text[])) AS open`,
       [OPEN_STATUSES, stuckAfterMs],
     );
-    return {
-      reviews: rows[0]?.reviews ?? 0,
-      oldestReviewSeconds: rows[0]?.oldest ?? 0,
-      repairs: rows[0]?.repairs ?? 0,
-      stuck: rows[0]?.stuck ?? 0,
-      oldestOpenSeconds: rows[0]?.oldest_open ?? 0,
-    };
+    return rows[0] as StoreBacklog;
   };
   gaugesFromOneRead(registry, read, [
     ['transfer_saga_reviews_open', 'Transfers waiting for a review decision (UNDER_REVIEW)', (r) => r.reviews],

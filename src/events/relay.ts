@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../service-metrics';
-import { endSpan, startPublishSpan } from '../tracing';
+import { startPublishSpans } from '../tracing';
 import type { OutboxStore } from './outbox';
 import type { EventPublisher } from './publisher';
 
@@ -131,19 +131,19 @@ export class OutboxRelay {
     const rows = await this.store.unpublished(this.settings.batchSize);
     if (rows.length === 0) return 'idle';
     // One PRODUCER span per event, in the trace the event was written in (none while traces are off).
-    const spans = rows.map((row) => startPublishSpan(row.topic, row.traceParent));
+    const spans = startPublishSpans(rows);
     // Only an acknowledged batch is timed: a refusal lasts as long as a connection error or a timeout takes,
     // not a publish, and the outbox lag already shows it.
     const stopTimer = this.metrics.relayPublish.startTimer();
     try {
       await this.publisher.sendEvents(
         rows.map((row) => row.event),
-        spans.map((traced) => traced?.headers),
+        spans.headers,
       );
       stopTimer();
-      for (const traced of spans) if (traced) endSpan(traced.span);
+      spans.end();
     } catch (error) {
-      for (const traced of spans) if (traced) endSpan(traced.span, error);
+      spans.end(error);
       if (this.kafkaDownSince === undefined) {
         this.kafkaDownSince = Date.now();
         this.logger.warn({ err: error, pending: rows.length }, 'Kafka refused the outbox batch; retrying with backoff');
