@@ -1,6 +1,8 @@
 /**
- * `npm run histories:record -- <prefix>` saves, from the local dev server, the newest closed history of
- * each way a transfer can end (and of the sync child) as test/replay/histories/<prefix>-<name>.json.
+ * `npm run histories:record -- <prefix> [--traced]` saves, from the local dev server, the newest closed
+ * history of each way a transfer can end (and of the sync child) as test/replay/histories/<prefix>-<name>.json;
+ * with `--traced`, the newest started in a trace (its start carries the trace header: run the suite with
+ * OTEL_EXPORTER_ZIPKIN_ENDPOINT set, and the harness starts its sagas traced).
  * test/replay replays every saved history against the current workflow code, so a change that breaks
  * determinism fails CI. Record a new prefix whenever the saga gains a versioned branch (a `patched`
  * marker) after running the tests that exercise it; never re-record over an older prefix, since those
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 
 import { loadConfig } from '../src/config';
+import { TRACE_HEADER } from '../src/domain/trace-context';
 import type { SagaState } from '../src/domain/transfer';
 import { encryptedDataConverter } from '../src/payload-encryption';
 import { temporalConnection } from '../src/transport';
@@ -44,9 +47,10 @@ const WANTED: Array<[name: string, query: string | (() => string), accept?: (res
 /** The workflow id recorded for each outcome so far. */
 const recorded = new Map<string, string>();
 
-async function main(prefix: string | undefined): Promise<void> {
-  if (!prefix || !/^[a-z0-9-]+$/.test(prefix)) {
-    console.error('usage: npm run histories:record -- <prefix>   (lower-case letters, digits and dashes)');
+async function main(prefix: string | undefined, flags: string[]): Promise<void> {
+  const traced = flags.includes('--traced');
+  if (!prefix || !/^[a-z0-9-]+$/.test(prefix) || flags.some((flag) => flag !== '--traced')) {
+    console.error('usage: npm run histories:record -- <prefix> [--traced]   (lower-case letters, digits and dashes)');
     process.exit(2);
   }
   const config = loadConfig();
@@ -71,6 +75,7 @@ async function main(prefix: string | undefined): Promise<void> {
           () => undefined,
         );
       if (result === undefined || (accept && !accept(result))) continue;
+      if (traced && !(await startedInTrace(client, execution.workflowId, execution.runId))) continue;
       // The CLI writes the canonical JSON form that historyFromJSON reads back.
       const json = execFileSync(TEMPORAL_CLI, [
         ...['workflow', 'show', '--output', 'json', '--address', temporal.address, '--namespace', temporal.namespace],
@@ -87,4 +92,11 @@ async function main(prefix: string | undefined): Promise<void> {
   await connection.close();
 }
 
-void main(process.argv[2]);
+/** Whether the run's start carries the trace header, as a start by a traced client does. */
+async function startedInTrace(client: Client, workflowId: string, runId: string): Promise<boolean> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const header = history.events?.[0]?.workflowExecutionStartedEventAttributes?.header?.fields;
+  return header?.[TRACE_HEADER] !== undefined;
+}
+
+void main(process.argv[2], process.argv.slice(3));

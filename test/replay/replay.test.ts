@@ -6,6 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { type ReplayResult, Worker } from '@temporalio/worker';
 
 import { loadConfig } from '../../src/config';
+import { TRACE_HEADER } from '../../src/domain/trace-context';
 import { encryptedDataConverter, isEncrypted } from '../../src/payload-encryption';
 import { workflowBundle } from '../support/workflow-bundle';
 
@@ -25,16 +26,19 @@ const OUTCOMES = [
 
 /**
  * Each version of the saga that has run, by the prefix of its histories: the first (before any patch
- * marker; no review time-out was recorded then), the alerts-from-events patch, the fast path, and the
- * fast path with its payloads encrypted (sealed with the development key; the older ones are in clear).
+ * marker; no review time-out was recorded then), the alerts-from-events patch, the fast path, the fast
+ * path with its payloads encrypted (sealed with the development key; the older ones are in clear), and
+ * sagas started in a trace, whose steps were handed it by the trace-propagation interceptor.
  */
 const VERSIONS: Record<string, string[]> = {
   '': OUTCOMES.filter((outcome) => outcome !== 'transfer-review-timed-out'),
   'v1-alerts-from-events-': OUTCOMES,
   'v2-fast-path-': OUTCOMES,
   'v3-encrypted-': OUTCOMES,
+  'v4-traced-': OUTCOMES,
 };
-const ENCRYPTED_FROM = 'v3-encrypted-';
+const ENCRYPTED = ['v3-encrypted-', 'v4-traced-'];
+const TRACED = ['v4-traced-'];
 
 describe('replaying recorded histories with the current workflow code', () => {
   const files = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
@@ -66,7 +70,18 @@ describe('replaying recorded histories with the current workflow code', () => {
         ?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
       expect([file, input !== undefined && input !== null && isEncrypted(input)]).toEqual([
         file,
-        file.startsWith(ENCRYPTED_FROM),
+        ENCRYPTED.some((prefix) => file.startsWith(prefix)),
+      ]);
+    }
+  });
+
+  it('has the trace header on the start of the histories recorded in a trace, and on none before', () => {
+    for (const file of files) {
+      const header = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8'))).events?.[0]
+        ?.workflowExecutionStartedEventAttributes?.header?.fields;
+      expect([file, header?.[TRACE_HEADER] !== undefined]).toEqual([
+        file,
+        TRACED.some((prefix) => file.startsWith(prefix)),
       ]);
     }
   });

@@ -4,7 +4,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 
 import { startApi, type RunningApi } from '../../src/api/server';
 import { issueToken } from '../../src/api/tokens';
-import { type Config, loadConfig } from '../../src/config';
+import { type Config, loadConfig, loadTracingSettings } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createDependencies, type Dependencies } from '../../src/dependencies';
 import type { Role } from '../../src/domain/roles';
@@ -14,6 +14,7 @@ import { ensureTopics } from '../../src/events/publisher';
 import type { PostgresLedger } from '../../src/ledger/postgres-ledger';
 import type { RedisBalances } from '../../src/ledger/redis-balances';
 import { createLogger } from '../../src/logger';
+import { startTracing, type Tracing } from '../../src/tracing';
 import { freePort } from '../../harness/free-port';
 import { SlackReceiver } from '../../harness/slack-receiver';
 import { ServiceProcess } from '../../harness/worker-process';
@@ -41,6 +42,7 @@ export class ServiceHarness {
     readonly api: RunningApi,
     readonly slack: SlackReceiver,
     private workerProcess: ServiceProcess | undefined,
+    private readonly tracing: Tracing | undefined,
   ) {
     this.ledger = dependencies.ledger;
     this.balances = dependencies.balances;
@@ -76,13 +78,16 @@ export class ServiceHarness {
       ...overrides,
     };
     const config = loadConfig(env);
+    // Asked to trace (the tracing test, or a run that records traced histories), the API in this process
+    // starts its sagas in a trace too; jest loads modules its own way, so only the workflow start is traced.
+    const tracing = startTracing(loadTracingSettings(['api'], env));
     const logger = createLogger('warn');
     await migrate(config, logger);
     const dependencies = await createDependencies(config, logger);
     await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
     const api = await startApi(dependencies, 0);
     const worker = withWorker ? await ServiceProcess.start(['worker', 'relay', 'consumers'], env) : undefined;
-    return new ServiceHarness(config, env, dependencies, api, slack, worker);
+    return new ServiceHarness(config, env, dependencies, api, slack, worker, tracing);
   }
 
   async stop(): Promise<void> {
@@ -90,6 +95,7 @@ export class ServiceHarness {
     await this.api.stop();
     await this.dependencies.close();
     await this.slack.stop();
+    await this.tracing?.shutdown();
   }
 
   /** Kills the worker without warning and starts a new one, as a crash and a supervisor would. */
