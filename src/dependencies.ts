@@ -7,6 +7,9 @@ import { Pool } from 'pg';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import { AuditLog } from './audit/audit-log';
+import { OperationsReads } from './operations/operations-reads';
+import { ReviewClaims } from './reviews/review-claims';
+import { StaffDirectory } from './staff/staff-directory';
 import type { Config } from './config';
 import { RecordSigner } from './events/signing';
 import { EventPublisher } from './events/publisher';
@@ -51,6 +54,12 @@ export interface Dependencies extends MoneyStores {
   risk: RiskServices;
   /** The per-account live feed in Redis (written by the live-feed consumer, read by the stream API). */
   feed: EventFeed;
+  /** Console accounts: who may sign in, with which role, and their lockout state. */
+  staff: StaffDirectory;
+  /** Who works which case of the review queue. */
+  claims: ReviewClaims;
+  /** The console's reads of events, corrections, repairs and recent figures. */
+  operations: OperationsReads;
   /** Closes every client, in the reverse order of creation. */
   close(): Promise<void>;
 }
@@ -176,6 +185,9 @@ export async function createDependencies(
       audit: new AuditLog(auditPool),
       risk: createRiskServices(postgres, redis, config.risk),
       feed: new EventFeed(redis),
+      staff: new StaffDirectory(postgres),
+      claims: new ReviewClaims(postgres),
+      operations: new OperationsReads(postgres),
       close: () => closeAll(closers, logger),
     };
   } catch (error) {

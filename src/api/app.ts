@@ -1,16 +1,27 @@
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 
+import { consumerGroups } from '../consumers';
 import type { Dependencies } from '../dependencies';
 import { isStaff } from '../domain/roles';
 import { getAccount, openAccount } from '../use-cases/accounts';
-import { getRiskRecord, listReviews, reviewTransfer } from '../use-cases/reviews';
-import { createRule, deleteRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
+import {
+  currentStats,
+  deadLettersOf,
+  deadLetterTopics,
+  listRepairs,
+  replayDeadLettersOf,
+  transferActivity,
+} from '../use-cases/operations';
+import { claimReview, getRiskRecord, listReviews, releaseReview, reviewTransfer } from '../use-cases/reviews';
+import { createRule, deleteRule, dryRunRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
+import { addStaff, changeStaff, listStaff, signIn } from '../use-cases/staff';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
 import { PayloadEncryption } from '../payload-encryption';
 import { auditTrail } from './audit-trail';
 import { authenticate, authorize, principalOf } from './auth';
 import { codecRoutes } from './codec';
+import { consoleAssets } from './console-assets';
 import { checkReadiness, readinessChecks } from './health';
 import { httpMetrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -21,23 +32,44 @@ import { createTokenVerifier } from './tokens';
 import {
   accountId,
   auditQuery,
+  eventTopic,
   expectedVersion,
   idempotencyKey,
   listTransfersQuery,
+  loginBody,
   newRuleBody,
+  newStaffBody,
   openAccountBody,
   parse,
   reviewBody,
   reviewsQuery,
   ruleDefinition,
+  ruleDryRunBody,
   ruleId,
+  staffChange,
+  staffUsername,
   transferBody,
+  transferCountsQuery,
   transferId,
 } from './schemas';
 import type { EventStreams } from './stream';
 import {
   accountView,
   auditPage,
+  authConfigView,
+  deadLetterList,
+  deadLetterReplayView,
+  deadLetterTopicsView,
+  principalView,
+  repairsView,
+  reviewClaimView,
+  ruleDryRunView,
+  sessionView,
+  staffList,
+  staffView,
+  statsView,
+  transferActivityView,
+  transferCounts,
   customerTransferView,
   liveness,
   readiness as readinessView,
@@ -62,6 +94,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   const temporal = config.temporal;
   const submitBody = transferBody(config.money.maxTransferAmount);
   const document = openApiDocument(config.money.maxTransferAmount);
+  const groups = consumerGroups(dependencies);
 
   const app = express();
   app.disable('x-powered-by');
@@ -108,7 +141,24 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   const streamAuthentication = authenticate(verifyToken, { acceptQueryToken: true, onRefused });
   v1.get('/stream', streamAuthentication, limits.perCaller, authorize('stream events'), streams.webSocket);
   v1.get('/events', streamAuthentication, limits.perCaller, authorize('stream events'), streams.eventStream);
+  // Signing in is how a console gets its token, so these two come before the router-wide authentication.
+  v1.get('/auth/config', (_request, response) => {
+    respond(response, authConfigView, {
+      mode: config.auth.verification.kind === 'jwks' ? 'identity-provider' : 'password',
+    });
+  });
+  v1.post('/auth/login', limits.signInAttempts, async (request, response) => {
+    respond(response, sessionView, await signIn(context, parse(loginBody, request.body ?? {}, 'body')));
+  });
   v1.use(authenticate(verifyToken, { onRefused }), limits.perCaller);
+  v1.get('/auth/me', (_request, response) => {
+    const { sub, role, expiresAt } = principalOf(response);
+    respond(response, principalView, {
+      sub,
+      role,
+      expiresAt: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
+    });
+  });
 
   v1.post('/accounts', authorize('open accounts'), async (request, response) => {
     const account = await openAccount(
@@ -134,6 +184,10 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
     const { cursor, ...query } = parse(listTransfersQuery, request.query, 'query');
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     respond(response, transferPage, presentTransferPage(temporal, await listTransfers(context, { ...query, after })));
+  });
+  v1.get('/transfers/counts', authorize('list transfers'), async (request, response) => {
+    const filter = parse(transferCountsQuery, request.query, 'query');
+    respond(response, transferCounts, { counts: await context.reads.countByStatus(filter) });
   });
   v1.get('/transfers/:id', authorize('read transfers'), async (request, response) => {
     const id = parse(transferId, request.params.id, 'path.id');
@@ -187,7 +241,63 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
     respond(response, ruleHistoryView, await ruleHistory(context, parse(ruleId, request.params.id, 'path.id')));
   });
 
+  v1.get('/transfers/:id/activity', authorize('read transfers'), async (request, response) => {
+    const id = parse(transferId, request.params.id, 'path.id');
+    respond(response, transferActivityView, await transferActivity(context, id));
+  });
+
+  v1.post('/reviews/:id/claim', authorize('review transfers'), async (request, response) => {
+    const id = parse(transferId, request.params.id, 'path.id');
+    respond(response, reviewClaimView, await claimReview(context, principalOf(response), id));
+  });
+  v1.delete('/reviews/:id/claim', authorize('review transfers'), async (request, response) => {
+    await releaseReview(context, principalOf(response), parse(transferId, request.params.id, 'path.id'));
+    response.status(204).end();
+  });
+
+  v1.post('/rules/dry-run', authorize('test rules'), async (request, response) => {
+    const { rule, limit } = parse(ruleDryRunBody, request.body ?? {}, 'body');
+    respond(response, ruleDryRunView, await dryRunRule(context, rule, limit));
+  });
+
+  v1.get('/repairs', authorize('read repairs'), async (_request, response) => {
+    respond(response, repairsView, await listRepairs(context));
+  });
+  v1.get('/dead-letters', authorize('read repairs'), async (_request, response) => {
+    respond(response, deadLetterTopicsView, await deadLetterTopics(context));
+  });
+  v1.get('/dead-letters/:topic', authorize('read repairs'), async (request, response) => {
+    const topic = parse(eventTopic, request.params.topic, 'path.topic');
+    respond(response, deadLetterList, await deadLettersOf(context, topic));
+  });
+  v1.post('/dead-letters/:topic/replay', authorize('replay dead letters'), async (request, response) => {
+    const topic = parse(eventTopic, request.params.topic, 'path.topic');
+    respond(response, deadLetterReplayView, await replayDeadLettersOf(context, topic));
+  });
+
+  v1.get('/stats', authorize('read stats'), async (request, response) => {
+    const stats = await currentStats(context, groups);
+    // The admin listener is on another port of the same host, kept off the public network.
+    const metrics = `${request.protocol}://${request.hostname}:${config.http.adminPort}/metrics`;
+    respond(response, statsView, { ...stats, links: { temporalUi: temporal.uiUrl, metrics } });
+  });
+
+  v1.get('/staff', authorize('manage staff'), async (_request, response) => {
+    respond(response, staffList, await listStaff(context));
+  });
+  v1.post('/staff', authorize('manage staff'), async (request, response) => {
+    const member = await addStaff(context, principalOf(response).sub, parse(newStaffBody, request.body ?? {}, 'body'));
+    response.location(`/v1/staff/${member.username}`);
+    respond(response, staffView, member, 201);
+  });
+  v1.patch('/staff/:username', authorize('manage staff'), async (request, response) => {
+    const username = parse(staffUsername, request.params.username, 'path.username');
+    const change = parse(staffChange, request.body ?? {}, 'body');
+    respond(response, staffView, await changeStaff(context, principalOf(response), username, change));
+  });
+
   app.use('/v1', v1);
+  app.use('/console', consoleAssets());
   app.use(notFoundRoute);
   app.use(problemHandler(logger));
   return app;

@@ -18,6 +18,12 @@ const AUDITED: Record<string, string> = {
   'PUT /v1/rules/:id': 'update rule',
   'DELETE /v1/rules/:id': 'delete rule',
   'POST /v1/codec/decode': 'read workflow payloads',
+  'POST /v1/auth/login': 'sign in',
+  'POST /v1/reviews/:id/claim': 'claim review',
+  'DELETE /v1/reviews/:id/claim': 'release review',
+  'POST /v1/dead-letters/:topic/replay': 'replay dead letters',
+  'POST /v1/staff': 'add staff',
+  'PATCH /v1/staff/:username': 'change staff',
 };
 
 /** A caller's own request id is kept when it looks like one; anything else gets a fresh uuid. */
@@ -31,12 +37,15 @@ function outcomeOf(status: number): string {
   return status >= 500 ? 'failed' : 'refused';
 }
 
-/** What the request was about: the path's id, the id a create named, or where a created resource lives. */
+/** What the request was about: the path's id, the id a create or sign-in named, or where a created resource lives. */
 function targetOf(request: Request, response: Response): string | null {
-  if (typeof request.params.id === 'string') return request.params.id;
-  const body = request.body as { accountId?: unknown; ruleId?: unknown } | undefined;
+  const { id, topic, username } = request.params as Record<string, unknown>;
+  for (const param of [id, topic, username]) if (typeof param === 'string') return param;
+  const body = request.body as { accountId?: unknown; ruleId?: unknown; username?: unknown } | undefined;
   if (typeof body?.accountId === 'string') return body.accountId;
   if (typeof body?.ruleId === 'string') return body.ruleId;
+  // A sign-in, whoever it names: failed ones are what an audit looks for.
+  if (typeof body?.username === 'string') return body.username.slice(0, 64);
   const location = response.get('Location');
   return location ? (location.split('/').at(-1) ?? null) : null;
 }

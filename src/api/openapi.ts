@@ -4,6 +4,13 @@ import {
   auditQuery,
   codecRequest,
   accountId,
+  eventTopic,
+  loginBody,
+  newStaffBody,
+  ruleDryRunBody,
+  staffChange,
+  staffUsername,
+  transferCountsQuery,
   conditionJson,
   expectedVersion,
   idempotencyKey,
@@ -123,7 +130,13 @@ export function openApiDocument(maxTransferAmount: number): object {
     NewRuleRequest: newRuleBody,
     RuleDefinitionRequest: ruleDefinition,
     CodecRequest: codecRequest,
+    RuleDryRunRequest: ruleDryRunBody,
+    LoginRequest: loginBody,
+    NewStaffRequest: newStaffBody,
+    StaffChangeRequest: staffChange,
   };
+  const topicPath = parameter('topic', 'path', eventTopic);
+  const usernamePath = parameter('username', 'path', staffUsername);
   const accountPath = parameter('id', 'path', accountId);
   const transferPath = parameter('id', 'path', transferId);
   const rulePath = parameter('id', 'path', ruleId);
@@ -164,6 +177,13 @@ export function openApiDocument(maxTransferAmount: number): object {
           responses: { '200': json('TransferPage', 'A page'), ...errors(400, 401, 403) },
         },
       },
+      '/v1/transfers/counts': {
+        get: {
+          summary: 'How many transfers the filters match, by status (staff)',
+          parameters: queryParameters(transferCountsQuery),
+          responses: { '200': json('TransferCounts', 'The counts'), ...errors(400, 401, 403) },
+        },
+      },
       '/v1/transfers/{id}': {
         get: {
           summary:
@@ -192,6 +212,27 @@ export function openApiDocument(maxTransferAmount: number): object {
           },
         },
       },
+      '/v1/transfers/{id}/activity': {
+        get: {
+          summary: "The events a transfer's saga wrote (still in the outbox) and the corrections made to it (staff)",
+          parameters: [transferPath],
+          responses: { '200': json('TransferActivity', 'Its events and corrections'), ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/v1/reviews/{id}/claim': {
+        post: {
+          summary:
+            'Claim a case of the review queue for 15 minutes, or renew your claim (OPS_AGENT, SUPER_ADMIN); while ' +
+            'it holds, only you may decide it. 409 claimed-by-other names who holds it',
+          parameters: [transferPath],
+          responses: { '200': json('ReviewClaim', 'Your claim'), ...errors(400, 401, 403, 404, 409) },
+        },
+        delete: {
+          summary: 'Give up your claim on a case (OPS_AGENT, SUPER_ADMIN)',
+          parameters: [transferPath],
+          responses: { '204': { description: 'Released' }, ...errors(400, 401, 403, 409) },
+        },
+      },
       '/v1/reviews': {
         get: {
           summary: 'Transfers waiting for review, longest waiting first (staff)',
@@ -217,6 +258,15 @@ export function openApiDocument(maxTransferAmount: number): object {
           responses: { '201': json('Rule', 'The rule'), ...errors(400, 401, 403, 409, 422) },
         },
       },
+      '/v1/rules/dry-run': {
+        post: {
+          summary:
+            'Try a draft rule on the facts recorded for the latest evaluated transfers, saving nothing: how many it ' +
+            'hits and which decisions it changes (RULE_ADMIN, SUPER_ADMIN, RISK_ANALYST)',
+          requestBody: body('RuleDryRunRequest'),
+          responses: { '200': json('RuleDryRun', 'What the draft would have done'), ...errors(400, 401, 403, 422) },
+        },
+      },
       '/v1/rules/{id}': {
         get: {
           summary: 'A rule (staff)',
@@ -240,6 +290,82 @@ export function openApiDocument(maxTransferAmount: number): object {
           summary: 'Every version of a rule, oldest first (staff)',
           parameters: [rulePath],
           responses: { '200': json('RuleHistory', 'The versions'), ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/v1/repairs': {
+        get: {
+          summary: 'Open repairs (dlq_events), the latest corrections and the last reconcile run (staff)',
+          responses: { '200': json('Repairs', 'What waits and what was repaired'), ...errors(401, 403) },
+        },
+      },
+      '/v1/dead-letters': {
+        get: {
+          summary: "Each topic's dead-letter twin: how many records it holds and how many wait for a replay (staff)",
+          responses: { '200': json('DeadLetterTopics', 'The counts'), ...errors(401, 403) },
+        },
+      },
+      '/v1/dead-letters/{topic}': {
+        get: {
+          summary: 'The dead letters of a topic, with why each died and whether it was replayed (staff)',
+          parameters: [topicPath],
+          responses: { '200': json('DeadLetterList', 'The records'), ...errors(400, 401, 403) },
+        },
+      },
+      '/v1/dead-letters/{topic}/replay': {
+        post: {
+          summary:
+            'Re-publish the dead letters of a topic not yet re-driven, as `npm run dlt -- replay` does ' +
+            '(OPS_AGENT, SUPER_ADMIN; audited)',
+          parameters: [topicPath],
+          responses: { '200': json('DeadLetterReplay', 'How many were re-published'), ...errors(400, 401, 403) },
+        },
+      },
+      '/v1/stats': {
+        get: {
+          summary: "The console's health figures: completions, decision mix, p99, outbox and consumer lag (staff)",
+          responses: { '200': json('Stats', 'The figures now'), ...errors(401, 403) },
+        },
+      },
+      '/v1/auth/config': {
+        get: {
+          security: [],
+          summary: "How staff sign in: with a password here, or with the identity provider's tokens",
+          responses: { '200': json('AuthConfig', 'The sign-in mode') },
+        },
+      },
+      '/v1/auth/login': {
+        post: {
+          security: [],
+          summary:
+            'Sign a staff account in: a short-lived token (STAFF_SESSION_SECONDS). 5 failures in a row lock the ' +
+            'account for 15 minutes (423); 409 when an identity provider is configured (audited)',
+          requestBody: body('LoginRequest'),
+          responses: { '200': json('Session', 'The session'), ...errors(400, 401, 409, 423, 429) },
+        },
+      },
+      '/v1/auth/me': {
+        get: {
+          summary: 'Whom the token names, and its role',
+          responses: { '200': json('Principal', 'The caller'), ...errors(401) },
+        },
+      },
+      '/v1/staff': {
+        get: {
+          summary: 'Staff accounts (SUPER_ADMIN)',
+          responses: { '200': json('StaffList', 'The accounts'), ...errors(401, 403) },
+        },
+        post: {
+          summary: 'Add a staff account (SUPER_ADMIN; audited)',
+          requestBody: body('NewStaffRequest'),
+          responses: { '201': json('Staff', 'The account'), ...errors(400, 401, 403, 409) },
+        },
+      },
+      '/v1/staff/{username}': {
+        patch: {
+          summary: "Change another staff account's role, or disable or enable it (SUPER_ADMIN; audited)",
+          parameters: [usernamePath],
+          requestBody: body('StaffChangeRequest'),
+          responses: { '200': json('Staff', 'The account'), ...errors(400, 401, 403, 404, 409) },
         },
       },
       '/v1/stream': {

@@ -1,6 +1,4 @@
-import type { Role } from '../domain/roles';
-
-const STAFF: Role[] = ['SUPER_ADMIN', 'RULE_ADMIN', 'AUDITOR', 'OPS_AGENT', 'RISK_ANALYST', 'READ_ONLY'];
+import { type Role, STAFF_ROLES as STAFF } from '../domain/roles';
 
 /**
  * The permission matrix, in one place (the README shows the same table). Every staff role reads;
@@ -21,7 +19,12 @@ export type Action =
   | 'write rules'
   | 'stream events'
   | 'read audit'
-  | 'read workflow payloads';
+  | 'read workflow payloads'
+  | 'test rules'
+  | 'read repairs'
+  | 'replay dead letters'
+  | 'read stats'
+  | 'manage staff';
 
 export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'open accounts': ['SUPER_ADMIN'],
@@ -37,4 +40,10 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'stream events': ['USER', ...STAFF],
   'read audit': ['AUDITOR', 'SUPER_ADMIN'],
   'read workflow payloads': STAFF,
+  // A dry run writes nothing, so the analysts who propose rules may run one too.
+  'test rules': ['RULE_ADMIN', 'SUPER_ADMIN', 'RISK_ANALYST'],
+  'read repairs': STAFF,
+  'replay dead letters': ['OPS_AGENT', 'SUPER_ADMIN'],
+  'read stats': STAFF,
+  'manage staff': ['SUPER_ADMIN'],
 };

@@ -6,6 +6,7 @@ import type { EventType } from '../domain/topics';
 import type { RiskDecision, TransferStatus } from '../domain/transfer';
 import type { TransferRow } from '../ledger/ledger-reads';
 import { RequestRefused } from '../use-cases/errors';
+import type { ReviewCase } from '../use-cases/reviews';
 import type { ListPosition, TransferRecord } from '../use-cases/transfers';
 import type { CustomerTransferView, reviewQueue, TransferView, transferPage } from './views';
 
@@ -121,8 +122,15 @@ export function presentTransferPage(
 }
 
 /** The review queue; a waiting transfer's last change is when it went under review. */
-export function presentReviewQueue(temporal: TemporalLinks, rows: TransferRow[]): z.output<typeof reviewQueue> {
-  return { items: rows.map((row) => ({ ...listed(temporal, row), underReviewSince: iso(row.updatedAt) })) };
+export function presentReviewQueue(temporal: TemporalLinks, cases: ReviewCase[]): z.output<typeof reviewQueue> {
+  return {
+    items: cases.map(({ row, claim, reviewDeadline }) => ({
+      ...listed(temporal, row),
+      underReviewSince: iso(row.updatedAt),
+      reviewDeadline,
+      claim,
+    })),
+  };
 }
 
 /** The listing cursor: base64url JSON of the last transfer's submission time and id. */

@@ -11,6 +11,7 @@ const STATUS_OF: Record<RefusalKind, number> = {
   'not-found': 404,
   conflict: 409,
   unprocessable: 422,
+  locked: 423,
   unavailable: 503,
 };
 

@@ -41,6 +41,7 @@ export function createRateLimits(redis: Redis, budgets: Budgets, logger: Logger)
   const requests = limiter('requests', budgets.requestsPerMinute);
   const transfers = limiter('transfers', budgets.transfersPerMinute);
   const unauthenticated = limiter('unauthenticated', budgets.unauthenticatedPerMinute);
+  const signIns = limiter('sign-ins', budgets.signInsPerMinute);
 
   const consume = async (budget: RateLimiterRedis, key: string, what: string) => {
     try {
@@ -62,6 +63,14 @@ export function createRateLimits(redis: Redis, budgets: Budgets, logger: Logger)
     /** After authentication: every request of the caller. */
     perCaller: (async (_request, response, next) => {
       await consume(requests, principalOf(response).sub, 'too many requests from this caller');
+      next();
+    }) as RequestHandler,
+    /**
+     * POST /v1/auth/login, per client address and before the password is hashed: each attempt costs an
+     * argon2id hash, so a flood of them is refused before it costs the CPU. The lockout is per account.
+     */
+    signInAttempts: (async (request, _response, next) => {
+      await consume(signIns, request.socket.remoteAddress ?? 'unknown', 'too many sign-in attempts from this address');
       next();
     }) as RequestHandler,
     /** POST /v1/transfers: the caller's submissions. */

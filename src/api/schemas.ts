@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-import { TRANSFER_STATUSES } from '../domain/transfer';
+import { STAFF_ROLES } from '../domain/roles';
+import { TOPICS } from '../domain/topics';
+import { RISK_DECISIONS, TRANSFER_STATUSES } from '../domain/transfer';
 import { RULE_ACTIONS } from '../risk/rules';
+import { MIN_PASSWORD_LENGTH } from '../staff/password-policy';
 import { RequestRefused } from '../use-cases/errors';
 
 /** ISO-4217 codes as the runtime's ICU knows them (Node ships full ICU). */
@@ -65,12 +68,40 @@ export function transferBody(maxAmount: number) {
     });
 }
 
-export const listTransfersQuery = z.strictObject({
-  status: z.enum(TRANSFER_STATUSES).optional().describe('only transfers in this status'),
+/** The staff listing's filters, shared by the page and the counts by status. */
+const transferFilters = {
   accountId: accountId.optional().describe('only transfers from or to this account'),
-  limit: z.coerce.number().int().min(1).max(100).default(20).describe('page size'),
-  cursor: z.string().max(200).optional().describe('the `nextCursor` of the previous page'),
-});
+  decision: z.enum(RISK_DECISIONS).optional().describe('only transfers risk decided so'),
+  submittedFrom: z.iso.datetime({ offset: true }).optional().describe('submitted at or after'),
+  submittedTo: z.iso.datetime({ offset: true }).optional().describe('submitted before'),
+  minAmount: z.coerce.number().int().min(0).optional().describe('at least, in minor units'),
+  maxAmount: z.coerce.number().int().min(0).optional().describe('at most, in minor units'),
+};
+
+const orderedRanges = <
+  T extends { submittedFrom?: string; submittedTo?: string; minAmount?: number; maxAmount?: number },
+>(
+  query: T,
+  context: z.RefinementCtx,
+) => {
+  if (query.submittedFrom && query.submittedTo && Date.parse(query.submittedFrom) > Date.parse(query.submittedTo)) {
+    context.addIssue({ code: 'custom', path: ['submittedTo'], message: 'must not be before submittedFrom' });
+  }
+  if (query.minAmount !== undefined && query.maxAmount !== undefined && query.minAmount > query.maxAmount) {
+    context.addIssue({ code: 'custom', path: ['maxAmount'], message: 'must not be below minAmount' });
+  }
+};
+
+export const transferCountsQuery = z.strictObject(transferFilters).superRefine(orderedRanges);
+
+export const listTransfersQuery = z
+  .strictObject({
+    status: z.enum(TRANSFER_STATUSES).optional().describe('only transfers in this status'),
+    ...transferFilters,
+    limit: z.coerce.number().int().min(1).max(100).default(20).describe('page size'),
+    cursor: z.string().max(200).optional().describe('the `nextCursor` of the previous page'),
+  })
+  .superRefine(orderedRanges);
 
 export const idempotencyKey = z
   .string()
@@ -186,3 +217,37 @@ export const wirePayload = z.strictObject({
 
 /** What the Temporal Web UI and CLI send their codec endpoint. */
 export const codecRequest = z.strictObject({ payloads: z.array(wirePayload).max(1_000) });
+
+/** A rule to try on recent transfers before it is saved: a new one, or an existing one's next version. */
+export const ruleDryRunBody = z.strictObject({
+  rule: newRuleBody,
+  limit: z.number().int().min(1).max(1_000).default(200).describe('how many of the latest evaluated transfers'),
+});
+
+export const loginBody = z.strictObject({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(1_024),
+});
+
+export const staffUsername = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{1,63}$/,
+    'must be 2–64 lower-case letters, digits, or . _ - (starting with one of the first two)',
+  );
+
+export const newStaffBody = z.strictObject({
+  username: staffUsername,
+  email: z.email().max(254),
+  role: z.enum(STAFF_ROLES),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1_024),
+});
+
+export const staffChange = z
+  .strictObject({ role: z.enum(STAFF_ROLES).optional(), disabled: z.boolean().optional() })
+  .refine((change) => change.role !== undefined || change.disabled !== undefined, {
+    message: 'name a role or disabled to change',
+  });
+
+/** A dead-letter route names the original topic, e.g. `tx.sync_required`. */
+export const eventTopic = z.enum(TOPICS);

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 
+import { ROLES, STAFF_ROLES } from '../domain/roles';
 import { RISK_DECISIONS, TRANSFER_STATUSES, TRANSFER_STEPS } from '../domain/transfer';
 import { RULE_ACTIONS } from '../risk/rules';
 import { conditionComponents, conditionSchema } from './condition-schema';
@@ -96,7 +97,15 @@ export const auditPage = z.strictObject({
   nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last one'),
 });
 
-export const reviewQueueItem = transferView.extend({ underReviewSince: isoTime });
+export const reviewClaimView = z
+  .strictObject({ transferId: z.uuid(), by: z.string(), at: isoTime, expiresAt: isoTime })
+  .describe('who works the case, until when; decided by them alone while it holds');
+
+export const reviewQueueItem = transferView.extend({
+  underReviewSince: isoTime,
+  reviewDeadline: isoTime.describe('when the review times out and the transfer is rejected'),
+  claim: reviewClaimView.nullable(),
+});
 export const reviewQueue = z.strictObject({ items: z.array(reviewQueueItem) });
 
 export const accountView = z.strictObject({
@@ -163,6 +172,150 @@ export const problemDocument = z
   })
   .describe('A problem document (RFC 9457)');
 
+export const transferCounts = z.strictObject({
+  counts: z.record(z.enum(TRANSFER_STATUSES), z.int()).describe('transfers the filters match, by status'),
+});
+
+export const transferActivityView = z.strictObject({
+  events: z
+    .array(
+      z.strictObject({
+        eventId: z.string(),
+        type: z.string(),
+        topic: z.string(),
+        createdAt: isoTime,
+        publishedAt: isoTime.nullable().describe('null while the relay has not published it'),
+      }),
+    )
+    .describe('events its saga wrote that the outbox still holds (published ones are purged after a retention)'),
+  corrections: z.array(
+    z.strictObject({
+      id: z.string(),
+      transferId: z.string().nullable(),
+      accountId: z.string().nullable(),
+      kind: z.string(),
+      detail: z.record(z.string(), z.unknown()),
+      at: isoTime,
+    }),
+  ),
+});
+
+const correctionView = transferActivityView.shape.corrections.element;
+
+export const ruleDryRunView = z.strictObject({
+  evaluated: z.int().describe('recent transfers whose recorded facts the draft was tried on'),
+  hits: z.int().describe("how many of them the draft's condition hits"),
+  changed: z.int().describe('how many decisions the draft changes'),
+  changes: z.array(
+    z.strictObject({
+      transferId: z.uuid(),
+      evaluatedAt: isoTime,
+      before: z.enum(RISK_DECISIONS),
+      after: z.enum(RISK_DECISIONS),
+    }),
+  ),
+});
+
+export const repairsView = z.strictObject({
+  open: z.array(
+    z.strictObject({
+      id: z.string(),
+      source: z.string(),
+      eventId: z.string().nullable(),
+      transferId: z.string().nullable(),
+      error: z.string(),
+      createdAt: isoTime,
+    }),
+  ),
+  corrections: z.array(correctionView).describe('the latest, newest first'),
+  reconcile: z
+    .strictObject({
+      workflowId: z.string(),
+      runId: z.string(),
+      closedAt: isoTime.nullable(),
+      status: z.string(),
+      drifts: z.array(z.unknown()),
+    })
+    .nullable()
+    .describe('the last reconcile run that finished, and the drifts it found'),
+});
+
+export const deadLetterTopicsView = z.strictObject({
+  topics: z.array(
+    z.strictObject({
+      topic: z.string(),
+      dltTopic: z.string(),
+      total: z.int(),
+      waiting: z.int().describe('not yet re-driven by a replay'),
+    }),
+  ),
+});
+
+export const deadLetterList = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      dltTopic: z.string(),
+      partition: z.int(),
+      offset: z.string(),
+      key: z.string().nullable(),
+      value: z.string(),
+      headers: z.record(z.string(), z.string()),
+      error: z.string().optional(),
+      consumerGroup: z.string().optional(),
+      originalTopic: z.string(),
+      failedAt: z.string().optional(),
+      replayed: z.boolean(),
+    }),
+  ),
+});
+
+export const deadLetterReplayView = z.strictObject({ replayed: z.int().describe('records re-published') });
+
+export const statsView = z.strictObject({
+  at: isoTime,
+  completedPerSecond: z.number().describe('over the last minute'),
+  decisions: z.record(z.enum(RISK_DECISIONS), z.int()).describe('risk decisions of the last 5 minutes'),
+  completedP99Ms: z.number().nullable().describe('submit → COMPLETED, 99th percentile over the last 5 minutes'),
+  outboxLagSeconds: z.number(),
+  consumerLag: z
+    .array(z.strictObject({ group: z.string(), topic: z.string(), lag: z.int() }))
+    .nullable()
+    .describe('null while Kafka does not answer'),
+  openReviews: z.int(),
+  links: z.strictObject({ temporalUi: z.url(), metrics: z.string() }),
+});
+
+export const authConfigView = z.strictObject({
+  mode: z
+    .enum(['password', 'identity-provider'])
+    .describe('identity-provider: AUTH_JWKS_URL is set, and staff bring its tokens instead of signing in here'),
+});
+
+export const sessionView = z.strictObject({
+  token: z.string().describe('a bearer token for every /v1 route; keep it in memory'),
+  expiresAt: isoTime,
+  username: z.string(),
+  role: z.enum(STAFF_ROLES),
+});
+
+export const principalView = z.strictObject({
+  sub: z.string(),
+  role: z.enum(ROLES),
+  expiresAt: isoTime.nullable(),
+});
+
+export const staffView = z.strictObject({
+  username: z.string(),
+  email: z.string(),
+  role: z.enum(STAFF_ROLES),
+  disabled: z.boolean(),
+  createdBy: z.string(),
+  createdAt: isoTime,
+  lockedUntil: isoTime.nullable().describe('set while too many failed sign-ins lock the account'),
+});
+
+export const staffList = z.strictObject({ items: z.array(staffView) });
+
 export const liveness = z.strictObject({ status: z.literal('ok') });
 /** The public /readyz: whether every dependency answers, not which one does not, nor why. */
 export const readiness = z.strictObject({ ready: z.boolean() });
@@ -205,6 +358,20 @@ export const responseComponents: Record<string, z.ZodType> = {
   Liveness: liveness,
   Readiness: readiness,
   CodecPayloads: codecPayloads,
+  ReviewClaim: reviewClaimView,
+  TransferCounts: transferCounts,
+  TransferActivity: transferActivityView,
+  RuleDryRun: ruleDryRunView,
+  Repairs: repairsView,
+  DeadLetterTopics: deadLetterTopicsView,
+  DeadLetterList: deadLetterList,
+  DeadLetterReplay: deadLetterReplayView,
+  Stats: statsView,
+  AuthConfig: authConfigView,
+  Session: sessionView,
+  Principal: principalView,
+  Staff: staffView,
+  StaffList: staffList,
   ...conditionComponents,
 };
 

@@ -10,6 +10,13 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The roles a console account can hold. */
+export const STAFF_ROLES = ROLES.filter((role): role is Exclude<Role, 'USER'> => role !== 'USER') as [
+  Exclude<Role, 'USER'>,
+  ...Exclude<Role, 'USER'>[],
+];
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
 export interface Principal {
   sub: string;
   role: Role;

@@ -377,3 +377,40 @@ function headerTexts(headers: IHeaders): Record<string, string> {
 function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
+
+/** How many records a topic's `.dlt` twin holds, and how many of them replay has not gone past. */
+export interface DeadLetterCount {
+  topic: string;
+  dltTopic: string;
+  total: number;
+  waiting: number;
+}
+
+/**
+ * Counts each topic's dead letters from Kafka's offsets alone (no record is read), so the console can
+ * show them at every visit: between each partition's low and high watermark, and past replay's commit.
+ * A `.dlt` topic that does not exist counts 0.
+ */
+export async function countDeadLetters(
+  admin: Admin,
+  originalTopics: readonly string[] = TOPICS,
+): Promise<DeadLetterCount[]> {
+  const existing = new Set(await admin.listTopics());
+  const present = originalTopics.map(deadLetterTopic).filter((topic) => existing.has(topic));
+  const replayed = await replayedUpTo(admin, present);
+  return Promise.all(
+    originalTopics.map(async (topic) => {
+      const dltTopic = deadLetterTopic(topic);
+      if (!existing.has(dltTopic)) return { topic, dltTopic, total: 0, waiting: 0 };
+      let total = 0n;
+      let waiting = 0n;
+      for (const { partition, low, high } of await admin.fetchTopicOffsets(dltTopic)) {
+        const [from, to] = [BigInt(low), BigInt(high)];
+        const done = replayed.get(dltTopic)?.get(partition) ?? from;
+        total += to - from;
+        waiting += to - (done > from ? (done < to ? done : to) : from);
+      }
+      return { topic, dltTopic, total: Number(total), waiting: Number(waiting) };
+    }),
+  );
+}

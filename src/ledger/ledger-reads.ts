@@ -1,6 +1,12 @@
 import type { Pool } from 'pg';
 
-import type { ReviewDecision, TransferStatus, TransferStep } from '../domain/transfer';
+import {
+  type ReviewDecision,
+  type RiskDecision,
+  TRANSFER_STATUSES,
+  type TransferStatus,
+  type TransferStep,
+} from '../domain/transfer';
 
 export interface AccountRow {
   accountId: string;
@@ -46,6 +52,36 @@ export const TRANSFER_COLUMNS = `
   amount::float8 AS amount, currency, memo, requested_by AS "requestedBy", status, step,
   risk_decision AS "riskDecision", risk_score AS "riskScore", failure_reason AS "failureReason",
   submitted_at AS "submittedAt", settled_at AS "settledAt", updated_at AS "updatedAt"`;
+
+/** What the staff's transfer listing can be narrowed to; every field is optional and they combine. */
+export interface TransferFilter {
+  status?: TransferStatus;
+  accountId?: string;
+  decision?: RiskDecision;
+  /** Submitted at or after (ISO-8601). */
+  submittedFrom?: string;
+  /** Submitted before (ISO-8601). */
+  submittedTo?: string;
+  /** At least, in minor units. */
+  minAmount?: number;
+  /** At most, in minor units. */
+  maxAmount?: number;
+}
+
+/** The filter's conditions bar status, as $1..$6 (listing and counting share them). */
+const FILTER_CLAUSE = `($1::text IS NULL OR from_account_id = $1 OR to_account_id = $1)
+  AND ($2::text IS NULL OR risk_decision = $2)
+  AND ($3::timestamptz IS NULL OR submitted_at >= $3) AND ($4::timestamptz IS NULL OR submitted_at < $4)
+  AND ($5::bigint IS NULL OR amount >= $5) AND ($6::bigint IS NULL OR amount <= $6)`;
+
+const filterValues = (filter: TransferFilter) => [
+  filter.accountId ?? null,
+  filter.decision ?? null,
+  filter.submittedFrom ?? null,
+  filter.submittedTo ?? null,
+  filter.minAmount ?? null,
+  filter.maxAmount ?? null,
+];
 
 /**
  * What the API reads from the ledger: accounts, transfers with their history and review, the staff
@@ -94,28 +130,35 @@ export class LedgerReads {
   }
 
   /** Newest first; the cursor is the last row's (submittedAt, transferId). */
-  async listTransfers(filter: {
-    status?: TransferStatus;
-    accountId?: string;
-    limit: number;
-    after?: { submittedAt: string; transferId: string };
-  }): Promise<TransferRow[]> {
+  async listTransfers(
+    filter: TransferFilter & { limit: number; after?: { submittedAt: string; transferId: string } },
+  ): Promise<TransferRow[]> {
     const { rows } = await this.pool.query<TransferRow>(
       `SELECT ${TRANSFER_COLUMNS} FROM transactions
-       WHERE ($1::text IS NULL OR status = $1)
-         AND ($2::text IS NULL OR from_account_id = $2 OR to_account_id = $2)
-         AND ($3::timestamptz IS NULL OR (submitted_at, transfer_id) < ($3::timestamptz, $4::uuid))
+       WHERE ${FILTER_CLAUSE} AND ($7::text IS NULL OR status = $7)
+         AND ($8::timestamptz IS NULL OR (submitted_at, transfer_id) < ($8::timestamptz, $9::uuid))
        ORDER BY submitted_at DESC, transfer_id DESC
-       LIMIT $5`,
+       LIMIT $10`,
       [
+        ...filterValues(filter),
         filter.status ?? null,
-        filter.accountId ?? null,
         filter.after?.submittedAt ?? null,
         filter.after?.transferId ?? null,
         filter.limit,
       ],
     );
     return rows;
+  }
+
+  /** How many transfers the filter matches, by status (every status named, zero included). */
+  async countByStatus(filter: TransferFilter): Promise<Record<TransferStatus, number>> {
+    const { rows } = await this.pool.query<{ status: TransferStatus; count: number }>(
+      `SELECT status, count(*)::int AS count FROM transactions WHERE ${FILTER_CLAUSE} GROUP BY status`,
+      filterValues(filter),
+    );
+    const counts = Object.fromEntries(TRANSFER_STATUSES.map((status) => [status, 0])) as Record<TransferStatus, number>;
+    for (const row of rows) counts[row.status] = row.count;
+    return counts;
   }
 
   /** The review queue: transfers UNDER_REVIEW, longest waiting first (nothing updates them while they wait). */

@@ -56,47 +56,20 @@ export class RiskEngine {
       anomalyScore: anomaly.score,
     };
 
-    const outcomes: RuleOutcome[] = [];
-    const deciding: CompiledRule[] = [];
-    for (const rule of this.cached.rules) {
-      if (!rule.enabled) continue;
-      const { hit, reason } = evaluateCondition(rule.compiled, facts);
-      outcomes.push({
-        ruleId: rule.ruleId,
-        version: rule.version,
-        hit,
-        shadow: rule.shadow,
-        score: rule.score,
-        reason,
-      });
-      if (hit && !rule.shadow) deciding.push(rule);
-    }
-    const anomalyPart = round(this.settings.anomalyWeight * anomaly.score);
-    const score = round(deciding.reduce((total, rule) => total + rule.score, 0) + anomalyPart);
-    const decision = decide(score, deciding, this.settings);
-    const hits: RuleHit[] = outcomes
-      .filter((outcome) => outcome.hit)
-      .map(({ ruleId, version, score: ruleScore, shadow, reason }) => ({
-        ruleId,
-        version,
-        score: ruleScore,
-        shadow,
-        reason,
-      }));
-    const reasons = hits.filter((hit) => !hit.shadow).map((hit) => `${hit.ruleId}: ${hit.reason}`);
-    if (anomalyPart > 0) reasons.push(`anomaly ${anomaly.score} (${anomaly.reason})`);
+    const judged = judge(this.cached.rules, facts, anomaly.reason, this.settings);
     return {
       assessment: {
-        decision,
-        score,
-        reasons,
+        decision: judged.decision,
+        score: judged.score,
+        reasons: judged.reasons,
         anomalyScore: anomaly.score,
         ruleSetVersion: String(gathered.version),
         modelVersion: anomaly.modelVersion,
-        hits,
+        hits: judged.hits,
       },
       anomalyReason: anomaly.reason,
-      outcomes,
+      outcomes: judged.outcomes,
+      facts,
     };
   }
 
@@ -128,8 +101,50 @@ export class RiskEngine {
   }
 }
 
+/** What a rule set decides on one transfer's facts: the live path, and a draft's dry run over recorded facts. */
+export interface Judgement {
+  decision: RiskDecision;
+  score: number;
+  reasons: string[];
+  hits: RuleHit[];
+  outcomes: RuleOutcome[];
+}
+
+export function judge(
+  rules: readonly CompiledRule[],
+  facts: RiskFacts,
+  anomalyReason: string,
+  settings: Config['risk'],
+): Judgement {
+  const outcomes: RuleOutcome[] = [];
+  const deciding: CompiledRule[] = [];
+  for (const rule of rules) {
+    if (!rule.enabled) continue;
+    const { hit, reason } = evaluateCondition(rule.compiled, facts);
+    outcomes.push({ ruleId: rule.ruleId, version: rule.version, hit, shadow: rule.shadow, score: rule.score, reason });
+    if (hit && !rule.shadow) deciding.push(rule);
+  }
+  const anomalyPart = round(settings.anomalyWeight * facts.anomalyScore);
+  const score = round(deciding.reduce((total, rule) => total + rule.score, 0) + anomalyPart);
+  const hits: RuleHit[] = outcomes
+    .filter((outcome) => outcome.hit)
+    .map(({ ruleId, version, score: ruleScore, shadow, reason }) => ({
+      ruleId,
+      version,
+      score: ruleScore,
+      shadow,
+      reason,
+    }));
+  const reasons = hits.filter((hit) => !hit.shadow).map((hit) => `${hit.ruleId}: ${hit.reason}`);
+  if (anomalyPart > 0) reasons.push(`anomaly ${facts.anomalyScore} (${anomalyReason})`);
+  return { decision: decide(score, deciding, settings), score, reasons, hits, outcomes };
+}
+
 function compile(rulesJson: string): CompiledRule[] {
-  const rules = JSON.parse(rulesJson) as Rule[];
+  return compileRules(JSON.parse(rulesJson) as Rule[]);
+}
+
+export function compileRules(rules: readonly Rule[]): CompiledRule[] {
   return rules.map((rule) => {
     const parsed = parseCondition(rule.condition);
     // Conditions are validated before they are stored; one that no longer parses is a code change

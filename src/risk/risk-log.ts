@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 
 import type { RiskAssessment, RiskDecision } from '../domain/transfer';
+import type { RiskFacts } from './conditions';
 
 /** One rule's part in an evaluation, hit or not: a row of risk_rule_hits. */
 export interface RuleOutcome {
@@ -17,6 +18,8 @@ export interface RiskEvaluation {
   assessment: RiskAssessment;
   anomalyReason: string;
   outcomes: RuleOutcome[];
+  /** What the rules judged, kept so a draft rule can be tried on recent transfers (a dry run). */
+  facts: RiskFacts;
 }
 
 /** What `GET /v1/transfers/:id/risk` shows: the provenance of one decision. */
@@ -45,8 +48,8 @@ export class RiskLog {
     const { assessment } = evaluation;
     const { rowCount } = await client.query(
       `INSERT INTO risk_logs (transfer_id, decision, combined_score, anomaly_score, rule_set_version, model_version,
-         reasons, anomaly_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (transfer_id) DO NOTHING`,
+         reasons, anomaly_reason, facts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (transfer_id) DO NOTHING`,
       [
         transferId,
         assessment.decision,
@@ -56,6 +59,7 @@ export class RiskLog {
         assessment.modelVersion,
         JSON.stringify(assessment.reasons),
         evaluation.anomalyReason,
+        JSON.stringify(evaluation.facts),
       ],
     );
     if (rowCount === 0) return false;
@@ -111,4 +115,23 @@ export class RiskLog {
     );
     return { ...log, evaluatedAt: new Date(log.evaluatedAt).toISOString(), rules: hits.rows };
   }
+
+  /** The latest evaluations that kept their facts, newest first (those from before facts were kept have none). */
+  async recentFacts(limit: number): Promise<RecordedFacts[]> {
+    const { rows } = await this.pool.query<RecordedFacts & { evaluatedAt: Date }>(
+      `SELECT transfer_id AS "transferId", evaluated_at AS "evaluatedAt", decision, anomaly_reason AS "anomalyReason",
+         facts
+       FROM risk_logs WHERE facts IS NOT NULL ORDER BY evaluated_at DESC, id DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({ ...row, evaluatedAt: row.evaluatedAt.toISOString() }));
+  }
+}
+
+export interface RecordedFacts {
+  transferId: string;
+  evaluatedAt: string;
+  decision: RiskDecision;
+  anomalyReason: string | null;
+  facts: RiskFacts;
 }

@@ -13,4 +13,11 @@ export type UseCaseContext = Pick<
   | 'temporal'
   | 'risk'
   | 'serviceMetrics'
+  | 'staff'
+  | 'claims'
+  | 'operations'
+  | 'kafka'
+  | 'kafkaAdmin'
+  | 'audit'
+  | 'events'
 >;

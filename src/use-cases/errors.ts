@@ -3,7 +3,7 @@
  * each kind into a status and `type` into the problem document's stable type.
  */
 export type RefusalKind =
-  'invalid' | 'unprocessable' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unavailable';
+  'invalid' | 'unprocessable' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'locked' | 'unavailable';
 
 export class RequestRefused extends Error {
   constructor(

@@ -4,16 +4,10 @@ import { type AccountProblem, accountProblem } from '../domain/accounts';
 import { type Principal, isStaff } from '../domain/roles';
 import { transferSearchAttributes } from '../domain/search-attributes';
 import { TASK_QUEUE, transferWorkflowId } from '../domain/temporal';
-import {
-  isTerminal,
-  type SagaState,
-  type TransferRequest,
-  type TransferSagaInput,
-  type TransferStatus,
-} from '../domain/transfer';
+import { isTerminal, type SagaState, type TransferRequest, type TransferSagaInput } from '../domain/transfer';
 import { requestHash as hashOf, transferIdFor } from '../domain/transfer-id';
 import type { AcceptedRequest } from '../ledger/idempotency-keys';
-import type { HistoryRow, ReviewRow, TransferRow } from '../ledger/ledger-reads';
+import type { HistoryRow, ReviewRow, TransferFilter, TransferRow } from '../ledger/ledger-reads';
 import { tagTransfer } from '../tracing';
 import type { transferSaga } from '../workflows';
 import type { UseCaseContext } from './context';
@@ -219,7 +213,7 @@ export async function getTransfer(
 /** Staff listing from PostgreSQL, newest first; `next` is where the following page starts, if there is one. */
 export async function listTransfers(
   context: UseCaseContext,
-  query: { status?: TransferStatus; accountId?: string; limit: number; after?: ListPosition },
+  query: TransferFilter & { limit: number; after?: ListPosition },
 ): Promise<{ rows: TransferRow[]; next: ListPosition | null }> {
   const rows = await context.reads.listTransfers(query);
   const last = rows.at(-1);

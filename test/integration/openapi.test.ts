@@ -184,6 +184,35 @@ describe('the API document', () => {
     await call('GET', '/v1/audit', '/v1/audit?cursor=abc', { token: service.token('auditor-1', 'AUDITOR') });
     await call('GET', '/v1/audit', '/v1/audit', { token: analyst() });
 
+    const ops = service.token('ops-1', 'OPS_AGENT');
+    const claim = (token: string, view?: string) =>
+      call('POST', '/v1/reviews/{id}/claim', `/v1/reviews/${transferId}/claim`, { token }, view);
+    expect((await claim(ops, 'ReviewClaim')).status).toBe(200);
+    expect((await claim(service.token('ops-2', 'OPS_AGENT'))).status).toBe(409);
+    const queue = await call('GET', '/v1/reviews', '/v1/reviews?limit=100', { token: analyst() });
+    const queued = (queue.body.items as Array<{ transferId: string; claim: { by: string } | null }>).find(
+      (item) => item.transferId === transferId,
+    );
+    expect(queued?.claim?.by).toBe('ops-1');
+    await call('DELETE', '/v1/reviews/{id}/claim', `/v1/reviews/${transferId}/claim`, { token: ops });
+    await call('DELETE', '/v1/reviews/{id}/claim', `/v1/reviews/${transferId}/claim`, { token: ops });
+    await call('POST', '/v1/reviews/{id}/claim', `/v1/reviews/${randomUUID()}/claim`, { token: ops });
+    await call('POST', '/v1/reviews/{id}/claim', `/v1/reviews/${transferId}/claim`, { token: analyst() });
+    await call('GET', '/v1/transfers/{id}/activity', `/v1/transfers/${transferId}/activity`, { token: analyst() });
+    await call('GET', '/v1/transfers/{id}/activity', `/v1/transfers/${randomUUID()}/activity`, { token: analyst() });
+    await call('GET', '/v1/transfers/counts', `/v1/transfers/counts?accountId=${from}&decision=REVIEW`, {
+      token: analyst(),
+    });
+    await call('GET', '/v1/transfers/counts', '/v1/transfers/counts?minAmount=5&maxAmount=1', { token: analyst() });
+    await call('GET', '/v1/transfers/counts', '/v1/transfers/counts', { token: user });
+    const dryRun = (body: unknown, token = analyst()) =>
+      call('POST', '/v1/rules/dry-run', '/v1/rules/dry-run', { token, body });
+    expect((await dryRun({ rule: { ...rule, action: 'BLOCK' }, limit: 50 })).status).toBe(200);
+    await dryRun({ rule: { ...rule, condition: { amout: { gt: 1 } } } });
+    await dryRun({ rule });
+    await dryRun({ rule }, service.token('reader-1', 'READ_ONLY'));
+    await dryRun({});
+
     const review = (decision: string) =>
       call('POST', '/v1/transfers/{id}/review', `/v1/transfers/${transferId}/review`, {
         token: service.token('ops-1', 'OPS_AGENT'),
@@ -232,6 +261,65 @@ describe('the API document', () => {
       headers: { 'If-Match': '"2"' },
     });
     await call('GET', '/v1/rules/{id}/history', `/v1/rules/${ruleId}/history`, { token: analyst() });
+  });
+
+  it("describes the console's routes: sign-in, staff, repairs, dead letters and the health figures", async () => {
+    const username = `oa-admin-${randomUUID().slice(0, 6)}`;
+    const password = 'correct horse battery staple';
+    await call('GET', '/v1/auth/config', '/v1/auth/config', {}, 'AuthConfig');
+    const created = await call('POST', '/v1/staff', '/v1/staff', {
+      token: admin(),
+      body: { username, email: `${username}@example.test`, role: 'SUPER_ADMIN', password },
+    });
+    expect(created.status).toBe(201);
+    await call('POST', '/v1/staff', '/v1/staff', {
+      token: admin(),
+      body: { username, email: `${username}@example.test`, role: 'SUPER_ADMIN', password },
+    });
+    await call('POST', '/v1/staff', '/v1/staff', { token: admin(), body: { username, password: 'short' } });
+    await call('POST', '/v1/staff', '/v1/staff', { token: analyst(), body: {} });
+    await call('POST', '/v1/staff', '/v1/staff', { body: {} });
+    const session = await call('POST', '/v1/auth/login', '/v1/auth/login', { body: { username, password } });
+    expect(session.status).toBe(200);
+    const token = session.body.token as string;
+    await call('POST', '/v1/auth/login', '/v1/auth/login', { body: { username, password: 'wrong' } });
+    await call('POST', '/v1/auth/login', '/v1/auth/login', { body: { username } });
+    await call('GET', '/v1/auth/me', '/v1/auth/me', { token });
+    await call('GET', '/v1/auth/me', '/v1/auth/me', {});
+    await call('GET', '/v1/staff', '/v1/staff', { token });
+    await call('GET', '/v1/staff', '/v1/staff', { token: analyst() });
+    await call('PATCH', '/v1/staff/{username}', `/v1/staff/${username}`, { token: admin(), body: { disabled: true } });
+    await call('PATCH', '/v1/staff/{username}', `/v1/staff/${username}`, { token, body: { role: 'READ_ONLY' } });
+    await call('PATCH', '/v1/staff/{username}', '/v1/staff/no-such-staff', {
+      token: admin(),
+      body: { disabled: true },
+    });
+    await call('PATCH', '/v1/staff/{username}', `/v1/staff/${username}`, { token: admin(), body: {} });
+    await call('PATCH', '/v1/staff/{username}', `/v1/staff/${username}`, { token: analyst(), body: {} });
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await service.request('POST', '/v1/auth/login', { body: { username, password: 'wrong' } });
+    }
+    const locked = await call('POST', '/v1/auth/login', '/v1/auth/login', { body: { username, password } });
+    expect(locked.status).toBe(423);
+
+    await call('GET', '/v1/repairs', '/v1/repairs', { token: analyst() });
+    await call('GET', '/v1/repairs', '/v1/repairs', { token: service.token('oa-user', 'USER') });
+    await call('GET', '/v1/dead-letters', '/v1/dead-letters', { token: analyst() });
+    await call('GET', '/v1/dead-letters', '/v1/dead-letters', {});
+    await call('GET', '/v1/dead-letters/{topic}', '/v1/dead-letters/transfer.completed', { token: analyst() });
+    await call('GET', '/v1/dead-letters/{topic}', '/v1/dead-letters/no.such.topic', { token: analyst() });
+    await call('GET', '/v1/dead-letters/{topic}', '/v1/dead-letters/transfer.completed', {
+      token: service.token('oa-user', 'USER'),
+    });
+    const ops = service.token('oa-ops', 'OPS_AGENT');
+    await call('POST', '/v1/dead-letters/{topic}/replay', '/v1/dead-letters/transfer.initiated/replay', { token: ops });
+    await call('POST', '/v1/dead-letters/{topic}/replay', '/v1/dead-letters/nope/replay', { token: ops });
+    await call('POST', '/v1/dead-letters/{topic}/replay', '/v1/dead-letters/transfer.initiated/replay', {
+      token: analyst(),
+    });
+    await call('GET', '/v1/stats', '/v1/stats', { token: analyst() }, 'Stats');
+    await call('GET', '/v1/stats', '/v1/stats', { token: service.token('oa-user', 'USER') });
+    await call('GET', '/v1/stats', '/v1/stats', {});
   });
 
   it('describes the codec endpoint: payloads decrypted for staff, refused for others, undecodable ones', async () => {
