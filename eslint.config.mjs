@@ -13,6 +13,8 @@ export default tseslint.config(
       'jest.config.js',
       'test/support/*.js',
       '.dependency-cruiser.cjs',
+      'web/dist/',
+      'web/.dependency-cruiser.cjs',
     ],
   },
   js.configs.recommended,

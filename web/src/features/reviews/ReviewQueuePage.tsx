@@ -1,0 +1,133 @@
+import { useState } from 'react';
+
+import { describeError, ErrorAlert } from '../../components/ErrorAlert';
+import { Loading } from '../../components/Loading';
+import { Money } from '../../components/Money';
+import { formatTimeLeft } from '../../lib/format';
+import { can } from '../../lib/permissions';
+import { useApi, useSession } from '../../lib/session';
+import { useNow } from '../../lib/use-now';
+import { useResource } from '../../lib/use-resource';
+
+import { claimReview, decideReview, listReviews, type ReviewCase, type ReviewDecision } from './api';
+import { nextCase } from './next-case';
+import { ReviewCasePanel } from './ReviewCasePanel';
+
+export function ReviewQueuePage() {
+  const api = useApi();
+  const { session } = useSession();
+  const reviewer = session?.username ?? '';
+  const mayReview = can(session?.role, 'review transfers');
+  const queue = useResource(() => listReviews(api), [api]);
+  const now = useNow();
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [decided, setDecided] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const items = queue.data?.items ?? [];
+  const selected = items.find((item) => item.transferId === selectedId) ?? null;
+
+  async function act(action: () => Promise<unknown>, after?: () => void) {
+    setBusy(true);
+    setRefusal(null);
+    try {
+      await action();
+      after?.();
+    } catch (error) {
+      // 403 self-review (four eyes) and 409 claimed-by-other land here, shown in the alert region.
+      setRefusal(error);
+    } finally {
+      setBusy(false);
+      queue.reload();
+    }
+  }
+
+  const claim = (item: ReviewCase) => void act(() => claimReview(api, item.transferId));
+  const decide = (item: ReviewCase, decision: ReviewDecision) =>
+    void act(
+      () => decideReview(api, item.transferId, decision),
+      () => setDecided(item.transferId),
+    );
+
+  function goToNextCase() {
+    setSelectedId(nextCase(items, reviewer, decided)?.transferId ?? null);
+    setDecided(null);
+  }
+
+  return (
+    <main>
+      <h1>Review queue</h1>
+      {/* Always mounted, so screen readers announce a refusal the moment it appears. */}
+      <div role="alert" className={refusal ? 'alert' : undefined}>
+        {refusal ? describeError(refusal) : null}
+      </div>
+      <ErrorAlert error={queue.error} />
+      {queue.loading && !queue.data && <Loading />}
+      {(decided || !selected) && items.length > 0 && (
+        <p role="status">
+          {decided ? 'Decision recorded. ' : null}
+          <button type="button" onClick={goToNextCase}>
+            Next case
+          </button>
+        </p>
+      )}
+      {selected && !decided && (
+        <ReviewCasePanel
+          key={selected.transferId}
+          item={selected}
+          reviewer={reviewer}
+          mayReview={mayReview}
+          busy={busy}
+          onClaim={() => claim(selected)}
+          onDecide={(decision) => decide(selected, decision)}
+        />
+      )}
+      {queue.data && items.length === 0 && <p>No transfers are waiting for review.</p>}
+      {items.length > 0 && (
+        <table aria-label="Transfers under review">
+          <thead>
+            <tr>
+              <th scope="col">Transfer</th>
+              <th scope="col" className="number">
+                Amount
+              </th>
+              <th scope="col">Time left</th>
+              <th scope="col">Claim</th>
+              <th scope="col">
+                <span className="visually-hidden">Open</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <tr key={item.transferId} aria-current={item.transferId === selectedId ? 'true' : undefined}>
+                <th scope="row" className="mono">
+                  {item.transferId}
+                </th>
+                <td className="number">
+                  <Money amount={item.amount} currency={item.currency} />
+                </td>
+                <td>{formatTimeLeft(item.reviewDeadline, now)}</td>
+                <td>{item.claim ? `Claimed by ${item.claim.by}` : 'Unclaimed'}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => {
+                      setSelectedId(item.transferId);
+                      setDecided(null);
+                    }}
+                    aria-label={`Open case ${item.transferId}`}
+                  >
+                    Open
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}

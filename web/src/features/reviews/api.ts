@@ -1,0 +1,19 @@
+import { type z } from 'zod';
+
+import { type reviewBody } from '@api/schemas';
+import { transferView } from '@api/views';
+
+import { type ApiClient } from '../../lib/api-client';
+import { reviewClaimView, reviewQueue, type reviewQueueItem } from '../../lib/pending-views';
+
+export type ReviewCase = z.output<typeof reviewQueueItem>;
+export type ReviewDecision = z.input<typeof reviewBody>;
+
+/** Oldest first, as the server orders them. */
+export const listReviews = (api: ApiClient) => api.request('/v1/reviews', reviewQueue, { query: { limit: 100 } });
+
+export const claimReview = (api: ApiClient, transferId: string) =>
+  api.request(`/v1/reviews/${encodeURIComponent(transferId)}/claim`, reviewClaimView, { method: 'POST' });
+
+export const decideReview = (api: ApiClient, transferId: string, body: ReviewDecision) =>
+  api.request(`/v1/transfers/${encodeURIComponent(transferId)}/review`, transferView, { method: 'POST', body });

@@ -1,0 +1,29 @@
+import { type z } from 'zod';
+
+import { accountView, riskRecordView, transferPage, transferView } from '@api/views';
+
+import { type ApiClient } from '../../lib/api-client';
+import { type listTransfersQuery, transferActivityView, transferCounts } from '../../lib/pending-views';
+
+/** The listing's filters as the server reads them (after coercion): amounts are integer minor units. */
+export type TransferFilters = Omit<z.output<typeof listTransfersQuery>, 'limit' | 'cursor'>;
+export type TransferQuery = TransferFilters & { limit?: number; cursor?: string };
+export type Transfer = z.output<typeof transferView>;
+
+export const listTransfers = (api: ApiClient, query: TransferQuery) =>
+  api.request('/v1/transfers', transferPage, { query });
+
+export const countTransfers = (api: ApiClient, { status: _status, ...filters }: TransferFilters) =>
+  api.request('/v1/transfers/counts', transferCounts, { query: filters });
+
+export const getTransfer = (api: ApiClient, transferId: string) =>
+  api.request(`/v1/transfers/${encodeURIComponent(transferId)}`, transferView);
+
+export const getRisk = (api: ApiClient, transferId: string) =>
+  api.request(`/v1/transfers/${encodeURIComponent(transferId)}/risk`, riskRecordView);
+
+export const getActivity = (api: ApiClient, transferId: string) =>
+  api.request(`/v1/transfers/${encodeURIComponent(transferId)}/activity`, transferActivityView);
+
+export const getAccount = (api: ApiClient, accountId: string) =>
+  api.request(`/v1/accounts/${encodeURIComponent(accountId)}`, accountView);
