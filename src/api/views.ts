@@ -234,7 +234,7 @@ export const repairsView = z.strictObject({
       runId: z.string(),
       closedAt: isoTime.nullable(),
       status: z.string(),
-      drifts: z.array(z.unknown()),
+      drifts: z.array(z.record(z.string(), z.unknown())),
     })
     .nullable()
     .describe('the last reconcile run that finished, and the drifts it found'),

@@ -32,7 +32,7 @@ export interface ReconcileRun {
   runId: string;
   closedAt: string | null;
   status: string;
-  drifts: unknown[];
+  drifts: Array<Record<string, unknown>>;
 }
 
 /** Open repairs, the latest corrections and the last reconcile run that finished, with what it found. */
@@ -54,13 +54,13 @@ async function lastReconcileRun(context: UseCaseContext): Promise<ReconcileRun |
     pageSize: 1,
   });
   for await (const run of runs) {
-    let drifts: unknown[] = [];
+    let drifts: ReconcileRun['drifts'] = [];
     if (run.status.name === 'COMPLETED') {
       const result: unknown = await context.temporal.workflow
         .getHandle(run.workflowId, run.runId)
         .result()
         .catch(() => undefined);
-      drifts = (result as { drifts?: unknown[] } | undefined)?.drifts ?? [];
+      drifts = (result as { drifts?: ReconcileRun['drifts'] } | undefined)?.drifts ?? [];
     }
     return {
       workflowId: run.workflowId,

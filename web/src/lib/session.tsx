@@ -10,7 +10,7 @@ export interface Session {
   /** The username (password sign-in) or the token's subject (identity provider). */
   username: string;
   role: Role;
-  expiresAt: string;
+  expiresAt: string | null;
 }
 
 interface SessionContextValue {

@@ -1,7 +1,8 @@
 import { type z } from 'zod';
 
 import { type ApiClient } from '../../lib/api-client';
-import { authConfigView, type loginBody, principalView, sessionView } from '../../lib/pending-views';
+import { type loginBody } from '@api/schemas';
+import { authConfigView, principalView, sessionView } from '@api/views';
 
 export const getAuthConfig = (api: ApiClient) => api.request('/v1/auth/config', authConfigView);
 

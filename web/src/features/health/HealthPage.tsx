@@ -111,7 +111,12 @@ function LatestFigures({ stats }: { stats: Stats }) {
           </tr>
         </thead>
         <tbody>
-          {stats.consumerLag.map((lag) => (
+          {stats.consumerLag === null && (
+            <tr>
+              <td colSpan={3}>Unknown: Kafka does not answer.</td>
+            </tr>
+          )}
+          {stats.consumerLag?.map((lag) => (
             <tr key={`${lag.group}/${lag.topic}`}>
               <th scope="row">{lag.group}</th>
               <td className="mono">{lag.topic}</td>

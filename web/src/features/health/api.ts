@@ -1,7 +1,7 @@
 import { type z } from 'zod';
 
 import { type ApiClient } from '../../lib/api-client';
-import { statsView } from '../../lib/pending-views';
+import { statsView } from '@api/views';
 
 export type Stats = z.output<typeof statsView>;
 

@@ -146,7 +146,7 @@ function TopicRecords({ name, topic, onReplayed }: TopicRecordsProps) {
                 </th>
                 <td>{formatTime(record.failedAt)}</td>
                 <td>{record.consumerGroup}</td>
-                <td className="mono">{record.eventId ?? '—'}</td>
+                <td className="mono">{record.headers.eventId ?? '—'}</td>
                 <td>{record.replayed ? 'yes' : 'no'}</td>
                 <td>{record.error}</td>
               </tr>

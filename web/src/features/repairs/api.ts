@@ -1,7 +1,7 @@
 import { type z } from 'zod';
 
 import { type ApiClient } from '../../lib/api-client';
-import { deadLetterList, deadLetterReplayView, deadLetterTopicsView, repairsView } from '../../lib/pending-views';
+import { deadLetterList, deadLetterReplayView, deadLetterTopicsView, repairsView } from '@api/views';
 
 export type DeadLetterTopic = z.output<typeof deadLetterTopicsView>['topics'][number];
 

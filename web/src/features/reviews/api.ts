@@ -1,10 +1,9 @@
 import { type z } from 'zod';
 
 import { type reviewBody } from '@api/schemas';
-import { transferView } from '@api/views';
+import { reviewClaimView, reviewQueue, type reviewQueueItem, transferView } from '@api/views';
 
 import { type ApiClient } from '../../lib/api-client';
-import { reviewClaimView, reviewQueue, type reviewQueueItem } from '../../lib/pending-views';
 
 export type ReviewCase = z.output<typeof reviewQueueItem>;
 export type ReviewDecision = z.input<typeof reviewBody>;

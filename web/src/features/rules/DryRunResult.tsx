@@ -11,7 +11,7 @@ export function DryRunResult({ result }: { result: DryRun }) {
       <h3 id="dry-run-heading">Test on recent transfers</h3>
       <p role="status">
         Evaluated {result.evaluated} transfers: the draft hits {result.hits}, and {result.changed} decisions would
-        change{result.skipped > 0 ? ` (${result.skipped} skipped)` : ''}.
+        change.
       </p>
       {result.changes.length > 0 && (
         <table aria-label="Decisions that would change">

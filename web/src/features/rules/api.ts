@@ -1,10 +1,9 @@
 import { type z } from 'zod';
 
 import { type newRuleBody, type ruleDefinition } from '@api/schemas';
-import { ruleHistoryView, ruleList, ruleView } from '@api/views';
+import { ruleDryRunView, ruleHistoryView, ruleList, ruleView } from '@api/views';
 
 import { type ApiClient } from '../../lib/api-client';
-import { ruleDryRunView } from '../../lib/pending-views';
 
 export type Rule = z.output<typeof ruleView>;
 export type RuleDefinition = z.input<typeof ruleDefinition>;

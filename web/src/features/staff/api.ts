@@ -1,7 +1,8 @@
 import { type z } from 'zod';
 
 import { type ApiClient } from '../../lib/api-client';
-import { type newStaffBody, type staffChangeBody, staffList, staffView } from '../../lib/pending-views';
+import { type newStaffBody, type staffChange as staffChangeBody } from '@api/schemas';
+import { staffList, staffView } from '@api/views';
 
 export type StaffMember = z.output<typeof staffView>;
 export type NewStaff = z.input<typeof newStaffBody>;

@@ -1,9 +1,17 @@
 import { type z } from 'zod';
 
-import { accountView, riskRecordView, transferPage, transferView } from '@api/views';
+import {
+  accountView,
+  riskRecordView,
+  transferActivityView,
+  transferCounts,
+  transferPage,
+  transferView,
+} from '@api/views';
+
+import { type listTransfersQuery } from '@api/schemas';
 
 import { type ApiClient } from '../../lib/api-client';
-import { type listTransfersQuery, transferActivityView, transferCounts } from '../../lib/pending-views';
 
 /** The listing's filters as the server reads them (after coercion): amounts are integer minor units. */
 export type TransferFilters = Omit<z.output<typeof listTransfersQuery>, 'limit' | 'cursor'>;
