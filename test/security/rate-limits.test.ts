@@ -7,12 +7,25 @@ const TRANSFERS_PER_MINUTE = 3;
 const REQUESTS_PER_MINUTE = 12;
 const UNAUTHENTICATED_PER_MINUTE = 4;
 
-/** A GET from the given loopback address, so the address budget it spends is its own. */
-function getFrom(localAddress: string, url: string, token?: string): Promise<{ status: number; retryAfter?: string }> {
+const SIGN_INS_PER_MINUTE = 3;
+
+/** A random loopback address (all of 127/8 is loopback), so no earlier run has spent its budget. */
+const freshLoopback = () =>
+  `127.${1 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+
+/** A GET (or, with a body, a POST) from the given loopback address, so the address budget it spends is its own. */
+function getFrom(
+  localAddress: string,
+  url: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
     const outgoing = httpRequest(
       url,
-      { localAddress, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      { localAddress, method: body === undefined ? 'GET' : 'POST', headers },
       (response) => {
         response.resume();
         response.on('end', () =>
@@ -21,7 +34,7 @@ function getFrom(localAddress: string, url: string, token?: string): Promise<{ s
       },
     );
     outgoing.on('error', reject);
-    outgoing.end();
+    outgoing.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
@@ -33,6 +46,7 @@ describe('rate limits', () => {
       RATE_LIMIT_TRANSFERS_PER_MINUTE: String(TRANSFERS_PER_MINUTE),
       RATE_LIMIT_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
       RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: String(UNAUTHENTICATED_PER_MINUTE),
+      RATE_LIMIT_SIGN_INS_PER_MINUTE: String(SIGN_INS_PER_MINUTE),
     });
   });
   afterAll(() => service?.stop());
@@ -92,8 +106,7 @@ describe('rate limits', () => {
   });
 
   it('answers an address that keeps sending bad tokens 429 instead of 401, and still takes its valid tokens', async () => {
-    // A loopback address of its own (all of 127/8 is loopback), so no earlier run has spent its budget.
-    const address = `127.${1 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+    const address = freshLoopback();
     const url = `${service.api.url}/v1/reviews`;
     const statuses: number[] = [];
     let retryAfter: string | undefined;
@@ -106,5 +119,18 @@ describe('rate limits', () => {
     expect(Number(retryAfter)).toBeGreaterThan(0);
     const valid = service.token(`valid-${randomUUID().slice(0, 8)}`, 'READ_ONLY');
     expect((await getFrom(address, url, valid)).status).toBe(200);
+  });
+
+  it('refuses an address its 4th sign-in attempt in a minute with 429, before any password is checked', async () => {
+    const address = freshLoopback();
+    const url = `${service.api.url}/v1/auth/login`;
+    const username = `rl-${randomUUID().slice(0, 8)}`;
+    const statuses: number[] = [];
+    for (let n = 0; n <= SIGN_INS_PER_MINUTE; n += 1) {
+      statuses.push((await getFrom(address, url, undefined, { username, password: 'a guess' })).status);
+    }
+    expect(statuses).toEqual([...Array<number>(SIGN_INS_PER_MINUTE).fill(401), 429]);
+    // Another address still has its budget.
+    expect((await getFrom(freshLoopback(), url, undefined, { username, password: 'a guess' })).status).toBe(401);
   });
 });

@@ -174,6 +174,22 @@ describe('bearer tokens', () => {
       expect(await accountWith(await signed('rsa-1', { ...validClaims('token-owner'), aud: 'another-api' }))).toBe(401);
     });
 
+    it("says so to the console, and refuses password sign-in: staff bring the identity provider's tokens", async () => {
+      const mode = await fetch(`${api.url}/v1/auth/config`);
+      expect(await mode.json()).toEqual({ mode: 'identity-provider' });
+      const login = await fetch(`${api.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'anyone', password: 'whatever it is' }),
+      });
+      expect(login.status).toBe(409);
+      expect(((await login.json()) as { type: string }).type).toMatch(/identity-provider-configured$/);
+      const me = await fetch(`${api.url}/v1/auth/me`, {
+        headers: { authorization: `Bearer ${await signed('rsa-1')}` },
+      });
+      expect(await me.json()).toMatchObject({ sub: 'token-owner', role: 'USER' });
+    });
+
     it('answers 503, not 401, when the identity provider cannot be reached', async () => {
       const config = {
         ...service.config,

@@ -75,6 +75,7 @@ export class ServiceHarness {
       RATE_LIMIT_TRANSFERS_PER_MINUTE: '1000000',
       RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
       RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1000000',
+      RATE_LIMIT_SIGN_INS_PER_MINUTE: '1000000',
       ...overrides,
     };
     const config = loadConfig(env);
