@@ -15,7 +15,7 @@ import {
 } from '../use-cases/operations';
 import { claimReview, getRiskRecord, listReviews, releaseReview, reviewTransfer } from '../use-cases/reviews';
 import { createRule, deleteRule, dryRunRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
-import { addStaff, changeStaff, listStaff, signIn } from '../use-cases/staff';
+import { addStaff, changeStaff, listStaff, signIn, staffSessionStands } from '../use-cases/staff';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
 import { PayloadEncryption } from '../payload-encryption';
 import { auditTrail } from './audit-trail';
@@ -102,7 +102,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   // nosniff and the other headers helmet sets by default, on every answer.
   app.use(helmet());
 
-  const verifyToken = createTokenVerifier(config.auth, logger);
+  const verifyToken = createTokenVerifier(config.auth, logger, (principal) => staffSessionStands(context, principal));
   const limits = createRateLimits(dependencies.redis, config.rateLimits, logger);
   const onRefused = (request: { socket: { remoteAddress?: string } }) =>
     limits.countUnauthenticated(request.socket.remoteAddress);

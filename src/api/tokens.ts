@@ -23,6 +23,18 @@ const JWKS_TIMEOUT_MS = 5_000;
 /** Checks a bearer token and answers whom it names. */
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
+/**
+ * Marks a token issued by a console sign-in (RFC 8176 "pwd"): such a session is only as good as its
+ * staff account, so it is checked against admin_users on every request, not only at sign-in.
+ */
+export const PASSWORD_SESSION_AMR = 'pwd';
+
+/**
+ * Whether a console session still stands: its account exists, is enabled and still has the role the
+ * token names. Answers false to end the session at once when a SUPER_ADMIN disables or re-roles it.
+ */
+export type SessionCheck = (principal: Principal) => Promise<boolean>;
+
 /** Why a token was refused, for the log only: the caller gets one generic answer, whatever the reason. */
 class TokenRefused extends Error {}
 
@@ -32,7 +44,11 @@ class TokenRefused extends Error {}
  * `nbf` and `iat` must all hold, `sub` and `role` be present, and the lifetime (`exp` − `iat`) stay within
  * the role's maximum. A refusal is a 401 with one generic detail, its reason logged for operators.
  */
-export function createTokenVerifier(auth: AuthSettings, logger: Logger): TokenVerifier {
+export function createTokenVerifier(
+  auth: AuthSettings,
+  logger: Logger,
+  sessionStands: SessionCheck = async () => true,
+): TokenVerifier {
   const { verification } = auth;
   const options = (algorithms: string[]): JWTVerifyOptions => ({
     algorithms,
@@ -55,7 +71,12 @@ export function createTokenVerifier(auth: AuthSettings, logger: Logger): TokenVe
   return async (token) => {
     try {
       const { payload } = await verifySignature(token);
-      return principalOf(payload, auth);
+      const principal = principalOf(payload, auth);
+      const amr = Array.isArray(payload.amr) ? (payload.amr as unknown[]) : [];
+      if (amr.includes(PASSWORD_SESSION_AMR) && !(await sessionStands(principal))) {
+        throw new TokenRefused(`the staff account ${principal.sub} was disabled or its role changed since sign-in`);
+      }
+      return principal;
     } catch (error) {
       if (
         !(error instanceof errors.JOSEError || error instanceof TokenRefused) ||
@@ -100,11 +121,13 @@ export function issueToken(
   auth: AuthSettings,
   principal: Principal,
   lifetimeSeconds = maxLifetimeOf(principal.role, auth),
+  { passwordSession = false }: { passwordSession?: boolean } = {},
 ): string {
   if (auth.verification.kind !== 'hs256') {
     throw new Error('AUTH_JWKS_URL is set: tokens come from the identity provider, not from a shared secret');
   }
-  return jwt.sign({ role: principal.role }, auth.verification.secret, {
+  const claims = passwordSession ? { role: principal.role, amr: [PASSWORD_SESSION_AMR] } : { role: principal.role };
+  return jwt.sign(claims, auth.verification.secret, {
     algorithm: 'HS256',
     subject: principal.sub,
     issuer: auth.issuer,

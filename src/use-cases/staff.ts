@@ -63,11 +63,20 @@ export async function signIn(
   const lifetime = auth.staffSessionSeconds;
   const principal = { sub: account.username, role: account.role };
   return {
-    token: issueToken(auth, principal, lifetime),
+    token: issueToken(auth, principal, lifetime, { passwordSession: true }),
     expiresAt: new Date(Date.now() + lifetime * 1000).toISOString(),
     username: account.username,
     role: account.role,
   };
+}
+
+/** Whether a console session's account is still enabled with the role its token names (see SessionCheck). */
+export async function staffSessionStands(
+  context: Pick<UseCaseContext, 'staff'>,
+  principal: Principal,
+): Promise<boolean> {
+  const account = await context.staff.get(principal.sub);
+  return account !== undefined && !account.disabled && account.role === principal.role;
 }
 
 export async function listStaff(context: UseCaseContext): Promise<{ items: StaffMember[] }> {
