@@ -43,3 +43,25 @@ test('five wrong passwords lock the account for 15 minutes', async ({ page }) =>
   await expect(page.getByRole('alert')).toContainText('locked until');
   await expect(page.getByRole('navigation', { name: 'Console' })).toHaveCount(0);
 });
+
+/** Pages are usable by keyboard alone: sign in, skip to the content, and reach a page from the navigation. */
+test('an operator signs in and moves between pages with the keyboard alone', async ({ page }) => {
+  await page.goto('/console/');
+  await expect(page.getByLabel('Username')).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Username')).toBeFocused();
+  await page.keyboard.type(STAFF.agent.username);
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Password')).toBeFocused();
+  await page.keyboard.type(STAFF_PASSWORD);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Transfers', level: 1 })).toBeVisible();
+
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Review queue' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Review queue', level: 1 })).toBeVisible();
+});
