@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const request = newStaffBody.safeParse({
     username,
     role,
-    email: values.email ?? `${username}@localhost`,
+    // .invalid is reserved (RFC 2606): a placeholder no mail can reach, until the account's owner gives one.
+    email: values.email ?? `${username}@staff.invalid`,
     password: process.env.STAFF_PASSWORD ?? randomBytes(18).toString('base64url'),
   });
   if (!request.success) {

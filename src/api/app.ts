@@ -18,7 +18,7 @@ import { createRule, deleteRule, dryRunRule, getRule, listRules, ruleHistory, up
 import { addStaff, changeStaff, listStaff, signIn, staffSessionStands } from '../use-cases/staff';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
 import { PayloadEncryption } from '../payload-encryption';
-import { auditTrail } from './audit-trail';
+import { auditTrail, keepPathTargets } from './audit-trail';
 import { authenticate, authorize, principalOf } from './auth';
 import { codecRoutes } from './codec';
 import { consoleAssets } from './console-assets';
@@ -136,6 +136,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
 
   const v1 = express.Router();
   v1.use(trail, noStore);
+  keepPathTargets(v1);
   // Ahead of the router-wide authentication: browsers can set no header on a WebSocket or an
   // EventSource, so these two also take the token as ?access_token=.
   const streamAuthentication = authenticate(verifyToken, { acceptQueryToken: true, onRefused });

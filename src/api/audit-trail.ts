@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 
 import type { AuditLog } from '../audit/audit-log';
 import type { Principal } from '../domain/roles';
@@ -37,10 +37,26 @@ function outcomeOf(status: number): string {
   return status >= 500 ? 'failed' : 'refused';
 }
 
+/** The path parameters that name what a request is about, e.g. the transfer of `/v1/transfers/:id/review`. */
+const TARGET_PARAMS = ['id', 'topic', 'username'] as const;
+
+/**
+ * Keeps the path's target for the trail as the router matches it: once a route throws, Express 5 has put
+ * the request's params back to the outer router's (none) by the time the answer is written.
+ */
+export function keepPathTargets(router: Router): void {
+  for (const name of TARGET_PARAMS) {
+    router.param(name, (_request, response, next, value: unknown) => {
+      if (typeof value === 'string') response.locals.auditTarget = value;
+      next();
+    });
+  }
+}
+
 /** What the request was about: the path's id, the id a create or sign-in named, or where a created resource lives. */
 function targetOf(request: Request, response: Response): string | null {
-  const { id, topic, username } = request.params as Record<string, unknown>;
-  for (const param of [id, topic, username]) if (typeof param === 'string') return param;
+  const kept = response.locals.auditTarget as unknown;
+  if (typeof kept === 'string') return kept;
   const body = request.body as { accountId?: unknown; ruleId?: unknown; username?: unknown } | undefined;
   if (typeof body?.accountId === 'string') return body.accountId;
   if (typeof body?.ruleId === 'string') return body.ruleId;

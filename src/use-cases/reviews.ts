@@ -40,7 +40,7 @@ export async function listReviews(context: UseCaseContext, query: { limit: numbe
   return rows.map((row) => ({
     row,
     claim: claims.get(row.transferId) ?? null,
-    reviewDeadline: new Date(Date.parse(row.updatedAt) + timeoutMs).toISOString(),
+    reviewDeadline: new Date(new Date(row.updatedAt).getTime() + timeoutMs).toISOString(),
   }));
 }
 
