@@ -242,7 +242,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
     respond(response, ruleHistoryView, await ruleHistory(context, parse(ruleId, request.params.id, 'path.id')));
   });
 
-  v1.get('/transfers/:id/activity', authorize('read transfers'), async (request, response) => {
+  v1.get('/transfers/:id/activity', authorize('read transfer activity'), async (request, response) => {
     const id = parse(transferId, request.params.id, 'path.id');
     respond(response, transferActivityView, await transferActivity(context, id));
   });

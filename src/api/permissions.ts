@@ -20,6 +20,7 @@ export type Action =
   | 'stream events'
   | 'read audit'
   | 'read workflow payloads'
+  | 'read transfer activity'
   | 'test rules'
   | 'read repairs'
   | 'replay dead letters'
@@ -40,6 +41,8 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'stream events': ['USER', ...STAFF],
   'read audit': ['AUDITOR', 'SUPER_ADMIN'],
   'read workflow payloads': STAFF,
+  // Events and corrections are operations' view of a transfer, not its owner's.
+  'read transfer activity': STAFF,
   // A dry run writes nothing, so the analysts who propose rules may run one too.
   'test rules': ['RULE_ADMIN', 'SUPER_ADMIN', 'RISK_ANALYST'],
   'read repairs': STAFF,
