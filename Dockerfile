@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# Build: compile src/ to dist/ with the full dependency set.
+# Build: compile src/ to dist/ and the operator console (web/) to web/dist/, with the full dependency set.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,6 +8,8 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
+COPY web ./web
+RUN npx vite build --config web/vite.config.ts --logLevel warn
 
 # Runtime: production dependencies, the compiled service and the SQL migrations, which the
 # service finds relative to the repository root.
@@ -18,6 +20,8 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Served under /console by the API (src/api/console-assets.ts finds it beside dist/).
+COPY --from=build /app/web/dist ./web/dist
 COPY src/db/migrations ./src/db/migrations
 USER node
 # 9464 is the admin port (metrics, readiness detail): keep it off the public network.

@@ -5,9 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-import { repoRoot } from './stack/service';
+// Not the stack's repoRoot: that module reads the service's configuration, which a build does not need.
+const repoRoot = resolve(__dirname, '..');
 
 const BUILT = join(repoRoot, 'web', 'dist', 'index.html');
 const SOURCES = ['web/src', 'web/index.html', 'web/vite.config.ts', 'src/api', 'src/domain', 'src/risk', 'src/staff'];

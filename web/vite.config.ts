@@ -21,6 +21,8 @@ export default defineConfig({
     outDir: here('dist'),
     emptyOutDir: true,
     rollupOptions: {
+      // Libraries in chunks of their own: cached across console releases, and no one chunk past Vite's 500 kB.
+      output: { manualChunks: { react: ['react', 'react-dom', 'react-router'], zod: ['zod'], charts: ['uplot'] } },
       onwarn(warning, warn) {
         // zod's sources carry comments Rollup cannot place; they are dropped harmlessly, so not news.
         if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('/node_modules/zod/')) return;

@@ -244,9 +244,13 @@ export const newStaffBody = z.strictObject({
 });
 
 export const staffChange = z
-  .strictObject({ role: z.enum(STAFF_ROLES).optional(), disabled: z.boolean().optional() })
-  .refine((change) => change.role !== undefined || change.disabled !== undefined, {
-    message: 'name a role or disabled to change',
+  .strictObject({
+    role: z.enum(STAFF_ROLES).optional(),
+    disabled: z.boolean().optional(),
+    unlock: z.literal(true).optional().describe('end a lockout now, and start its failure count again'),
+  })
+  .refine((change) => change.role !== undefined || change.disabled !== undefined || change.unlock, {
+    message: 'name a role, disabled or unlock to change',
   });
 
 /** A dead-letter route names the original topic, e.g. `tx.sync_required`. */

@@ -72,11 +72,17 @@ export class StaffDirectory {
     return rows[0] && memberOf(rows[0]);
   }
 
-  async change(username: string, change: { role?: StaffRole; disabled?: boolean }): Promise<StaffMember | undefined> {
+  async change(
+    username: string,
+    change: { role?: StaffRole; disabled?: boolean; unlock?: boolean },
+  ): Promise<StaffMember | undefined> {
     const { rows } = await this.pool.query<Row>(
-      `UPDATE admin_users SET role = coalesce($2, role), disabled = coalesce($3, disabled), updated_at = now()
+      `UPDATE admin_users SET role = coalesce($2, role), disabled = coalesce($3, disabled),
+         failed_logins = CASE WHEN $4 THEN 0 ELSE failed_logins END,
+         locked_until = CASE WHEN $4 THEN NULL ELSE locked_until END,
+         updated_at = now()
        WHERE username = $1 RETURNING ${MEMBER_COLUMNS}`,
-      [username, change.role ?? null, change.disabled ?? null],
+      [username, change.role ?? null, change.disabled ?? null, change.unlock === true],
     );
     return rows[0] && memberOf(rows[0]);
   }

@@ -101,12 +101,12 @@ export async function addStaff(
   return added;
 }
 
-/** A SUPER_ADMIN changes another's role or disables them; never their own, so one always remains. */
+/** A SUPER_ADMIN changes another's role, disables or unlocks them; never their own, so one always remains. */
 export async function changeStaff(
   context: UseCaseContext,
   principal: Principal,
   username: string,
-  change: { role?: StaffRole; disabled?: boolean },
+  change: { role?: StaffRole; disabled?: boolean; unlock?: true },
 ): Promise<StaffMember> {
   if (username === principal.sub) {
     throw new RequestRefused('conflict', 'own-account', 'another SUPER_ADMIN must change your own account');

@@ -24,8 +24,8 @@ test('a transfer submitted over REST appears in the transfers list live', async 
   expect(navigations).toBe(0);
 });
 
-/** Issue 16, test 6: five wrong passwords lock the account; then even the right one is refused. */
-test('five wrong passwords lock the account for 15 minutes', async ({ page }) => {
+/** Issue 16, test 6: five wrong passwords lock the account; then even the right one is refused, until unlocked. */
+test('five wrong passwords lock the account, until a SUPER_ADMIN unlocks it', async ({ page }) => {
   await page.goto('/console/');
   const { username } = STAFF.lockable;
   const attempt = async (password: string) => {
@@ -42,6 +42,16 @@ test('five wrong passwords lock the account for 15 minutes', async ({ page }) =>
   await attempt(STAFF_PASSWORD);
   await expect(page.getByRole('alert')).toContainText('locked until');
   await expect(page.getByRole('navigation', { name: 'Console' })).toHaveCount(0);
+
+  // A SUPER_ADMIN sees the lock on the Staff page and lifts it; the right password then signs in.
+  await signIn(page, STAFF.admin.username);
+  await page.getByRole('link', { name: 'Staff' }).click();
+  const row = page.getByRole('row', { name: new RegExp(`^${username} `) });
+  await expect(row).toContainText('locked until');
+  await row.getByRole('button', { name: `Unlock ${username}` }).click();
+  await expect(page.getByRole('status')).toHaveText(`${username} is unlocked.`);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, username);
 });
 
 /** Pages are usable by keyboard alone: sign in, skip to the content, and reach a page from the navigation. */

@@ -376,6 +376,27 @@ describe('the operator console API', () => {
         expect(await auditRowOf(requestId)).toMatchObject({ action: 'sign in', target: username, outcome, status });
       }
     });
+
+    it('lets a SUPER_ADMIN unlock a locked account at once, its failures counted afresh', async () => {
+      const username = await addStaff('OPS_AGENT');
+      for (let failure = 1; failure <= 5; failure += 1) await signIn(username, `wrong-${failure}`);
+      expectProblem(await signIn(username, PASSWORD), 423, 'account-locked');
+      const listed = await service.request<{ items: Array<{ username: string; lockedUntil: string | null }> }>(
+        'GET',
+        '/v1/staff',
+        { token: admin() },
+      );
+      expect(listed.body.items.find((member) => member.username === username)?.lockedUntil).not.toBeNull();
+
+      const unlocked = await service.request('PATCH', `/v1/staff/${username}`, {
+        token: admin(),
+        body: { unlock: true },
+      });
+      expect(unlocked.status).toBe(200);
+      expect(unlocked.body).toMatchObject({ username, lockedUntil: null, disabled: false });
+      expect(await staffRow(username)).toMatchObject({ failedLogins: 0, lockedUntil: null });
+      expect((await signIn(username, PASSWORD)).status).toBe(200);
+    });
   });
 
   // ---- 3. staff management -------------------------------------------------------------------------

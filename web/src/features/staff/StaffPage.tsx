@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { describeError, ErrorAlert } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
 import { formatTime } from '../../lib/format';
-import { useApi } from '../../lib/session';
+import { useApi, useSession } from '../../lib/session';
 import { useResource } from '../../lib/use-resource';
 
 import { changeStaff, createStaff, listStaff, STAFF_ROLES, type NewStaff, type StaffMember } from './api';
@@ -13,6 +13,7 @@ type StaffRole = NewStaff['role'];
 /** SUPER_ADMIN only: the route is hidden from every other role, and the server refuses them anyway. */
 export function StaffPage() {
   const api = useApi();
+  const { session } = useSession();
   const staff = useResource(() => listStaff(api), [api]);
   const [refusal, setRefusal] = useState<unknown>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
@@ -56,6 +57,13 @@ export function StaffPage() {
               <StaffRow
                 key={member.username}
                 member={member}
+                isYou={member.username === session?.username}
+                onUnlock={() =>
+                  void act(
+                    () => changeStaff(api, member.username, { unlock: true }),
+                    (m) => `${m.username} is unlocked.`,
+                  )
+                }
                 onChangeRole={(role) =>
                   void act(
                     () => changeStaff(api, member.username, { role }),
@@ -87,11 +95,14 @@ export function StaffPage() {
 
 interface StaffRowProps {
   member: StaffMember;
+  /** The signed-in account: the server lets another SUPER_ADMIN change it, not its holder. */
+  isYou: boolean;
   onChangeRole: (role: StaffRole) => void;
   onToggleDisabled: () => void;
+  onUnlock: () => void;
 }
 
-function StaffRow({ member, onChangeRole, onToggleDisabled }: StaffRowProps) {
+function StaffRow({ member, isYou, onChangeRole, onToggleDisabled, onUnlock }: StaffRowProps) {
   const [role, setRole] = useState<StaffRole>(member.role);
   const state = member.disabled
     ? 'disabled'
@@ -105,7 +116,7 @@ function StaffRow({ member, onChangeRole, onToggleDisabled }: StaffRowProps) {
       <td>
         <label>
           <span className="visually-hidden">Role of {member.username}</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as StaffRole)}>
+          <select value={role} onChange={(e) => setRole(e.target.value as StaffRole)} disabled={isYou}>
             {STAFF_ROLES.map((value) => (
               <option key={value}>{value}</option>
             ))}
@@ -117,23 +128,34 @@ function StaffRow({ member, onChangeRole, onToggleDisabled }: StaffRowProps) {
         {formatTime(member.createdAt)} by {member.createdBy}
       </td>
       <td className="actions">
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => onChangeRole(role)}
-          disabled={role === member.role}
-          aria-label={`Change role of ${member.username}`}
-        >
-          Change role
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          onClick={onToggleDisabled}
-          aria-label={`${member.disabled ? 'Enable' : 'Disable'} ${member.username}`}
-        >
-          {member.disabled ? 'Enable' : 'Disable'}
-        </button>
+        {isYou ? (
+          <span className="muted">your account</span>
+        ) : (
+          <>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => onChangeRole(role)}
+              disabled={role === member.role}
+              aria-label={`Change role of ${member.username}`}
+            >
+              Change role
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              onClick={onToggleDisabled}
+              aria-label={`${member.disabled ? 'Enable' : 'Disable'} ${member.username}`}
+            >
+              {member.disabled ? 'Enable' : 'Disable'}
+            </button>
+            {member.lockedUntil && (
+              <button type="button" className="secondary" onClick={onUnlock} aria-label={`Unlock ${member.username}`}>
+                Unlock
+              </button>
+            )}
+          </>
+        )}
       </td>
     </tr>
   );
