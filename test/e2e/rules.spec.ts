@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 import { signIn } from './support/console';
-import { api, openAccount, STAFF, token, unique } from './support/service';
+import { api, openAccount, ruleFor, STAFF, token, unique } from './support/service';
 
 /**
  * Issue 16, test 3: a RULE_ADMIN enters an invalid condition and sees the error at its path, fixes it,
@@ -10,21 +10,9 @@ import { api, openAccount, STAFF, token, unique } from './support/service';
 test('a rule admin fixes an invalid condition, tests it on recent transfers, saves version 2 and sees the diff', async ({
   page,
 }) => {
-  const ruleId = unique('e2e-rule');
   const account = await openAccount(unique('e2e-rules-owner'), 1_000);
-  const rules = token('e2e-setup', 'RULE_ADMIN');
-  await api('POST', '/v1/rules', {
-    token: rules,
-    body: {
-      ruleId,
-      name: 'large from one account',
-      condition: { account: { side: 'from', in: [account] } },
-      score: 5,
-      action: 'SCORE',
-      shadow: true,
-    },
-    expected: 201,
-  });
+  const rule = await ruleFor(account, { name: 'from one account', action: 'SCORE', score: 5, shadow: true });
+  const { ruleId } = rule;
   try {
     await signIn(page, STAFF.ruleAdmin.username);
     await page.getByRole('link', { name: 'Rules' }).click();
@@ -47,7 +35,10 @@ test('a rule admin fixes an invalid condition, tests it on recent transfers, sav
       page.getByRole('status').filter({ hasText: /Evaluated \d+ transfers: the draft hits \d+/ }),
     ).toBeVisible();
     // The dry run saved nothing: the server still holds version 1.
-    const stored = await api<{ version: number }>('GET', `/v1/rules/${ruleId}`, { token: rules, expected: 200 });
+    const stored = await api<{ version: number }>('GET', `/v1/rules/${ruleId}`, {
+      token: token('e2e-setup', 'READ_ONLY'),
+      expected: 200,
+    });
     expect(stored.body.version).toBe(1);
 
     await page.getByRole('button', { name: 'Save rule' }).click();
@@ -60,7 +51,6 @@ test('a rule admin fixes an invalid condition, tests it on recent transfers, sav
     await expect(diff).toContainText('"amount"');
     await expect(diff).toContainText('removed: ');
   } finally {
-    const { body } = await api<{ version: number }>('GET', `/v1/rules/${ruleId}`, { token: rules });
-    await api('DELETE', `/v1/rules/${ruleId}`, { token: rules, headers: { 'If-Match': `"${body.version}"` } });
+    await rule.remove();
   }
 });

@@ -84,19 +84,22 @@ export async function transferStatus(transferId: string): Promise<string> {
   return body.status;
 }
 
-/** A REVIEW rule on one sender's account only, so its transfers (and nobody else's) go to review. */
-export async function reviewRuleFor(accountId: string): Promise<{ ruleId: string; remove: () => Promise<void> }> {
-  const ruleId = `e2e-review-${randomUUID().slice(0, 8)}`;
+export interface RuleFixture {
+  ruleId: string;
+  /** Deletes the rule at whatever version it has reached. */
+  remove: () => Promise<void>;
+}
+
+/** A rule watching one sender's account only, so it acts on this test's transfers and nobody else's. */
+export async function ruleFor(
+  accountId: string,
+  rule: { name: string; action: 'SCORE' | 'REVIEW' | 'BLOCK'; score: number; shadow?: boolean },
+): Promise<RuleFixture> {
+  const ruleId = `e2e-rule-${randomUUID().slice(0, 8)}`;
   const rules = token('e2e-setup', 'RULE_ADMIN');
   await api('POST', '/v1/rules', {
     token: rules,
-    body: {
-      ruleId,
-      name: 'e2e review',
-      condition: { account: { side: 'from', in: [accountId] } },
-      score: 0,
-      action: 'REVIEW',
-    },
+    body: { ruleId, condition: { account: { side: 'from', in: [accountId] } }, ...rule },
     expected: 201,
   });
   return {
@@ -107,5 +110,9 @@ export async function reviewRuleFor(accountId: string): Promise<{ ruleId: string
     },
   };
 }
+
+/** A REVIEW rule on one sender's account: its transfers go to review. */
+export const reviewRuleFor = (accountId: string): Promise<RuleFixture> =>
+  ruleFor(accountId, { name: 'e2e review', action: 'REVIEW', score: 0 });
 
 export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -19,3 +19,16 @@ export function ErrorAlert({ error }: { error: unknown }) {
     </div>
   );
 }
+
+/**
+ * The region where an action's refusal appears (a 403, a 409, a 422). Always mounted, so a screen reader
+ * announces a refusal the moment it is written into it; empty until then.
+ */
+export function RefusalRegion({ refusal }: { refusal: unknown }) {
+  const refused = refusal !== null && refusal !== undefined;
+  return (
+    <div role="alert" className={refused ? 'alert' : undefined}>
+      {refused ? describeError(refusal) : null}
+    </div>
+  );
+}

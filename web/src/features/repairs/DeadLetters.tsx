@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-import { describeError, ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, RefusalRegion } from '../../components/ErrorAlert';
 import { formatTime } from '../../lib/format';
 import { can } from '../../lib/permissions';
 import { useApi, useSession } from '../../lib/session';
@@ -104,9 +104,7 @@ function TopicRecords({ name, topic, onReplayed }: TopicRecordsProps) {
         Records of <span className="mono">{name}</span>
       </h3>
       <ErrorAlert error={records.error} />
-      <div role="alert" className={refusal ? 'alert' : undefined}>
-        {refusal ? describeError(refusal) : null}
-      </div>
+      <RefusalRegion refusal={refusal} />
       {outcome && <p role="status">{outcome}</p>}
       {can(session?.role, 'replay dead letters') &&
         (confirming ? (

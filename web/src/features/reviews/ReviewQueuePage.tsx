@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-import { describeError, ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, RefusalRegion } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
 import { Money } from '../../components/Money';
 import { formatTimeLeft } from '../../lib/format';
@@ -58,10 +58,7 @@ export function ReviewQueuePage() {
   return (
     <main>
       <h1>Review queue</h1>
-      {/* Always mounted, so screen readers announce a refusal the moment it appears. */}
-      <div role="alert" className={refusal ? 'alert' : undefined}>
-        {refusal ? describeError(refusal) : null}
-      </div>
+      <RefusalRegion refusal={refusal} />
       <ErrorAlert error={queue.error} />
       {queue.loading && !queue.data && <Loading />}
       {(decided || !selected) && items.length > 0 && (

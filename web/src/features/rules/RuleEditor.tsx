@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 
 import { ruleView } from '@api/views';
 
-import { describeError } from '../../components/ErrorAlert';
+import { RefusalRegion } from '../../components/ErrorAlert';
 import { ApiError } from '../../lib/api-client';
 import { can } from '../../lib/permissions';
 import { useApi, useSession } from '../../lib/session';
@@ -132,9 +132,7 @@ export function RuleEditor({ rule, onSaved, onCancel }: RuleEditorProps) {
         </label>
       </div>
       <ConditionEditor text={conditionText} onChange={setConditionText} serverError={refusal} readOnly={!mayWrite} />
-      <div role="alert" className={generalRefusal ? 'alert' : undefined}>
-        {generalRefusal ? describeError(generalRefusal) : null}
-      </div>
+      <RefusalRegion refusal={generalRefusal} />
       <div className="actions">
         {mayTest && (
           <button type="button" onClick={() => void test()} disabled={busy}>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-import { describeError, ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, RefusalRegion } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
 import { can } from '../../lib/permissions';
 import { useApi, useSession } from '../../lib/session';
@@ -36,9 +36,7 @@ export function RulesPage() {
   return (
     <main>
       <h1>Rules</h1>
-      <div role="alert" className={refusal ? 'alert' : undefined}>
-        {refusal ? describeError(refusal) : null}
-      </div>
+      <RefusalRegion refusal={refusal} />
       <ErrorAlert error={rules.error} />
       {(mayWrite || mayTest) && (
         <p>

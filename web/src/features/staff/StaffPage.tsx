@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 
-import { describeError, ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, RefusalRegion } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
 import { formatTime } from '../../lib/format';
 import { useApi, useSession } from '../../lib/session';
@@ -32,9 +32,7 @@ export function StaffPage() {
   return (
     <main>
       <h1>Staff</h1>
-      <div role="alert" className={refusal ? 'alert' : undefined}>
-        {refusal ? describeError(refusal) : null}
-      </div>
+      <RefusalRegion refusal={refusal} />
       {outcome && <p role="status">{outcome}</p>}
       <ErrorAlert error={staff.error} />
       {staff.loading && !staff.data && <Loading />}
