@@ -6,9 +6,9 @@ import type { Dependencies } from '../dependencies';
 import { isStaff } from '../domain/roles';
 import { getAccount, openAccount } from '../use-cases/accounts';
 import {
-  currentStats,
   deadLettersOf,
   deadLetterTopics,
+  healthFigures,
   listRepairs,
   replayDeadLettersOf,
   transferActivity,
@@ -94,7 +94,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   const temporal = config.temporal;
   const submitBody = transferBody(config.money.maxTransferAmount);
   const document = openApiDocument(config.money.maxTransferAmount);
-  const groups = consumerGroups(dependencies);
+  const currentStats = healthFigures(context, consumerGroups(dependencies));
 
   const app = express();
   app.disable('x-powered-by');
@@ -277,7 +277,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   });
 
   v1.get('/stats', authorize('read stats'), async (request, response) => {
-    const stats = await currentStats(context, groups);
+    const stats = await currentStats();
     // The admin listener is on another port of the same host, kept off the public network.
     const metrics = `${request.protocol}://${request.hostname}:${config.http.adminPort}/metrics`;
     respond(response, statsView, { ...stats, links: { temporalUi: temporal.uiUrl, metrics } });

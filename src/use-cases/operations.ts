@@ -88,15 +88,35 @@ export async function replayDeadLettersOf(context: UseCaseContext, topic: string
   return { replayed };
 }
 
-/** The health page's figures: PostgreSQL's last minutes, and how far each consumer group is behind. */
-export async function currentStats(
-  context: UseCaseContext,
-  groups: readonly ConsumerGroupSpec[],
-): Promise<StoreStats & { at: string; consumerLag: ConsumerLag[] | null }> {
-  const [store, lag] = await Promise.all([
-    context.operations.stats(),
-    // Kafka down must not blank the page: the lag is then unknown, the rest still true.
-    consumerLag(context.kafkaAdmin, groups).catch(() => null),
-  ]);
-  return { at: new Date().toISOString(), ...store, consumerLag: lag };
+export type Stats = StoreStats & { at: string; consumerLag: ConsumerLag[] | null };
+
+/** How long one reading of the health figures serves every console that asks (each polls every 2 s). */
+const STATS_SHARED_MS = 1_000;
+
+/**
+ * The health page's figures: PostgreSQL's last minutes, and how far each consumer group is behind.
+ * One reading serves all callers for a second, so ten operators on the page cost what one does, and
+ * callers that arrive while a reading is under way share it.
+ */
+export function healthFigures(context: UseCaseContext, groups: readonly ConsumerGroupSpec[]): () => Promise<Stats> {
+  let shared: { reading: Promise<Stats>; at: number } | undefined;
+  const read = async (): Promise<Stats> => {
+    const [store, lag] = await Promise.all([
+      context.operations.stats(),
+      // Kafka down must not blank the page: the lag is then unknown, the rest still true.
+      consumerLag(context.kafkaAdmin, groups).catch(() => null),
+    ]);
+    return { at: new Date().toISOString(), ...store, consumerLag: lag };
+  };
+  return () => {
+    if (!shared || Date.now() - shared.at >= STATS_SHARED_MS) {
+      const reading = read();
+      shared = { reading, at: Date.now() };
+      // A failed reading is not kept: the next caller tries again.
+      reading.catch(() => {
+        if (shared?.reading === reading) shared = undefined;
+      });
+    }
+    return shared.reading;
+  };
 }

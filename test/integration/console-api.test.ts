@@ -965,5 +965,13 @@ describe('the operator console API', () => {
         new Set([SYNC_REQUIRED_GROUP, 'transfer-saga.live-feed', 'transfer-saga.slack-alerts']),
       );
     });
+
+    it('answers every console that asks at once from one reading', async () => {
+      const ask = (sub: string) =>
+        service.request<{ at: string }>('GET', '/v1/stats', { token: service.token(sub, 'READ_ONLY') });
+      const answers = await Promise.all(['ca-health-1', 'ca-health-2', 'ca-health-3'].map(ask));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+      expect(new Set(answers.map((answer) => answer.body.at)).size).toBe(1);
+    });
   });
 });
