@@ -61,12 +61,15 @@ export function ReviewQueuePage() {
       <RefusalRegion refusal={refusal} />
       <ErrorAlert error={queue.error} />
       {queue.loading && !queue.data && <Loading />}
-      {(decided || !selected) && items.length > 0 && (
+      {/* The decision is confirmed even when it emptied the queue; Next case only when there is one. */}
+      {(decided || !selected) && (decided || items.length > 0) && (
         <p role="status">
           {decided ? 'Decision recorded. ' : null}
-          <button type="button" onClick={goToNextCase}>
-            Next case
-          </button>
+          {items.length > 0 && (
+            <button type="button" onClick={goToNextCase}>
+              Next case
+            </button>
+          )}
         </p>
       )}
       {selected && !decided && (
