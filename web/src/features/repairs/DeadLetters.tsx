@@ -5,6 +5,7 @@ import { formatTime } from '../../lib/format';
 import { can } from '../../lib/permissions';
 import { useApi, useSession } from '../../lib/session';
 import { useResource } from '../../lib/use-resource';
+import { useAction } from '../../lib/use-action';
 
 import { listDeadLetters, listDeadLetterTopics, replayDeadLetters, type DeadLetterTopic } from './api';
 
@@ -83,19 +84,15 @@ function TopicRecords({ name, topic, onReplayed }: TopicRecordsProps) {
   const records = useResource(() => listDeadLetters(api, name), [api, name]);
   const [confirming, setConfirming] = useState(false);
   const [outcome, setOutcome] = useState<string | null>(null);
-  const [refusal, setRefusal] = useState<unknown>(null);
+  const { refusal, run } = useAction(() => {
+    records.reload();
+    onReplayed();
+  });
 
   async function replay() {
     setConfirming(false);
-    setRefusal(null);
-    try {
-      const result = await replayDeadLetters(api, name);
-      setOutcome(`Replayed ${result.replayed} records.`);
-    } catch (error) {
-      setRefusal(error);
-    }
-    records.reload();
-    onReplayed();
+    const result = await run(() => replayDeadLetters(api, name));
+    if (result) setOutcome(`Replayed ${result.replayed} records.`);
   }
 
   return (

@@ -8,6 +8,7 @@ import { can } from '../../lib/permissions';
 import { useApi, useSession } from '../../lib/session';
 import { useNow } from '../../lib/use-now';
 import { useResource } from '../../lib/use-resource';
+import { useAction } from '../../lib/use-action';
 
 import { claimReview, decideReview, listReviews, type ReviewCase, type ReviewDecision } from './api';
 import { nextCase } from './next-case';
@@ -22,32 +23,16 @@ export function ReviewQueuePage() {
   const now = useNow();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [decided, setDecided] = useState<string | null>(null);
-  const [refusal, setRefusal] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  // 403 self-review (four eyes) and 409 claimed-by-other land in `refusal`, shown in the alert region.
+  const { refusal, busy, run } = useAction(queue.reload);
 
   const items = queue.data?.items ?? [];
   const selected = items.find((item) => item.transferId === selectedId) ?? null;
 
-  async function act(action: () => Promise<unknown>, after?: () => void) {
-    setBusy(true);
-    setRefusal(null);
-    try {
-      await action();
-      after?.();
-    } catch (error) {
-      // 403 self-review (four eyes) and 409 claimed-by-other land here, shown in the alert region.
-      setRefusal(error);
-    } finally {
-      setBusy(false);
-      queue.reload();
-    }
-  }
-
-  const claim = (item: ReviewCase) => void act(() => claimReview(api, item.transferId));
+  const claim = (item: ReviewCase) => void run(() => claimReview(api, item.transferId));
   const decide = (item: ReviewCase, decision: ReviewDecision) =>
-    void act(
-      () => decideReview(api, item.transferId, decision),
-      () => setDecided(item.transferId),
+    void run(() => decideReview(api, item.transferId, decision)).then(
+      (transfer) => transfer && setDecided(item.transferId),
     );
 
   function goToNextCase() {

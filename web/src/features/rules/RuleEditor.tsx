@@ -6,6 +6,7 @@ import { RefusalRegion } from '../../components/ErrorAlert';
 import { ApiError } from '../../lib/api-client';
 import { can } from '../../lib/permissions';
 import { useApi, useSession } from '../../lib/session';
+import { useAction } from '../../lib/use-action';
 
 import { createRule, dryRunRule, updateRule, type DryRun, type NewRule, type Rule } from './api';
 import { ConditionEditor } from './ConditionEditor';
@@ -39,9 +40,9 @@ export function RuleEditor({ rule, onSaved, onCancel }: RuleEditorProps) {
   const [conditionText, setConditionText] = useState(
     rule ? JSON.stringify(rule.condition, null, 2) : EXAMPLE_CONDITION,
   );
-  const [refusal, setRefusal] = useState<unknown>(null);
   const [dryRun, setDryRun] = useState<DryRun | null>(null);
-  const [busy, setBusy] = useState(false);
+  const submission = useAction();
+  const { refusal, busy } = submission;
 
   /** The draft as the API takes it, or null when the condition is not JSON (the editor says why). */
   function draft(): NewRule | null {
@@ -61,16 +62,7 @@ export function RuleEditor({ rule, onSaved, onCancel }: RuleEditorProps) {
 
   async function run(work: (body: NewRule) => Promise<void>) {
     const body = draft();
-    if (!body) return;
-    setBusy(true);
-    setRefusal(null);
-    try {
-      await work(body);
-    } catch (error) {
-      setRefusal(error);
-    } finally {
-      setBusy(false);
-    }
+    if (body) await submission.run(() => work(body));
   }
 
   const test = () =>

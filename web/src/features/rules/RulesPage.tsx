@@ -5,6 +5,7 @@ import { Loading } from '../../components/Loading';
 import { can } from '../../lib/permissions';
 import { useApi, useSession } from '../../lib/session';
 import { useResource } from '../../lib/use-resource';
+import { useAction } from '../../lib/use-action';
 
 import { definitionOf, listRules, updateRule, type Rule } from './api';
 import { RuleEditor } from './RuleEditor';
@@ -20,18 +21,11 @@ export function RulesPage() {
   const mayTest = can(session?.role, 'test rules');
   const rules = useResource(() => listRules(api), [api]);
   const [panel, setPanel] = useState<Panel>({ kind: 'none' });
-  const [refusal, setRefusal] = useState<unknown>(null);
+  const { refusal, run } = useAction(rules.reload);
 
   /** A toggle is a PUT of the whole definition against the version shown, so a concurrent edit answers 409. */
-  async function toggle(rule: Rule, change: Partial<Pick<Rule, 'enabled' | 'shadow'>>) {
-    setRefusal(null);
-    try {
-      await updateRule(api, rule.ruleId, rule.version, { ...definitionOf(rule), ...change });
-    } catch (error) {
-      setRefusal(error);
-    }
-    rules.reload();
-  }
+  const toggle = (rule: Rule, change: Partial<Pick<Rule, 'enabled' | 'shadow'>>) =>
+    run(() => updateRule(api, rule.ruleId, rule.version, { ...definitionOf(rule), ...change }));
 
   return (
     <main>

@@ -5,6 +5,7 @@ import { Loading } from '../../components/Loading';
 import { formatTime } from '../../lib/format';
 import { useApi, useSession } from '../../lib/session';
 import { useResource } from '../../lib/use-resource';
+import { useAction } from '../../lib/use-action';
 
 import { changeStaff, createStaff, listStaff, STAFF_ROLES, type NewStaff, type StaffMember } from './api';
 
@@ -15,18 +16,13 @@ export function StaffPage() {
   const api = useApi();
   const { session } = useSession();
   const staff = useResource(() => listStaff(api), [api]);
-  const [refusal, setRefusal] = useState<unknown>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
+  const { refusal, run } = useAction(staff.reload);
 
   async function act(work: () => Promise<StaffMember>, done: (member: StaffMember) => string) {
-    setRefusal(null);
     setOutcome(null);
-    try {
-      setOutcome(done(await work()));
-    } catch (error) {
-      setRefusal(error);
-    }
-    staff.reload();
+    const member = await run(work);
+    if (member) setOutcome(done(member));
   }
 
   return (
