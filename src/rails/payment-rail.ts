@@ -49,12 +49,15 @@ export interface RailCallback {
   occurredAt: string;
 }
 
-/** The rail could not be reached or answered 5xx: the outcome is unknown, and the same key may be sent again. */
+/**
+ * The rail could not be reached, did not answer in time, answered 5xx or 429, or answered something that is
+ * not the contract: the outcome is unknown, and the same key may be sent again.
+ */
 export class RailUnavailableError extends Error {
   override readonly name = 'RailUnavailableError';
 }
 
-/** The rail refused the request itself (4xx): sending it again will not help. */
+/** The rail refused the request itself (a 4xx other than 429): sending it again will not help. */
 export class RailRequestRefusedError extends Error {
   override readonly name = 'RailRequestRefusedError';
   constructor(
@@ -68,7 +71,10 @@ export class RailRequestRefusedError extends Error {
 /** A callback whose signature, timestamp or body does not verify; `problem` says which. */
 export class CallbackRefusedError extends Error {
   override readonly name = 'CallbackRefusedError';
-  constructor(readonly problem: 'signature' | 'stale' | 'malformed', message: string) {
+  constructor(
+    readonly problem: 'signature' | 'stale' | 'malformed',
+    message: string,
+  ) {
     super(message);
   }
 }
