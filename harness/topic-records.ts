@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 
-import { type EventEnvelope } from '../src/domain/events';
+import { type TransferEventEnvelope } from '../src/domain/events';
 import { TOPICS } from '../src/domain/topics';
 import { readTopicRanges } from '../src/events/dead-letters';
 
@@ -32,7 +32,7 @@ export async function readEventsBetween(
   from: TopicMarks,
   to: TopicMarks,
   timeoutMs = 60_000,
-): Promise<EventEnvelope[]> {
+): Promise<TransferEventEnvelope[]> {
   const end = new Map(to.map((mark) => [`${mark.topic}/${mark.partition}`, BigInt(mark.offset)]));
   const ranges = from.map(({ topic, partition, offset }) => ({
     topic,
@@ -50,7 +50,7 @@ export async function readEventsBetween(
     });
     return records.flatMap(({ value }) => {
       try {
-        return [JSON.parse(value) as EventEnvelope];
+        return [JSON.parse(value) as TransferEventEnvelope];
       } catch {
         return []; // not an event
       }

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 
-import type { EventEnvelope } from '../../src/domain/events';
+import type { TransferEventEnvelope } from '../../src/domain/events';
 import type { TransferStatus } from '../../src/domain/transfer';
 import { workflowReplayOptions } from '../../src/workflow-code';
 
@@ -47,7 +47,7 @@ export function watchBalances(
  * transfer.failed and no transfer.completed. Also counts the raw duplicates a consumer must drop.
  */
 export function eventViolations(
-  events: EventEnvelope[],
+  events: TransferEventEnvelope[],
   statuses: Map<string, TransferStatus>,
 ): { violations: string[]; raw: number; distinct: number } {
   const ours = events.filter((event) => statuses.has(event.transferId));

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 
 import { ErrorType } from '../domain/errors';
-import type { EventEnvelope } from '../domain/events';
+import type { UncheckedEventEnvelope } from '../domain/events';
 import { InvalidEventError, writeEvent } from '../events/outbox';
 
 export function createEventActivities({ postgres }: { postgres: Pool }) {
@@ -13,7 +13,7 @@ export function createEventActivities({ postgres }: { postgres: Pool }) {
      * Repeating it writes nothing new. An event its schema refuses fails as `InvalidEvent`, naming the
      * field, and is retried like any other failure (see ErrorType.InvalidEvent for why it is not final).
      */
-    async publishEvent(event: EventEnvelope): Promise<void> {
+    async publishEvent(event: UncheckedEventEnvelope): Promise<void> {
       try {
         await writeEvent(postgres, event);
       } catch (error) {

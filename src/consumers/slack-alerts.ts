@@ -31,7 +31,7 @@ function alertFor(event: EventEnvelope) {
     to: data.toAccountId,
   });
   if (event.type === 'transfer.flagged') {
-    const data = event.data as EventEnvelope<'transfer.flagged'>['data'];
+    const { data } = event;
     return {
       title: data.decision === 'BLOCK' ? 'Transfer BLOCKED by risk' : 'Transfer needs review',
       transferId: event.transferId,
@@ -44,7 +44,7 @@ function alertFor(event: EventEnvelope) {
     };
   }
   if (event.type === 'transfer.failed') {
-    const data = event.data as EventEnvelope<'transfer.failed'>['data'];
+    const { data } = event;
     if (data.status !== 'FAILED') return undefined;
     return {
       title: 'Transfer FAILED',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { EVENT_VERSION, type EventType } from './topics';
+import { EVENT_VERSION, type EventType, type RemittanceEventType, type TransferEventType } from './topics';
 import { type ClosedStatus, RISK_DECISIONS, type RiskDecision, type RuleHit, type SyncRequest } from './transfer';
 
 /**
@@ -38,6 +38,23 @@ const ruleHit = z.strictObject({
 });
 
 const moneyMoving = z.strictObject({ fromAccountId: accountId, toAccountId: accountId, amount, currency });
+
+const businessAccount = z.strictObject({ bank: z.string().min(1), account: z.string().min(1) });
+
+/** What every remittance event says of its remittance. */
+const remittanceFacts = {
+  number: z.number().int().positive().meta({ description: "The request's unique number (shown as R-000042)." }),
+  rail: z.string().min(1).meta({ description: 'The bank rail both legs go over.' }),
+  fromBusiness: businessAccount,
+  toBusiness: businessAccount,
+  amount,
+  currency,
+  reference: z.string(),
+};
+const platformLeg = z.strictObject({
+  ...remittanceFacts,
+  platformAccountId: accountId.meta({ description: 'The platform account the leg was booked on.' }),
+});
 
 /**
  * What each event carries besides the envelope. Strict (an unknown field is refused), so a producer
@@ -86,6 +103,15 @@ export const eventDataSchemas = {
         'What to repair: the transfer (default), a Redis hold no saga or row owns, or the Redis balance of fromAccountId.',
     }),
   }),
+  'remittance.requested': z.strictObject(remittanceFacts),
+  'remittance.deposited': platformLeg,
+  'remittance.withdrawn': platformLeg,
+  'remittance.completed': z.strictObject(remittanceFacts),
+  'remittance.failed': z.strictObject({
+    ...remittanceFacts,
+    reason: z.string(),
+    refunded: z.boolean().meta({ description: 'True when the collected money was sent back to fromBusiness.' }),
+  }),
 } satisfies Record<EventType, z.ZodType>;
 
 type EventDataSchemas = typeof eventDataSchemas;
@@ -93,14 +119,37 @@ type EventDataSchemas = typeof eventDataSchemas;
 /** What each event carries besides the envelope, so the saga cannot build data its own publisher would refuse. */
 export type EventData = { [T in EventType]: z.output<EventDataSchemas[T]> };
 
-export interface EventEnvelope<T extends EventType = EventType> {
+interface EnvelopeBase<T extends EventType> {
   eventId: string;
   type: T;
   version: typeof EVENT_VERSION;
   occurredAt: string;
-  transferId: string;
   data: EventData[T];
 }
+
+/** One envelope per event type (distributive), so narrowing on `type` narrows `data` too. */
+type EnvelopeOf<T extends EventType, Subject> = T extends unknown ? EnvelopeBase<T> & Subject : never;
+
+/** A transfer's event: its id is `<transferId>:<type>`. */
+export type TransferEventEnvelope<T extends TransferEventType = TransferEventType> = EnvelopeOf<
+  T,
+  { transferId: string }
+>;
+/** A remittance's event: its id is `<remittanceId>:<type>`. */
+export type RemittanceEventEnvelope<T extends RemittanceEventType = RemittanceEventType> = EnvelopeOf<
+  T,
+  { remittanceId: string }
+>;
+
+/** The envelope of a topic: remittance topics name their remittance, the others their transfer. */
+export type EventEnvelope<T extends EventType = EventType> = T extends RemittanceEventType
+  ? RemittanceEventEnvelope<T>
+  : T extends TransferEventType
+    ? TransferEventEnvelope<T>
+    : never;
+
+/** Any event before its schema has checked it: what the outbox and the publisher take, and validate. */
+export type UncheckedEventEnvelope = EnvelopeBase<EventType> & ({ transferId: string } | { remittanceId: string });
 
 /** What each event means; carried into the JSON Schema and AsyncAPI documents. */
 const DESCRIPTIONS: Record<EventType, string> = {
@@ -112,25 +161,35 @@ const DESCRIPTIONS: Record<EventType, string> = {
   'transfer.failed': 'It ended without moving money (DECLINED, BLOCKED, REJECTED or FAILED), after compensation.',
   'tx.sync_required':
     'A transfer needs syncCompensation to reconcile PostgreSQL and Redis: sent by the saga when it could not finish a compensation, and by other producers.',
+  'remittance.requested': 'A business remittance was accepted (REQUESTED); the rail is asked to collect next.',
+  'remittance.deposited': "The collected money is booked on the platform account, against the rail's clearing account.",
+  'remittance.withdrawn': 'The platform account was debited for the payout, which the rail is asked for next.',
+  'remittance.completed': 'The rail paid business B: the remittance is done.',
+  'remittance.failed':
+    'It ended without paying B: the rail refused the collection (nothing moved), or refused the payout and the money went back to A.',
 };
 
 /** Producers other than this service publish these topics, so their envelopes are read leniently. */
 const FOREIGN_PRODUCERS: ReadonlySet<EventType> = new Set(['tx.sync_required']);
 
-function envelopeSchema<T extends EventType>(type: T) {
-  const foreign = FOREIGN_PRODUCERS.has(type);
-  const shape = {
+/** The envelope fields every topic shares; `subject` names the id field the event id starts with. */
+function sharedEnvelope<T extends EventType>(type: T, subject: 'transferId' | 'remittanceId', foreign: boolean) {
+  return {
     eventId: z
       .string()
-      .regex(new RegExp(`^[0-9a-fA-F-]{36}:${type.replace(/\./g, '\\.')}$`), 'must be `<transferId>:<type>`')
-      .meta({ description: '`<transferId>:<type>`: deterministic, so a re-published event is the same event.' }),
+      .regex(new RegExp(`^[0-9a-fA-F-]{36}:${type.replace(/\./g, '\\.')}$`), `must be \`<${subject}>:<type>\``)
+      .meta({ description: `\`<${subject}>:<type>\`: deterministic, so a re-published event is the same event.` }),
     type: z.literal(type),
     version: z.literal(EVENT_VERSION),
     // Our producers write UTC (`toISOString`); others may write an offset, which is still ISO-8601.
     occurredAt: z.iso.datetime({ offset: foreign }),
-    transferId: z.uuid(),
     data: eventDataSchemas[type],
   };
+}
+
+function transferEnvelope<T extends Exclude<EventType, RemittanceEventType>>(type: T) {
+  const foreign = FOREIGN_PRODUCERS.has(type);
+  const shape = { ...sharedEnvelope(type, 'transferId', foreign), transferId: z.uuid() };
   const envelope = foreign ? z.object(shape) : z.strictObject(shape);
   return envelope
     .refine((event) => event.eventId === `${event.transferId}:${event.type}`, {
@@ -140,17 +199,34 @@ function envelopeSchema<T extends EventType>(type: T) {
     .meta({ title: type, description: DESCRIPTIONS[type] });
 }
 
-type EnvelopeSchema<T extends EventType> = ReturnType<typeof envelopeSchema<T>>;
+function remittanceEnvelope<T extends RemittanceEventType>(type: T) {
+  return z
+    .strictObject({ ...sharedEnvelope(type, 'remittanceId', false), remittanceId: z.uuid() })
+    .refine((event) => event.eventId === `${event.remittanceId}:${event.type}`, {
+      path: ['eventId'],
+      message: 'must be `<remittanceId>:<type>` of this event',
+    })
+    .meta({ title: type, description: DESCRIPTIONS[type] });
+}
+
+type EnvelopeSchema<T extends EventType> = T extends RemittanceEventType
+  ? ReturnType<typeof remittanceEnvelope<T>>
+  : ReturnType<typeof transferEnvelope<Exclude<T, RemittanceEventType>>>;
 
 /** The full envelope schema of each topic: what a producer may send and a consumer accepts. */
 export const eventSchemas: { readonly [T in EventType]: z.ZodType<EventEnvelope<T>> } = {
-  'transfer.initiated': envelopeSchema('transfer.initiated'),
-  'transfer.created': envelopeSchema('transfer.created'),
-  'transfer.approved': envelopeSchema('transfer.approved'),
-  'transfer.flagged': envelopeSchema('transfer.flagged'),
-  'transfer.completed': envelopeSchema('transfer.completed'),
-  'transfer.failed': envelopeSchema('transfer.failed'),
-  'tx.sync_required': envelopeSchema('tx.sync_required'),
+  'transfer.initiated': transferEnvelope('transfer.initiated'),
+  'transfer.created': transferEnvelope('transfer.created'),
+  'transfer.approved': transferEnvelope('transfer.approved'),
+  'transfer.flagged': transferEnvelope('transfer.flagged'),
+  'transfer.completed': transferEnvelope('transfer.completed'),
+  'transfer.failed': transferEnvelope('transfer.failed'),
+  'tx.sync_required': transferEnvelope('tx.sync_required'),
+  'remittance.requested': remittanceEnvelope('remittance.requested'),
+  'remittance.deposited': remittanceEnvelope('remittance.deposited'),
+  'remittance.withdrawn': remittanceEnvelope('remittance.withdrawn'),
+  'remittance.completed': remittanceEnvelope('remittance.completed'),
+  'remittance.failed': remittanceEnvelope('remittance.failed'),
 };
 
 /** A record's value checked against its topic's schema; `error` names each bad field by its path. */
@@ -164,7 +240,10 @@ export type ParsedEvent<T extends EventType> = { ok: true; event: EventEnvelope<
 export function parseEvent<T extends EventType>(type: T, value: unknown): ParsedEvent<T> {
   if (!Object.hasOwn(eventSchemas, type)) return { ok: false, error: `type: "${String(type)}" is not an event type` };
   const result = eventSchemas[type].safeParse(value);
-  return result.success ? { ok: true, event: result.data } : { ok: false, error: describeIssues(result.error) };
+  // The guards at the bottom of this file tie each schema's output to its envelope type.
+  return result.success
+    ? { ok: true, event: result.data as EventEnvelope<T> }
+    : { ok: false, error: describeIssues(result.error) };
 }
 
 /** One `<path>: <message>` per bad field (its first problem: an eventId can fail two checks at once). */

@@ -1,8 +1,15 @@
 import type { Pool, PoolClient } from 'pg';
 
 import { parseEvent } from '../domain/event-schemas';
-import { type EventData, type EventEnvelope, transferEvent } from '../domain/events';
-import type { EventType } from '../domain/topics';
+import {
+  type EventData,
+  type EventEnvelope,
+  eventKey,
+  remittanceEvent,
+  transferEvent,
+  type UncheckedEventEnvelope,
+} from '../domain/events';
+import type { RemittanceEventType, TransferEventType } from '../domain/topics';
 import { currentTraceParent } from '../tracing';
 
 /** An event its own schema refuses. It is never written: every consumer would dead-letter it. */
@@ -29,7 +36,7 @@ export type Queryable = Pick<PoolClient, 'query'> | Pool;
  *
  * @throws InvalidEventError naming each bad field.
  */
-export async function writeEvent(db: Queryable, event: EventEnvelope): Promise<void> {
+export async function writeEvent(db: Queryable, event: UncheckedEventEnvelope): Promise<void> {
   await db.query(
     `INSERT INTO outbox (event_id, topic, key, payload, trace_parent) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (event_id) DO NOTHING`,
@@ -45,22 +52,32 @@ export async function writeEvent(db: Queryable, event: EventEnvelope): Promise<v
  * @throws InvalidEventError naming each bad field.
  */
 export function outboxColumns(
-  event: EventEnvelope,
+  event: UncheckedEventEnvelope,
 ): [eventId: string, topic: string, key: string, payload: string, traceParent: string | null] {
   const parsed = parseEvent(event.type, event);
   if (!parsed.ok) throw new InvalidEventError(event.type, parsed.error);
   const valid = parsed.event;
-  return [valid.eventId, valid.type, valid.data.fromAccountId, JSON.stringify(valid), currentTraceParent()];
+  return [valid.eventId, valid.type, eventKey(valid), JSON.stringify(valid), currentTraceParent()];
 }
 
 /** {@link writeEvent} of a transfer event occurring now. */
-export function writeTransferEvent<T extends EventType>(
+export function writeTransferEvent<T extends TransferEventType>(
   db: Queryable,
   type: T,
   transferId: string,
   data: EventData[T],
 ): Promise<void> {
   return writeEvent(db, transferEvent(type, transferId, new Date().toISOString(), data));
+}
+
+/** {@link writeEvent} of a remittance event occurring now. */
+export function writeRemittanceEvent<T extends RemittanceEventType>(
+  db: Queryable,
+  type: T,
+  remittanceId: string,
+  data: EventData[T],
+): Promise<void> {
+  return writeEvent(db, remittanceEvent(type, remittanceId, new Date().toISOString(), data));
 }
 
 /** One unpublished outbox row, as the relay sends it. */

@@ -1,7 +1,7 @@
 import type { Admin, IHeaders, Producer } from 'kafkajs';
 
 import { parseEvent } from '../domain/event-schemas';
-import type { EventEnvelope } from '../domain/events';
+import { type EventEnvelope, eventKey, type UncheckedEventEnvelope } from '../domain/events';
 import { deadLetterTopic, TOPICS } from '../domain/topics';
 import { InvalidEventError } from './outbox';
 import type { RecordSigner } from './signing';
@@ -53,7 +53,7 @@ export class EventPublisher {
    * the outbox and {@link sendEvents}). The envelope is validated against its topic's schema first and
    * what the schema returns is sent; a refusal rejects with {@link InvalidEventError}, naming each bad field.
    */
-  async publish(event: EventEnvelope): Promise<void> {
+  async publish(event: UncheckedEventEnvelope): Promise<void> {
     const parsed = parseEvent(event.type, event);
     if (!parsed.ok) throw new InvalidEventError(event.type, parsed.error);
     return this.sendEvents([parsed.event]);
@@ -74,7 +74,7 @@ export class EventPublisher {
         events.map((event, index) => ({
           topic: event.type,
           message: {
-            key: event.data.fromAccountId,
+            key: eventKey(event),
             value: JSON.stringify(event),
             headers: {
               ...traceHeaders[index],

@@ -90,14 +90,14 @@ class FakeSink implements StreamSink {
   }
 }
 
-function envelope(seq: number): EventEnvelope {
+function envelope(seq: number): EventEnvelope<'transfer.completed'> {
   return {
     eventId: `t-${seq}:transfer.completed`,
     type: 'transfer.completed',
     version: 1,
     occurredAt: '2024-05-01T12:00:00.000Z',
     transferId: `t-${seq}`,
-    data: {} as EventEnvelope['data'],
+    data: {} as EventEnvelope<'transfer.completed'>['data'],
   };
 }
 

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-import type { EventEnvelope } from '../../src/domain/events';
+import type { TransferEventEnvelope } from '../../src/domain/events';
 import { eventually } from '../../harness/eventually';
 import { readEventsBetween, topicMarks } from '../../harness/topic-records';
 import { ServiceHarness } from '../support/service-harness';
@@ -128,7 +128,7 @@ describe('a Kafka outage of a minute', () => {
 });
 
 /** Transfer ids in the order their first copy arrived (a re-sent copy later is dropped, as consumers do). */
-function uniqueInOrder(events: EventEnvelope[]): string[] {
+function uniqueInOrder(events: TransferEventEnvelope[]): string[] {
   const seen: string[] = [];
   for (const event of events) if (!seen.includes(event.transferId)) seen.push(event.transferId);
   return seen;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createDependencies, type Dependencies } from '../../src/dependencies';
-import { type EventEnvelope, transferEvent } from '../../src/domain/events';
+import { type TransferEventEnvelope, transferEvent } from '../../src/domain/events';
 import { writeEvent } from '../../src/events/outbox';
 import { ensureTopics } from '../../src/events/publisher';
 import { createLogger } from '../../src/logger';
@@ -36,7 +36,7 @@ describe('several outbox relays at once', () => {
     const senders = Array.from({ length: SENDERS }, (_, n) => `relay-${run}-${n}`);
     const before = await topicMarks(dependencies.kafka);
 
-    const written: EventEnvelope[] = [];
+    const written: TransferEventEnvelope[] = [];
     for (let n = 0; n < EVENTS; n += 1) {
       const event = transferEvent('transfer.completed', randomUUID(), new Date().toISOString(), {
         fromAccountId: senders[n % SENDERS] as string,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 
 import { topicMarks } from '../../harness/topic-records';
-import { type EventEnvelope } from '../../src/domain/events';
+import { type TransferEventEnvelope } from '../../src/domain/events';
 import { TOPICS } from '../../src/domain/topics';
 
 /**
@@ -12,7 +12,7 @@ import { TOPICS } from '../../src/domain/topics';
  * and keeps what arrives.
  */
 export class EventCollector {
-  readonly events: EventEnvelope[] = [];
+  readonly events: TransferEventEnvelope[] = [];
 
   private constructor(private readonly consumer: Consumer) {}
 
@@ -29,7 +29,7 @@ export class EventCollector {
       eachMessage: async ({ message }) => {
         // Tests publish poison messages on purpose; the collector only records what parses.
         try {
-          if (message.value) collector.events.push(JSON.parse(message.value.toString('utf8')) as EventEnvelope);
+          if (message.value) collector.events.push(JSON.parse(message.value.toString('utf8')) as TransferEventEnvelope);
         } catch {
           return;
         }
@@ -41,14 +41,14 @@ export class EventCollector {
   }
 
   /** The transfer's events, one per eventId (duplicates dropped as a consumer would), by occurrence. */
-  of(transferId: string): EventEnvelope[] {
+  of(transferId: string): TransferEventEnvelope[] {
     const unique = new Map(
       this.events.filter((event) => event.transferId === transferId).map((event) => [event.eventId, event]),
     );
     return [...unique.values()].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   }
 
-  async waitFor(transferId: string, count: number, timeoutMs = 30_000): Promise<EventEnvelope[]> {
+  async waitFor(transferId: string, count: number, timeoutMs = 30_000): Promise<TransferEventEnvelope[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.of(transferId).length < count) {
       if (Date.now() > deadline)

@@ -12,7 +12,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 
 import type { Activities } from '../../activities';
 import { type EventData, transferEvent } from '../../domain/events';
-import type { EventType } from '../../domain/topics';
+import type { TransferEventType } from '../../domain/topics';
 import { transferSearchAttributes } from '../../domain/search-attributes';
 import { syncWorkflowId } from '../../domain/temporal';
 import {
@@ -94,7 +94,7 @@ export async function transferSagaV1(input: TransferSagaInput): Promise<SagaStat
     state.status = status;
     state.step = step;
   };
-  const publish = <T extends EventType>(type: T, data: EventData[T]) =>
+  const publish = <T extends TransferEventType>(type: T, data: EventData[T]) =>
     publishEvent(transferEvent(type, transferId, new Date().toISOString(), data));
   const parties = { fromAccountId: input.fromAccountId, toAccountId: input.toAccountId, amount: input.amount };
   const alert = async (title: string, fields: Record<string, string | number | undefined>) => {
