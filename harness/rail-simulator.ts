@@ -26,10 +26,11 @@ import {
   RAIL_TIMESTAMP_HEADER,
 } from '../src/rails/rail-wire';
 
-/** The api key the simulator expects when none is configured; for development only. */
-export const DEV_RAIL_API_KEY = 'dev-rail-key';
-/** The secret the simulator signs callbacks with when none is configured; for development only. */
-export const DEV_RAIL_CALLBACK_SECRET = 'dev-rail-callback-secret';
+/** The development key and secret the service's config falls back to, so `npm start` and the simulator agree. */
+export {
+  DEVELOPMENT_RAIL_API_KEY as DEV_RAIL_API_KEY,
+  DEVELOPMENT_RAIL_CALLBACK_SECRET as DEV_RAIL_CALLBACK_SECRET,
+} from '../src/config';
 
 /** Waits between the attempts of one callback: a 4xx is final, anything else non-2xx is tried again. */
 export const CALLBACK_RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000];

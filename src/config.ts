@@ -21,6 +21,10 @@ export const DEVELOPMENT_EVENT_SIGNING_KEY = 'transfer-saga-local-development-ev
  * Encrypts workflow payloads where NODE_ENV says development or test (histories recorded in the tests
  * are sealed with it); in the source, so refused anywhere else.
  */
+/** The rail simulator's API key and callback secret where NODE_ENV says development or test. */
+export const DEVELOPMENT_RAIL_API_KEY = 'transfer-saga-local-development-rail-key';
+export const DEVELOPMENT_RAIL_CALLBACK_SECRET = 'transfer-saga-local-development-rail-callback-secret';
+
 export const DEVELOPMENT_PAYLOAD_KEY = 'development:FyM2ybvEWCBboifep9lxri9UrUx6JqEjICweVBVNM20=';
 
 /** An HMAC key as long as its hash: fewer bytes make a token or a record signature forgeable by brute force. */
@@ -167,6 +171,18 @@ const configSchema = z
     // A console sign-in's token: short, since it lives in a browser tab.
     STAFF_SESSION_SECONDS: lifetimeSeconds.default(30 * 60),
     SLACK_WEBHOOK_URL: url(['http:', 'https:']).optional(),
+    // The bank rail remittances go over; by default the local simulator (`npm run rail-sim`, started by the stack).
+    RAIL_NAME: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or dashes')
+      .default('simbank'),
+    RAIL_URL: url(['http:', 'https:']).default('http://127.0.0.1:7400'),
+    RAIL_API_KEY: z.string().min(1).optional(),
+    RAIL_CALLBACK_SECRET: secretOfMinimumLength.optional(),
+    // Where the rail calls back; by default this API on loopback.
+    RAIL_CALLBACK_URL: url(['http:', 'https:']).optional(),
+    RAIL_TIMEOUT_MS: positiveInteger.default(10_000),
+    REMITTANCE_CALLBACK_TIMEOUT_MS: positiveInteger.default(60_000),
     MAX_TRANSFER_AMOUNT: positiveInteger.max(Number.MAX_SAFE_INTEGER).default(1_000_000_000),
     SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.forwardRetryIntervalMs),
     SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.stuckAfterMs),
@@ -195,6 +211,11 @@ const configSchema = z
       context.addIssue({ code: 'custom', path: [variable], message });
     const transport = transportSettings(env, problem);
     const local = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
+    const railApiKey = localOrReal(env.RAIL_API_KEY, DEVELOPMENT_RAIL_API_KEY, local);
+    if (railApiKey === undefined)
+      problem('RAIL_API_KEY', 'must be set (the development key only where NODE_ENV is development or test)');
+    const railCallbackSecret = localOrReal(env.RAIL_CALLBACK_SECRET, DEVELOPMENT_RAIL_CALLBACK_SECRET, local);
+    if (railCallbackSecret === undefined) problem('RAIL_CALLBACK_SECRET', REAL_SECRET_NEEDED);
     const verification = tokenVerification(env, local);
     if (typeof verification === 'string') {
       context.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: verification });
@@ -263,6 +284,15 @@ const configSchema = z
       },
       transport,
       slack: { webhookUrl: env.SLACK_WEBHOOK_URL },
+      rail: {
+        name: env.RAIL_NAME,
+        url: env.RAIL_URL,
+        apiKey: railApiKey ?? '',
+        callbackSecret: railCallbackSecret ?? '',
+        callbackUrl: env.RAIL_CALLBACK_URL ?? `http://127.0.0.1:${env.PORT}/v1/rails/${env.RAIL_NAME}/callbacks`,
+        timeoutMs: env.RAIL_TIMEOUT_MS,
+      },
+      remittances: { callbackTimeoutMs: env.REMITTANCE_CALLBACK_TIMEOUT_MS },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
       outbox: {
         batchSize: env.OUTBOX_BATCH_SIZE,

@@ -8,6 +8,11 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import { AuditLog } from './audit/audit-log';
 import { OperationsReads } from './operations/operations-reads';
+import { HttpPaymentRail } from './rails/http-rail';
+import { BusinessProfiles } from './remittances/business-profiles';
+import type { PaymentRail } from './rails/payment-rail';
+import { RemittanceLedger } from './remittances/remittance-ledger';
+import { RemittanceReads } from './remittances/remittance-reads';
 import { ReviewClaims } from './reviews/review-claims';
 import { StaffDirectory } from './staff/staff-directory';
 import type { Config } from './config';
@@ -60,6 +65,12 @@ export interface Dependencies extends MoneyStores {
   claims: ReviewClaims;
   /** The console's reads of events, corrections, repairs and recent figures. */
   operations: OperationsReads;
+  /** Business remittances: the write model the saga keeps, and what the API reads. */
+  remittances: RemittanceLedger;
+  remittanceReads: RemittanceReads;
+  businessProfiles: BusinessProfiles;
+  /** The bank rail remittances go over (the local simulator unless configured otherwise). */
+  rail: PaymentRail;
   /** Closes every client, in the reverse order of creation. */
   close(): Promise<void>;
 }
@@ -188,6 +199,10 @@ export async function createDependencies(
       staff: new StaffDirectory(postgres),
       claims: new ReviewClaims(postgres),
       operations: new OperationsReads(postgres),
+      remittances: new RemittanceLedger(postgres),
+      remittanceReads: new RemittanceReads(postgres),
+      businessProfiles: new BusinessProfiles(postgres),
+      rail: new HttpPaymentRail(config.rail),
       close: () => closeAll(closers, logger),
     };
   } catch (error) {

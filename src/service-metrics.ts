@@ -22,11 +22,25 @@ export interface ServiceMetrics {
   reconcileDrift: Counter<'kind'>;
   /** One outbox batch sent by the relay until Kafka acknowledged it (acks=all). */
   relayPublish: Histogram;
+  remittancesSubmitted: Counter;
+  /** Each rail callback by what it did: applied, duplicate, contradicts, refused-signature, … */
+  railCallbacks: Counter<'outcome'>;
 }
 
 export function createServiceMetrics(registry: Registry): ServiceMetrics {
   const registers = [registry];
   return {
+    remittancesSubmitted: new Counter({
+      name: 'transfer_saga_remittances_submitted_total',
+      help: 'Business remittances accepted by POST /v1/remittances (a saga started)',
+      registers,
+    }),
+    railCallbacks: new Counter({
+      name: 'transfer_saga_rail_callbacks_total',
+      help: 'Bank rail callbacks received, by outcome (applied, duplicate, progress, late, contradicts, unknown-reference, refused-*)',
+      labelNames: ['outcome'],
+      registers,
+    }),
     transfersSubmitted: new Counter({
       name: 'transfer_saga_transfers_submitted_total',
       help: 'Transfers accepted by POST /v1/transfers (a saga started)',

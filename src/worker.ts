@@ -7,7 +7,13 @@ import { type ActivityInterceptorsFactory, NativeConnection, Runtime, Worker } f
 
 import { createActivities } from './activities';
 import type { Dependencies } from './dependencies';
-import { PURGE_SCHEDULE_ID, RECONCILE_SCHEDULE_ID, STUCK_SWEEP_SCHEDULE_ID, TASK_QUEUE } from './domain/temporal';
+import {
+  PURGE_SCHEDULE_ID,
+  RECONCILE_SCHEDULE_ID,
+  REMITTANCE_RETRY_SCHEDULE_ID,
+  STUCK_SWEEP_SCHEDULE_ID,
+  TASK_QUEUE,
+} from './domain/temporal';
 import type { RunningProcess } from './lifecycle';
 import { encryptedDataConverter } from './payload-encryption';
 import { activeTracing, workflowTracingSinks } from './tracing';
@@ -26,6 +32,7 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
   await schedule(dependencies, STUCK_SWEEP_SCHEDULE_ID, 'stuckTransferSweep', '1 minute');
   await schedule(dependencies, RECONCILE_SCHEDULE_ID, 'reconcile', '5 minutes');
   await schedule(dependencies, PURGE_SCHEDULE_ID, 'purgeExpired', '1 hour');
+  await schedule(dependencies, REMITTANCE_RETRY_SCHEDULE_ID, 'remittanceRetryBatch', '1 minute');
   if (config.temporal.workerMetricsPort !== 0) {
     // Before the first native connection: the SDK's runtime is made once per process, with its exporter.
     Runtime.install({
@@ -89,7 +96,8 @@ export async function startWorker(dependencies: Dependencies): Promise<RunningPr
 /**
  * Creates a Schedule unless it exists: `stuckTransferSweep` every minute looks for running transfers
  * whose saga is gone; `reconcile` every five minutes looks for Redis drifting from PostgreSQL;
- * `purge-expired` every hour forgets expired idempotency keys and old processed-event records.
+ * `purge-expired` every hour forgets expired idempotency keys and old processed-event records;
+ * `remittance-retry-batch` every minute retries the remittance failure records (3 times each, then alerts).
  */
 async function schedule(
   { temporal, logger }: Dependencies,

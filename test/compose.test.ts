@@ -8,7 +8,7 @@ import {
   DEVELOPMENT_PAYLOAD_KEY,
   loadConfig,
 } from '../src/config';
-import { transferSearchAttributes } from '../src/domain/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../src/domain/search-attributes';
 
 /**
  * temporal-compose.yml cannot run here (no Docker), so this checks it against what it must agree with:
@@ -236,7 +236,7 @@ describe('temporal-compose.yml', () => {
 
   describe('Temporal search attributes', () => {
     it('registers exactly the search attributes the workflow sets', () => {
-      const expected = Object.values(transferSearchAttributes).map((key) => `${key.name}:${key.type}`);
+      const expected = SEARCH_ATTRIBUTES.map((key) => `${key.name}:${key.type}`);
       expect(registeredSearchAttributes().sort()).toEqual(expected.sort());
     });
 

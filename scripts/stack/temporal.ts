@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { transferSearchAttributes } from '../../src/domain/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { TEMPORAL_CLI, TEMPORAL_CLI_MODULE } from '../toolchain';
 import { aptInstall, commandExists, startDaemon } from './process';
 import { config, endpointOf, endpointOfHostPort, type Service, stackDir } from './service';
@@ -33,7 +33,7 @@ export const temporal: Service = {
     const ui = endpointOf(config.temporal.uiUrl, 80);
     // The CLI spells types as Keyword / Int where the SDK says KEYWORD / INT.
     const cliType = (type: string) => type.charAt(0) + type.slice(1).toLowerCase();
-    const searchAttributes = Object.values(transferSearchAttributes).flatMap((key) => [
+    const searchAttributes = SEARCH_ATTRIBUTES.flatMap((key) => [
       '--search-attribute',
       `${key.name}=${cliType(key.type)}`,
     ]);

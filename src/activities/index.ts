@@ -3,7 +3,10 @@ import { createBalanceActivities } from './balance';
 import { createEventActivities } from './events';
 import { createLedgerActivities } from './ledger';
 import { createNotifyActivities } from './notify';
+import { createRailActivities } from './rail';
 import { createReconcileActivities } from './reconcile';
+import { createRemittanceActivities } from './remittance';
+import { createRemittanceRetryActivities } from './remittance-retries';
 import { createRetentionActivities } from './retention';
 import { createRiskActivities } from './risk';
 import { createSweepActivities } from './sweep';
@@ -21,6 +24,9 @@ export function createActivities(dependencies: Dependencies) {
     ...createSyncActivities({ ledger, balances, risk, repairRecords, corrections, serviceMetrics }),
     ...createSweepActivities({ reconcileQueries, temporal: dependencies.temporal }),
     ...createReconcileActivities({ reconcileQueries, balances, temporal: dependencies.temporal, serviceMetrics }),
+    ...createRemittanceActivities({ remittances: dependencies.remittances, balances }),
+    ...createRailActivities({ rail: dependencies.rail, remittances: dependencies.remittances }),
+    ...createRemittanceRetryActivities({ remittances: dependencies.remittances, temporal: dependencies.temporal }),
     ...createRetentionActivities({
       postgres: dependencies.postgres,
       processedEventRetentionMs: dependencies.config.retention.processedEventsMs,

@@ -16,6 +16,13 @@ import {
 import { claimReview, getRiskRecord, listReviews, releaseReview, reviewTransfer } from '../use-cases/reviews';
 import { createRule, deleteRule, dryRunRule, getRule, listRules, ruleHistory, updateRule } from '../use-cases/rules';
 import { addStaff, changeStaff, listStaff, signIn, staffSessionStands } from '../use-cases/staff';
+import {
+  getRemittance,
+  listRemittances,
+  registerBusiness,
+  retryRemittanceFailure,
+  submitRemittance,
+} from '../use-cases/remittances';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
 import { PayloadEncryption } from '../payload-encryption';
 import { auditTrail, keepPathTargets } from './audit-trail';
@@ -27,11 +34,25 @@ import { httpMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { customerViewOf, decodeCursor, presentReviewQueue, presentTransfer, presentTransferPage } from './presenters';
 import { notFoundRoute, problemHandler } from './problem';
+import { railCallbackRoutes } from './rail-callbacks';
+import {
+  customerRemittanceOf,
+  decodeRemittanceCursor,
+  presentFailure,
+  presentRemittance,
+  presentRemittancePage,
+} from './remittance-presenters';
 import { createRateLimits } from './rate-limits';
 import { createTokenVerifier } from './tokens';
 import {
   accountId,
   auditQuery,
+  businessProfileBody,
+  failureId,
+  listRemittancesQuery,
+  remittanceBody,
+  remittanceFailuresQuery,
+  remittanceId,
   eventTopic,
   expectedVersion,
   idempotencyKey,
@@ -56,6 +77,13 @@ import type { EventStreams } from './stream';
 import {
   accountView,
   auditPage,
+  businessProfileView,
+  customerRemittanceView,
+  remittanceFailureList,
+  remittanceFailureView,
+  remittancePage,
+  remittanceView,
+  type RemittanceView,
   authConfigView,
   deadLetterList,
   deadLetterReplayView,
@@ -93,6 +121,7 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
   const context = dependencies;
   const temporal = config.temporal;
   const submitBody = transferBody(config.money.maxTransferAmount);
+  const remitBody = remittanceBody(config.money.maxTransferAmount);
   const document = openApiDocument(config.money.maxTransferAmount);
   const currentStats = healthFigures(context, consumerGroups(dependencies));
 
@@ -120,6 +149,8 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
       guard: [trail, noStore, authenticate(verifyToken, { onRefused }), limits.perCaller],
     }),
   );
+  // Also ahead of the body limit's JSON parser: a callback's signature covers its body's exact bytes.
+  app.use('/v1/rails', railCallbackRoutes(context, [trail, noStore]));
   app.use(express.json({ limit: '16kb', strict: true }));
 
   app.get('/healthz', (_request, response) => {
@@ -297,11 +328,51 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
     respond(response, staffView, await changeStaff(context, principalOf(response), username, change));
   });
 
+  v1.post('/business-profiles', authorize('register businesses'), async (request, response) => {
+    const profile = parse(businessProfileBody, request.body ?? {}, 'body');
+    respond(response, businessProfileView, await registerBusiness(context, principalOf(response), profile), 201);
+  });
+  v1.post('/remittances', authorize('submit remittances'), limits.transferSubmissions, async (request, response) => {
+    const key = parse(idempotencyKey, request.get('Idempotency-Key'), 'Idempotency-Key');
+    const body = parse(remitBody, request.body ?? {}, 'body');
+    const remittance = presentRemittance(temporal, await submitRemittance(context, principalOf(response), key, body));
+    response.location(remittance.links.self);
+    answerRemittance(response, remittance, 202);
+  });
+  v1.get('/remittances', authorize('list remittances'), async (request, response) => {
+    const { cursor, ...query } = parse(listRemittancesQuery, request.query, 'query');
+    const after = cursor === undefined ? undefined : decodeRemittanceCursor(cursor);
+    respond(
+      response,
+      remittancePage,
+      presentRemittancePage(temporal, await listRemittances(context, { ...query, after })),
+    );
+  });
+  v1.get('/remittances/:id', authorize('read remittances'), async (request, response) => {
+    const id = parse(remittanceId, request.params.id, 'path.id');
+    answerRemittance(response, presentRemittance(temporal, await getRemittance(context, principalOf(response), id)));
+  });
+  v1.get('/remittance-failures', authorize('list remittances'), async (request, response) => {
+    const filter = parse(remittanceFailuresQuery, request.query, 'query');
+    const rows = await context.remittanceReads.failures(filter);
+    respond(response, remittanceFailureList, { items: rows.map(presentFailure) });
+  });
+  v1.post('/remittance-failures/:id/retry', authorize('retry remittance failures'), async (request, response) => {
+    const id = parse(failureId, request.params.id, 'path.id');
+    respond(response, remittanceFailureView, presentFailure(await retryRemittanceFailure(context, id)), 202);
+  });
+
   app.use('/v1', v1);
   app.use('/console', consoleAssets());
   app.use(notFoundRoute);
   app.use(problemHandler(logger));
   return app;
+}
+
+/** Answers a remittance as the caller may see it: staff the whole view, its owner the customer's. */
+function answerRemittance(response: Response, view: RemittanceView, status = 200): void {
+  if (isStaff(principalOf(response))) respond(response, remittanceView, view, status);
+  else respond(response, customerRemittanceView, customerRemittanceOf(view), status);
 }
 
 /** Answers a transfer as the caller may see it: staff the whole view, a USER the customer's. */

@@ -24,6 +24,10 @@ const AUDITED: Record<string, string> = {
   'POST /v1/dead-letters/:topic/replay': 'replay dead letters',
   'POST /v1/staff': 'add staff',
   'PATCH /v1/staff/:username': 'change staff',
+  'POST /v1/business-profiles': 'register business',
+  'POST /v1/remittances': 'submit remittance',
+  'POST /v1/remittance-failures/:id/retry': 'retry remittance failure',
+  'POST /v1/rails/:rail/callbacks': 'rail callback',
 };
 
 /** A caller's own request id is kept when it looks like one; anything else gets a fresh uuid. */
@@ -57,8 +61,10 @@ export function keepPathTargets(router: Router): void {
 function targetOf(request: Request, response: Response): string | null {
   const kept = response.locals.auditTarget as unknown;
   if (typeof kept === 'string') return kept;
-  const body = request.body as { accountId?: unknown; ruleId?: unknown; username?: unknown } | undefined;
+  const body = request.body as
+    { accountId?: unknown; ruleId?: unknown; username?: unknown; businessId?: unknown } | undefined;
   if (typeof body?.accountId === 'string') return body.accountId;
+  if (typeof body?.businessId === 'string') return body.businessId;
   if (typeof body?.ruleId === 'string') return body.ruleId;
   // A sign-in, whoever it names: failed ones are what an audit looks for.
   if (typeof body?.username === 'string') return body.username.slice(0, 64);

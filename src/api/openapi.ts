@@ -2,7 +2,14 @@ import { z } from 'zod';
 
 import {
   auditQuery,
+  businessProfileBody,
   codecRequest,
+  failureId,
+  listRemittancesQuery,
+  railName,
+  remittanceBody,
+  remittanceFailuresQuery,
+  remittanceId,
   accountId,
   eventTopic,
   loginBody,
@@ -99,6 +106,12 @@ const json = (name: string, description: string) => ({
   content: { 'application/json': { schema: ref(name) } },
 });
 
+/** A remittance as the caller's role sees it, as {@link transferAnswer}. */
+const remittanceAnswer = (description: string) => ({
+  description: `${description}: a Remittance for staff, a CustomerRemittance for its owner`,
+  content: { 'application/json': { schema: { oneOf: [ref('Remittance'), ref('CustomerRemittance')] } } },
+});
+
 /** A transfer as the caller's role sees it (the two are exclusive: each has fields the other lacks). */
 const transferAnswer = (description: string) => ({
   description: `${description}: a TransferView for staff, a CustomerTransferView for a USER`,
@@ -134,6 +147,8 @@ export function openApiDocument(maxTransferAmount: number): object {
     LoginRequest: loginBody,
     NewStaffRequest: newStaffBody,
     StaffChangeRequest: staffChange,
+    RemittanceRequest: remittanceBody(maxTransferAmount),
+    BusinessProfileRequest: businessProfileBody,
   };
   const topicPath = parameter('topic', 'path', eventTopic);
   const usernamePath = parameter('username', 'path', staffUsername);
@@ -408,6 +423,70 @@ export function openApiDocument(maxTransferAmount: number): object {
             'are. The request may be up to 4 MB; the Web UI origin (`TEMPORAL_UI_URL`) may call it from a browser.',
           requestBody: body('CodecRequest'),
           responses: { '200': json('CodecPayloads', 'The payloads, decrypted'), ...errors(400, 401, 403, 422) },
+        },
+      },
+      '/v1/business-profiles': {
+        post: {
+          summary:
+            'Register a business that may send or receive remittances: one bank account, one owner (SUPER_ADMIN)',
+          requestBody: body('BusinessProfileRequest'),
+          responses: { '201': json('BusinessProfile', 'The profile'), ...errors(400, 401, 403, 409) },
+        },
+      },
+      '/v1/remittances': {
+        post: {
+          summary:
+            'Submit a business remittance A → platform → B over the bank rail (the USER owning fromBusiness, or OPS_AGENT/SUPER_ADMIN)',
+          description:
+            'Answers at once with status REQUESTED; the saga collects from A, books the money on the platform account, ' +
+            'withdraws it and pays B, each rail leg confirmed by a signed callback. The same Idempotency-Key with the ' +
+            'same body answers the same remittance; with another body, 409.',
+          parameters: [parameter('Idempotency-Key', 'header', idempotencyKey)],
+          requestBody: body('RemittanceRequest'),
+          responses: { '202': remittanceAnswer('Accepted'), ...errors(400, 401, 403, 404, 409, 413, 422, 503) },
+        },
+        get: {
+          summary: 'List remittances (staff), newest first',
+          parameters: queryParameters(listRemittancesQuery),
+          responses: { '200': json('RemittancePage', 'A page'), ...errors(400, 401, 403) },
+        },
+      },
+      '/v1/remittances/{id}': {
+        get: {
+          summary:
+            "A remittance with its status history (its owner; staff also see rail instructions and failure records; another's is 404)",
+          parameters: [parameter('id', 'path', remittanceId)],
+          responses: { '200': remittanceAnswer('The remittance'), ...errors(400, 401, 404) },
+        },
+      },
+      '/v1/remittance-failures': {
+        get: {
+          summary: 'The failure records of remittance steps that could not finish: open ones first (staff)',
+          parameters: queryParameters(remittanceFailuresQuery),
+          responses: { '200': json('RemittanceFailureList', 'The records'), ...errors(400, 401, 403) },
+        },
+      },
+      '/v1/remittance-failures/{id}/retry': {
+        post: {
+          summary:
+            'Retry an open failure record now, with a fresh round of 3 retries (OPS_AGENT, SUPER_ADMIN; audited)',
+          parameters: [parameter('id', 'path', failureId)],
+          responses: { '202': json('RemittanceFailure', 'The record, retrying'), ...errors(400, 401, 403, 409) },
+        },
+      },
+      '/v1/rails/{rail}/callbacks': {
+        post: {
+          security: [],
+          summary: "A bank rail's signed callback with an instruction's outcome (docs/rail-api.md; audited)",
+          description:
+            'Authenticated by `Rail-Signature: v1=<hex HMAC-SHA256 of "<Rail-Timestamp>.<raw body>">` with the shared ' +
+            'secret; a timestamp more than 5 minutes off is refused. A repeated callback answers 200 and changes nothing.',
+          parameters: [parameter('rail', 'path', railName)],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['reference', 'status'] } } },
+          },
+          responses: { '200': json('RailCallbackAnswer', 'Recorded'), ...errors(400, 401, 404, 413) },
         },
       },
       '/healthz': {

@@ -25,7 +25,12 @@ export type Action =
   | 'read repairs'
   | 'replay dead letters'
   | 'read stats'
-  | 'manage staff';
+  | 'manage staff'
+  | 'register businesses'
+  | 'submit remittances'
+  | 'read remittances'
+  | 'list remittances'
+  | 'retry remittance failures';
 
 export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'open accounts': ['SUPER_ADMIN'],
@@ -49,4 +54,10 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'replay dead letters': ['OPS_AGENT', 'SUPER_ADMIN'],
   'read stats': STAFF,
   'manage staff': ['SUPER_ADMIN'],
+  'register businesses': ['SUPER_ADMIN'],
+  // The business's owner remits; operations may too, on a business's written instruction.
+  'submit remittances': ['USER', 'OPS_AGENT', 'SUPER_ADMIN'],
+  'read remittances': ['USER', ...STAFF],
+  'list remittances': STAFF,
+  'retry remittance failures': ['OPS_AGENT', 'SUPER_ADMIN'],
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { REMITTANCE_STATUSES } from '../domain/remittance';
 import { STAFF_ROLES } from '../domain/roles';
 import { TOPICS } from '../domain/topics';
 import { RISK_DECISIONS, TRANSFER_STATUSES } from '../domain/transfer';
@@ -67,6 +68,55 @@ export function transferBody(maxAmount: number) {
       message: 'must differ from fromAccountId',
     });
 }
+
+/** A bank or account identifier as a rail carries it: letters, digits and a few separators, no spaces. */
+const bankIdentifier = (what: string) =>
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/, `must be 1–64 letters, digits, or . _ / - naming the ${what}`);
+
+const bankAccount = z.strictObject({ bank: bankIdentifier('bank'), account: bankIdentifier('account') });
+
+export function remittanceBody(maxAmount: number) {
+  return z
+    .strictObject({
+      fromBusiness: bankAccount.describe("the sending business's bank account (a registered business profile)"),
+      toBusiness: bankAccount.describe("the receiving business's bank account (a registered business profile)"),
+      amount: minorUnits(1, maxAmount),
+      currency,
+      reference: memo.min(1).max(140).describe('shown on both bank statements'),
+    })
+    .refine(
+      (body) =>
+        body.fromBusiness.bank !== body.toBusiness.bank || body.fromBusiness.account !== body.toBusiness.account,
+      { path: ['toBusiness'], message: 'must be another bank account than fromBusiness' },
+    );
+}
+
+export const businessId = accountId.describe('the business profile id');
+
+export const businessProfileBody = z.strictObject({
+  businessId,
+  ownerId: z.string().min(1).max(128).describe('the USER (`sub`) who may remit from it'),
+  name: memo.min(1).max(140),
+  bank: bankIdentifier('bank'),
+  account: bankIdentifier('account'),
+});
+
+export const remittanceId = z.uuid();
+
+export const listRemittancesQuery = z.strictObject({
+  status: z.enum(REMITTANCE_STATUSES).optional().describe('only remittances in this status'),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('page size'),
+  cursor: z.string().max(200).optional().describe('the `nextCursor` of the previous page'),
+});
+
+export const remittanceFailuresQuery = z.strictObject({
+  status: z.enum(['OPEN', 'RESOLVED']).optional().describe('only records in this status'),
+  limit: z.coerce.number().int().min(1).max(200).default(100).describe('at most this many'),
+});
+
+export const failureId = z.string().regex(/^[1-9][0-9]{0,17}$/, 'must be a failure record id');
+
+export const railName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must name a rail');
 
 /** The staff listing's filters, shared by the page and the counts by status. */
 const transferFilters = {

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 
+import { FAILURE_KINDS, REMITTANCE_STATUSES } from '../domain/remittance';
 import { ROLES, STAFF_ROLES } from '../domain/roles';
 import { RISK_DECISIONS, TRANSFER_STATUSES, TRANSFER_STEPS } from '../domain/transfer';
 import { RULE_ACTIONS } from '../risk/rules';
@@ -336,6 +337,88 @@ export const codecPayloads = z
   })
   .describe('Payloads in the JSON form of the Temporal codec-server protocol');
 
+const bankAccountView = z.strictObject({ businessId: z.string(), bank: z.string(), account: z.string() });
+
+export const remittanceStatusChangeView = z.strictObject({
+  status: z.enum(REMITTANCE_STATUSES),
+  step: z.string(),
+  at: isoTime,
+  reason: z.string().nullable(),
+});
+
+export const railInstructionView = z.strictObject({
+  key: z.string().describe('the idempotency key the rail was given, `<remittanceId>:<leg>`'),
+  type: z.enum(['collect', 'payout', 'refund']),
+  instructionId: z.string().nullable().describe("the rail's own id, once it answered"),
+  status: z.enum(['SENT', 'PENDING', 'SUCCEEDED', 'FAILED']),
+  reason: z.string().nullable(),
+  updatedAt: isoTime,
+});
+
+export const remittanceFailureView = z.strictObject({
+  id: z.string(),
+  remittanceId: z.uuid(),
+  number: z.string().describe('R-000042'),
+  kind: z.enum(FAILURE_KINDS),
+  status: z.enum(['OPEN', 'RESOLVED']),
+  error: z.string(),
+  retries: z.int().describe('how many times the retry batch has asked for the step again (at most 3 a round)'),
+  retrying: z.boolean().describe('a retry is running'),
+  exhausted: z.boolean().describe('its retries are spent and operators were alerted'),
+  amount: minorUnits,
+  currency: z.string(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  resolvedAt: isoTime.nullable(),
+});
+
+export const remittanceFailureList = z.strictObject({ items: z.array(remittanceFailureView) });
+
+export const remittanceView = z.strictObject({
+  remittanceId: z.uuid(),
+  number: z.string().describe('the unique request number people quote, R-000042'),
+  status: z.enum(REMITTANCE_STATUSES),
+  step: z.string().describe('where the saga is'),
+  rail: z.string(),
+  fromBusiness: bankAccountView,
+  toBusiness: bankAccountView,
+  amount: minorUnits,
+  currency: z.string(),
+  reference: z.string(),
+  failureReason: z.string().nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  history: z.array(remittanceStatusChangeView).describe('status changes, oldest first; empty in listings'),
+  instructions: z.array(railInstructionView).describe('the rail instructions, oldest first; empty in listings'),
+  failures: z.array(remittanceFailureView).describe('its failure records; empty in listings'),
+  links: z.strictObject({ self: z.string(), temporalUi: z.url() }),
+});
+export type RemittanceView = z.output<typeof remittanceView>;
+
+export const customerRemittanceView = remittanceView
+  .omit({ instructions: true, failures: true, rail: true })
+  .extend({ links: z.strictObject({ self: z.string() }) })
+  .describe("a USER's view of its remittance: no rail instructions, failure records or Web UI link");
+
+export const remittancePage = z.strictObject({
+  items: z.array(remittanceView),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last one'),
+});
+
+export const businessProfileView = z.strictObject({
+  businessId: z.string(),
+  ownerId: z.string(),
+  name: z.string(),
+  bank: z.string(),
+  account: z.string(),
+});
+
+export const railCallbackAnswer = z.strictObject({
+  outcome: z
+    .enum(['applied', 'duplicate', 'progress', 'late', 'contradicts'])
+    .describe('applied: first outcome; duplicate: seen before, no effect; progress/late: no outcome in it'),
+});
+
 /** Every response schema by the name the API document gives it under components.schemas. */
 export const responseComponents: Record<string, z.ZodType> = {
   TransferView: transferView,
@@ -372,6 +455,15 @@ export const responseComponents: Record<string, z.ZodType> = {
   Principal: principalView,
   Staff: staffView,
   StaffList: staffList,
+  Remittance: remittanceView,
+  CustomerRemittance: customerRemittanceView,
+  RemittancePage: remittancePage,
+  RemittanceStatusChange: remittanceStatusChangeView,
+  RailInstruction: railInstructionView,
+  RemittanceFailure: remittanceFailureView,
+  RemittanceFailureList: remittanceFailureList,
+  BusinessProfile: businessProfileView,
+  RailCallbackAnswer: railCallbackAnswer,
   ...conditionComponents,
 };
 

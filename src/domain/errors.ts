@@ -15,6 +15,10 @@ export const ErrorType = {
    * failing a transfer — or skipping its repair — over an event.
    */
   InvalidEvent: 'InvalidEvent',
+  /** A bank rail refused the request itself (4xx): sending it again cannot help. */
+  RailRefusedRequest: 'RailRefusedRequest',
+  /** The platform account cannot take a remittance leg (closed, or short): retried, then a failure record. */
+  PlatformAccountRefused: 'PlatformAccountRefused',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -26,4 +30,8 @@ export const DECLINE_ERRORS: readonly ErrorType[] = [
   ErrorType.CurrencyMismatch,
 ];
 
-export const NON_RETRYABLE_ERRORS: string[] = [...DECLINE_ERRORS, ErrorType.InvalidTransition];
+export const NON_RETRYABLE_ERRORS: string[] = [
+  ...DECLINE_ERRORS,
+  ErrorType.InvalidTransition,
+  ErrorType.RailRefusedRequest,
+];

@@ -11,3 +11,17 @@ export const transferSearchAttributes = {
   riskDecision: defineSearchAttributeKey('RiskDecision', SearchAttributeType.KEYWORD),
   amountMinor: defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT),
 } as const;
+
+/** A remittance's: its status, both businesses (`bank/account`), and the amount, shared with transfers. */
+export const remittanceSearchAttributes = {
+  status: defineSearchAttributeKey('RemittanceStatus', SearchAttributeType.KEYWORD),
+  fromBusiness: defineSearchAttributeKey('FromBusiness', SearchAttributeType.KEYWORD),
+  toBusiness: defineSearchAttributeKey('ToBusiness', SearchAttributeType.KEYWORD),
+  amountMinor: transferSearchAttributes.amountMinor,
+} as const;
+
+/** Every search attribute the service uses, each once: what the stack registers with Temporal. */
+export const SEARCH_ATTRIBUTES = [
+  ...Object.values(transferSearchAttributes),
+  ...Object.values(remittanceSearchAttributes).filter((key) => key !== transferSearchAttributes.amountMinor),
+];

@@ -3,6 +3,8 @@ import type { Pool } from 'pg';
 import { type AccountRow, TRANSFER_COLUMNS, type TransferRow } from './ledger-reads';
 import type { BalanceSnapshot } from './redis-balances';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * What reconcile, the stuck-transfer sweep and a Redis rebuild read from PostgreSQL: whole accounts a
  * page at a time, the holds it records, and transfers that should have finished by now.
@@ -20,11 +22,17 @@ export class ReconcileQueries {
     return rows;
   }
 
-  /** The hold state PostgreSQL records for each transfer that has a row. */
-  async holdStates(transferIds: string[]): Promise<Map<string, string>> {
+  /**
+   * The hold state PostgreSQL records for each hold id: a transfer's, or a remittance leg's
+   * (`<remittanceId>:<leg>`, see RemittanceLedger).
+   */
+  async holdStates(holdIds: string[]): Promise<Map<string, string>> {
     const { rows } = await this.pool.query<{ transferId: string; holdState: string }>(
-      `SELECT transfer_id AS "transferId", hold_state AS "holdState" FROM transactions WHERE transfer_id = ANY($1::uuid[])`,
-      [transferIds],
+      `SELECT transfer_id::text AS "transferId", hold_state AS "holdState" FROM transactions
+       WHERE transfer_id = ANY($1::uuid[])
+       UNION ALL
+       SELECT remittance_id || ':' || leg, hold_state FROM platform_postings WHERE remittance_id || ':' || leg = ANY($2)`,
+      [holdIds.filter((id) => UUID.test(id)), holdIds.filter((id) => !UUID.test(id))],
     );
     return new Map(rows.map((row) => [row.transferId, row.holdState]));
   }
@@ -38,14 +46,27 @@ export class ReconcileQueries {
       creditedNotApplied: string[];
     }>(
       `SELECT a.balance::float8 AS balance,
-         COALESCE((SELECT json_agg(json_build_object('transferId', t.transfer_id, 'amount', t.amount))
-                   FROM transactions t WHERE t.from_account_id = a.account_id AND t.hold_state = 'OPEN'), '[]')
+         COALESCE((SELECT json_agg(hold) FROM (
+                     SELECT json_build_object('transferId', t.transfer_id, 'amount', t.amount) AS hold
+                     FROM transactions t WHERE t.from_account_id = a.account_id AND t.hold_state = 'OPEN'
+                     UNION ALL
+                     SELECT json_build_object('transferId', p.remittance_id || ':' || p.leg, 'amount', p.amount)
+                     FROM platform_postings p WHERE p.account_id = a.account_id AND p.hold_state = 'OPEN') holds), '[]')
            AS "openHolds",
-         COALESCE((SELECT json_agg(t.transfer_id) FROM transactions t
-                   WHERE t.from_account_id = a.account_id AND t.hold_state = 'POSTED' AND NOT t.redis_applied), '[]')
+         COALESCE((SELECT json_agg(id) FROM (
+                     SELECT t.transfer_id::text AS id FROM transactions t
+                     WHERE t.from_account_id = a.account_id AND t.hold_state = 'POSTED' AND NOT t.redis_applied
+                     UNION ALL
+                     SELECT p.remittance_id || ':' || p.leg FROM platform_postings p
+                     WHERE p.account_id = a.account_id AND p.direction = 'DEBIT' AND p.hold_state = 'POSTED'
+                       AND NOT p.redis_applied) posted), '[]')
            AS "postedNotApplied",
-         COALESCE((SELECT json_agg(t.transfer_id) FROM transactions t
-                   WHERE t.to_account_id = a.account_id AND t.status = 'COMPLETED' AND NOT t.redis_applied), '[]')
+         COALESCE((SELECT json_agg(id) FROM (
+                     SELECT t.transfer_id::text AS id FROM transactions t
+                     WHERE t.to_account_id = a.account_id AND t.status = 'COMPLETED' AND NOT t.redis_applied
+                     UNION ALL
+                     SELECT p.remittance_id || ':' || p.leg FROM platform_postings p
+                     WHERE p.account_id = a.account_id AND p.direction = 'CREDIT' AND NOT p.redis_applied) credited), '[]')
            AS "creditedNotApplied"
        FROM accounts a WHERE a.account_id = $1`,
       [accountId],

@@ -57,6 +57,31 @@ if redis.call('SET', KEYS[6], '1', 'NX', 'EX', ARGV[3]) then
 end
 return 'POSTED'`;
 
+// Money from outside the accounts (a remittance leg booked against a rail's clearing account): credited
+// once per credit id.
+const CREDIT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'MISSING' end
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('INCRBY', KEYS[1], ARGV[1])
+  return 'CREDITED'
+end
+return 'ALREADY_CREDITED'`;
+
+// A hold whose money leaves the accounts (to a rail's clearing account): POST without a receiver.
+const SETTLE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'MISSING' end
+local state = redis.call('HGET', KEYS[4], 'state')
+if state == 'VOIDED' then return 'VOIDED' end
+if state == 'OPEN' then
+  redis.call('DECRBY', KEYS[2], redis.call('HGET', KEYS[4], 'amount'))
+  redis.call('SREM', KEYS[3], ARGV[1])
+end
+if state ~= 'POSTED' then
+  redis.call('HSET', KEYS[4], 'state', 'POSTED')
+  redis.call('EXPIRE', KEYS[4], ARGV[2])
+end
+return 'POSTED'`;
+
 // A hold that was never made (or was lost with a rebuild that did not count it) has nothing to
 // give back; the tombstone stops a late, retried reserve from holding the money again. A hold is
 // given back only to the account it was taken from: a caller naming another account (a forged or
@@ -192,6 +217,32 @@ export class RedisBalances {
         keys.credit(transferId),
         transferId,
         amount,
+        TOMBSTONE_TTL_SECONDS,
+      ),
+    ) as Promise<'POSTED' | 'VOIDED'>;
+  }
+
+  /**
+   * Credits money that came from outside the accounts (a remittance leg, `creditId` = `<remittanceId>:<leg>`),
+   * once; call after PostgreSQL has booked it.
+   */
+  async credit(creditId: string, accountId: string, amount: number): Promise<'CREDITED' | 'ALREADY_CREDITED'> {
+    return this.withBalances([accountId], () =>
+      this.redis.eval(CREDIT, 2, keys.available(accountId), keys.credit(creditId), amount, TOMBSTONE_TTL_SECONDS),
+    ) as Promise<'CREDITED' | 'ALREADY_CREDITED'>;
+  }
+
+  /** Closes a hold whose money left the accounts (a remittance's debit leg), once; call after PostgreSQL posted it. */
+  async settle(holdId: string, accountId: string): Promise<'POSTED' | 'VOIDED'> {
+    return this.withBalances([accountId], () =>
+      this.redis.eval(
+        SETTLE,
+        4,
+        keys.available(accountId),
+        keys.held(accountId),
+        keys.openHolds(accountId),
+        keys.hold(holdId),
+        holdId,
         TOMBSTONE_TTL_SECONDS,
       ),
     ) as Promise<'POSTED' | 'VOIDED'>;

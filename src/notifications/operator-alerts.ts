@@ -1,11 +1,14 @@
 import type { Config } from '../config';
 import type { SlackSender } from '../dependencies';
-import { temporalUiLink } from '../domain/temporal';
+import { remittanceWorkflowId } from '../domain/remittance';
+import { transferWorkflowId, workflowUiLink } from '../domain/temporal';
 
 export interface OperatorAlert {
   /** One line an operator reads first. */
   title: string;
   transferId?: string;
+  /** A remittance's alert names it instead of a transfer. */
+  remittanceId?: string;
   fields: Record<string, string | number | undefined>;
 }
 
@@ -31,10 +34,14 @@ export async function sendOperatorAlert(slack: SlackSender, config: Config, aler
   const lines = Object.entries(alert.fields)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => `*${slackText(name)}:* ${slackText(value as string | number)}`);
-  if (alert.transferId) lines.push(`<${temporalUiLink(config.temporal, alert.transferId)}|Open in Temporal Web UI>`);
+  const subject = alert.transferId ?? alert.remittanceId;
+  const workflowId = alert.transferId
+    ? transferWorkflowId(alert.transferId)
+    : alert.remittanceId && remittanceWorkflowId(alert.remittanceId);
+  if (workflowId) lines.push(`<${workflowUiLink(config.temporal, workflowId)}|Open in Temporal Web UI>`);
   const title = slackText(alert.title);
   await slack.send({
-    text: `${title}${alert.transferId ? ` — ${slackText(alert.transferId)}` : ''}`,
+    text: `${title}${subject ? ` — ${slackText(subject)}` : ''}`,
     blocks: [
       // plain_text is never parsed for links or mentions; it is cut all the same.
       { type: 'header', text: { type: 'plain_text', text: String(alert.title).slice(0, MAX_FIELD_LENGTH) } },

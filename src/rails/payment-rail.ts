@@ -5,11 +5,9 @@
  * The contract the HTTP implementation speaks is docs/rail-api.md.
  */
 
-/** An account at a bank, as the rail addresses it. */
-export interface BankAccount {
-  bank: string;
-  account: string;
-}
+import type { BankAccount } from '../domain/remittance';
+
+export type { BankAccount } from '../domain/remittance';
 
 export type RailInstructionType = 'collect' | 'payout' | 'refund';
 

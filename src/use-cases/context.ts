@@ -20,4 +20,8 @@ export type UseCaseContext = Pick<
   | 'kafkaAdmin'
   | 'audit'
   | 'events'
+  | 'remittances'
+  | 'remittanceReads'
+  | 'businessProfiles'
+  | 'rail'
 >;

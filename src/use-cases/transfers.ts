@@ -278,7 +278,8 @@ async function liveState(context: UseCaseContext, transferId: string): Promise<S
 const GRPC_UNAVAILABLE = 14;
 
 /** Temporal could not be reached at all (gRPC UNAVAILABLE), as opposed to refusing the start. */
-function temporalUnreachable(error: unknown): boolean {
+/** Whether a Temporal call failed because the server could not be reached (rather than refusing). */
+export function temporalUnreachable(error: unknown): boolean {
   const cause = (error as { cause?: unknown }).cause;
   return isGrpcServiceError(cause) && (cause.code as number) === GRPC_UNAVAILABLE;
 }

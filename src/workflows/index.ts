@@ -1,4 +1,6 @@
 export * from './reconcile';
+export * from './remittance-retry-batch';
+export * from './remittance-saga';
 export * from './retention';
 export * from './stuck-transfer-sweep';
 export * from './sync-compensation';

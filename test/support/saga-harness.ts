@@ -63,6 +63,23 @@ export function activityDoubles(): ActivityDoubles {
       idempotencyKeys: 0,
       processedEvents: 0,
     })),
+    advanceRemittance: double<Activities['advanceRemittance']>(async () => undefined),
+    depositRemittance: double<Activities['depositRemittance']>(async () => undefined),
+    withdrawRemittance: double<Activities['withdrawRemittance']>(async () => undefined),
+    reverseWithdrawal: double<Activities['reverseWithdrawal']>(async () => undefined),
+    bookRefund: double<Activities['bookRefund']>(async () => undefined),
+    recordRemittanceFailure: double<Activities['recordRemittanceFailure']>(async () => true),
+    resolveRemittanceFailure: double<Activities['resolveRemittanceFailure']>(async () => undefined),
+    instructRail: double<Activities['instructRail']>(async ({ key, type }) => ({
+      key,
+      type,
+      instructionId: `rail-${key}`,
+      status: 'SUCCEEDED',
+    })),
+    railInstructionStatus: double<Activities['railInstructionStatus']>(async (key) => ({ key, status: 'UNKNOWN' })),
+    claimRemittanceRetries: double<Activities['claimRemittanceRetries']>(async () => []),
+    claimExhaustedRemittanceFailures: double<Activities['claimExhaustedRemittanceFailures']>(async () => []),
+    askRemittanceSagaToRetry: double<Activities['askRemittanceSagaToRetry']>(async () => true),
   };
 }
 

@@ -4,7 +4,13 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 
 import { startApi, type RunningApi } from '../../src/api/server';
 import { issueToken } from '../../src/api/tokens';
-import { type Config, loadConfig, loadTracingSettings } from '../../src/config';
+import {
+  type Config,
+  DEVELOPMENT_RAIL_API_KEY,
+  DEVELOPMENT_RAIL_CALLBACK_SECRET,
+  loadConfig,
+  loadTracingSettings,
+} from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createDependencies, type Dependencies } from '../../src/dependencies';
 import type { Role } from '../../src/domain/roles';
@@ -16,6 +22,7 @@ import type { RedisBalances } from '../../src/ledger/redis-balances';
 import { createLogger } from '../../src/logger';
 import { startTracing, type Tracing } from '../../src/tracing';
 import { freePort } from '../../harness/free-port';
+import { RailSimulator } from '../../harness/rail-simulator';
 import { SlackReceiver } from '../../harness/slack-receiver';
 import { ServiceProcess } from '../../harness/worker-process';
 
@@ -41,6 +48,8 @@ export class ServiceHarness {
     readonly dependencies: Dependencies,
     readonly api: RunningApi,
     readonly slack: SlackReceiver,
+    /** The bank rail remittances go over, one per harness, so a test's knobs touch only its own. */
+    readonly rail: RailSimulator,
     private workerProcess: ServiceProcess | undefined,
     private readonly tracing: Tracing | undefined,
   ) {
@@ -57,7 +66,11 @@ export class ServiceHarness {
     { worker: withWorker = true }: { worker?: boolean } = {},
   ): Promise<ServiceHarness> {
     const slack = await SlackReceiver.start();
-    const env = {
+    const rail = await RailSimulator.start({
+      apiKey: DEVELOPMENT_RAIL_API_KEY,
+      callbackSecret: DEVELOPMENT_RAIL_CALLBACK_SECRET,
+    });
+    const env: Record<string, string | undefined> = {
       // The worker's Temporal SDK metrics, where this harness can read them.
       TEMPORAL_WORKER_METRICS_PORT: String(await freePort()),
       ...process.env,
@@ -65,6 +78,9 @@ export class ServiceHarness {
       // Several APIs run in one test process; each finds its admin port as api.adminUrl.
       ADMIN_PORT: '0',
       SLACK_WEBHOOK_URL: slack.url,
+      RAIL_URL: rail.url,
+      // A late callback is asked about after 2 s instead of a minute.
+      REMITTANCE_CALLBACK_TIMEOUT_MS: '2000',
       SAGA_FORWARD_RETRY_INTERVAL_MS: '500',
       // A killed worker's tasks move to the next worker after 3 s instead of 10 s.
       TEMPORAL_WORKFLOW_TASK_TIMEOUT_MS: '3000',
@@ -87,8 +103,10 @@ export class ServiceHarness {
     const dependencies = await createDependencies(config, logger);
     await ensureTopics(dependencies.kafkaAdmin, config.kafka.partitions);
     const api = await startApi(dependencies, 0);
+    // The rail calls back the API of this harness (started on a free port just now).
+    env.RAIL_CALLBACK_URL ??= `${api.url}/v1/rails/${config.rail.name}/callbacks`;
     const worker = withWorker ? await ServiceProcess.start(['worker', 'relay', 'consumers'], env) : undefined;
-    return new ServiceHarness(config, env, dependencies, api, slack, worker, tracing);
+    return new ServiceHarness(config, env, dependencies, api, slack, rail, worker, tracing);
   }
 
   async stop(): Promise<void> {
@@ -96,6 +114,7 @@ export class ServiceHarness {
     await this.api.stop();
     await this.dependencies.close();
     await this.slack.stop();
+    await this.rail.stop();
     await this.tracing?.shutdown();
   }
 

@@ -9,7 +9,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Workflow } from '@temporalio/workflow';
 
-import { transferSearchAttributes } from '../../src/domain/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { jarDir, TEST_SERVER_VERSION } from '../../scripts/toolchain';
 import { freePort } from '../../harness/free-port';
 
@@ -82,9 +82,7 @@ async function registerSearchAttributes(environment: TestWorkflowEnvironment): P
   };
   await environment.connection.operatorService.addSearchAttributes({
     namespace: environment.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.values(transferSearchAttributes).map((key) => [key.name, indexedTypes[key.type]]),
-    ),
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, indexedTypes[key.type]])),
   });
 }
 
