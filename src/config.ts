@@ -211,11 +211,6 @@ const configSchema = z
       context.addIssue({ code: 'custom', path: [variable], message });
     const transport = transportSettings(env, problem);
     const local = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
-    const railApiKey = localOrReal(env.RAIL_API_KEY, DEVELOPMENT_RAIL_API_KEY, local);
-    if (railApiKey === undefined)
-      problem('RAIL_API_KEY', 'must be set (the development key only where NODE_ENV is development or test)');
-    const railCallbackSecret = localOrReal(env.RAIL_CALLBACK_SECRET, DEVELOPMENT_RAIL_CALLBACK_SECRET, local);
-    if (railCallbackSecret === undefined) problem('RAIL_CALLBACK_SECRET', REAL_SECRET_NEEDED);
     const verification = tokenVerification(env, local);
     if (typeof verification === 'string') {
       context.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: verification });
@@ -237,8 +232,15 @@ const configSchema = z
         message: 'must have a key id other than TEMPORAL_PAYLOAD_KEY',
       });
     }
+    const railApiKey = localOrReal(env.RAIL_API_KEY, DEVELOPMENT_RAIL_API_KEY, local);
+    if (railApiKey === undefined)
+      problem('RAIL_API_KEY', 'must be set (the development key only where NODE_ENV is development or test)');
+    const railCallbackSecret = localOrReal(env.RAIL_CALLBACK_SECRET, DEVELOPMENT_RAIL_CALLBACK_SECRET, local);
+    if (railCallbackSecret === undefined) problem('RAIL_CALLBACK_SECRET', REAL_SECRET_NEEDED);
     const invalid = typeof verification === 'string' || signingKey === undefined || transport === undefined;
-    if (invalid || payloadKey === undefined) return z.NEVER;
+    if (invalid || payloadKey === undefined || railApiKey === undefined || railCallbackSecret === undefined) {
+      return z.NEVER;
+    }
     return {
       environment: env.NODE_ENV ?? 'production',
       logLevel: env.LOG_LEVEL,
@@ -287,8 +289,8 @@ const configSchema = z
       rail: {
         name: env.RAIL_NAME,
         url: env.RAIL_URL,
-        apiKey: railApiKey ?? '',
-        callbackSecret: railCallbackSecret ?? '',
+        apiKey: railApiKey,
+        callbackSecret: railCallbackSecret,
         callbackUrl: env.RAIL_CALLBACK_URL ?? `http://127.0.0.1:${env.PORT}/v1/rails/${env.RAIL_NAME}/callbacks`,
         timeoutMs: env.RAIL_TIMEOUT_MS,
       },

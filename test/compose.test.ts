@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
   DEVELOPMENT_EVENT_SIGNING_KEY,
+  DEVELOPMENT_RAIL_CALLBACK_SECRET,
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_PAYLOAD_KEY,
   loadConfig,
@@ -52,6 +53,12 @@ const DESIGN_ENVIRONMENT_NAMES = [
   'EVENT_SIGNING_KEY',
   'TEMPORAL_PAYLOAD_KEY',
   'ADMIN_PORT',
+  // The bank rail of issue 17: where it is, how to talk to it, how to trust its callbacks.
+  'RAIL_NAME',
+  'RAIL_URL',
+  'RAIL_API_KEY',
+  'RAIL_CALLBACK_SECRET',
+  'RAIL_CALLBACK_URL',
 ];
 
 /** What an operator exports before `docker compose up`: the file gives the secrets no default. */
@@ -59,6 +66,10 @@ const HOST_SECRETS: Record<string, string> = {
   AUTH_JWT_SECRET: 'a-host-secret-of-at-least-32-bytes!',
   EVENT_SIGNING_KEY: 'a-host-signing-key-of-32-bytes-or-more',
   TEMPORAL_PAYLOAD_KEY: `host-1:${Buffer.alloc(32, 9).toString('base64')}`,
+  RAIL_URL: 'https://openapi.bank.example',
+  RAIL_API_KEY: 'a-host-rail-api-key',
+  RAIL_CALLBACK_SECRET: 'a-host-rail-callback-secret-of-32-bytes',
+  RAIL_CALLBACK_URL: 'https://pay.example/v1/rails/simbank/callbacks',
 };
 
 const compose = parse(readFileSync(join(__dirname, '..', 'temporal-compose.yml'), 'utf8')) as ComposeFile;
@@ -144,6 +155,7 @@ describe('temporal-compose.yml', () => {
       ['AUTH_JWT_SECRET', DEVELOPMENT_JWT_SECRET],
       ['EVENT_SIGNING_KEY', DEVELOPMENT_EVENT_SIGNING_KEY],
       ['TEMPORAL_PAYLOAD_KEY', DEVELOPMENT_PAYLOAD_KEY],
+      ['RAIL_CALLBACK_SECRET', DEVELOPMENT_RAIL_CALLBACK_SECRET],
     ])('requires %s from the host instead of defaulting to the public development value', (name, development) => {
       const declared = String(service(SERVICE).environment?.[name]);
       expect(declared).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));

@@ -9,6 +9,7 @@ import {
   DEVELOPMENT_EVENT_SIGNING_KEY,
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_PAYLOAD_KEY,
+  DEVELOPMENT_RAIL_CALLBACK_SECRET,
   loadConfig,
   loadTracingSettings,
 } from '../src/config';
@@ -16,6 +17,8 @@ import { ensureCertificates } from '../scripts/stack/tls';
 
 /** A payload key as production would have one. */
 const PAYLOAD_KEY = { TEMPORAL_PAYLOAD_KEY: `2026-12:${Buffer.alloc(32, 7).toString('base64')}` };
+/** The bank rail's key and callback secret, as production would have them. */
+const RAIL = { RAIL_API_KEY: 'a-production-rail-api-key', RAIL_CALLBACK_SECRET: 'a-production-rail-callback-secret' };
 
 describe('config', () => {
   it('without any setting, answers the local stack defaults', () => {
@@ -49,7 +52,7 @@ describe('config', () => {
 
   describe('the token secret', () => {
     const realSecret = 'a-production-secret-of-32-bytes!';
-    const signing = { EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes', ...PAYLOAD_KEY };
+    const signing = { EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes', ...PAYLOAD_KEY, ...RAIL };
 
     it.each([
       ['NODE_ENV unset and no secret', {}],
@@ -90,7 +93,7 @@ describe('config', () => {
   });
 
   describe('the event signing key', () => {
-    const tokens = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', ...PAYLOAD_KEY };
+    const tokens = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', ...PAYLOAD_KEY, ...RAIL };
 
     it.each([
       ['no key', {}],
@@ -114,8 +117,51 @@ describe('config', () => {
     });
   });
 
+  describe('the bank rail', () => {
+    const others = {
+      AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!',
+      EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes',
+      ...PAYLOAD_KEY,
+    };
+
+    it.each([
+      ['no callback secret', { RAIL_API_KEY: RAIL.RAIL_API_KEY }, 'RAIL_CALLBACK_SECRET'],
+      [
+        'the development callback secret',
+        { ...RAIL, RAIL_CALLBACK_SECRET: DEVELOPMENT_RAIL_CALLBACK_SECRET },
+        'RAIL_CALLBACK_SECRET',
+      ],
+      ['no api key', { RAIL_CALLBACK_SECRET: RAIL.RAIL_CALLBACK_SECRET }, 'RAIL_API_KEY'],
+    ])('refuses to start in production with %s, naming it', (_case, env, variable) => {
+      expect(() => loadConfig({ ...others, ...env })).toThrow(
+        new RegExp(`^invalid configuration — ${variable}: [^\n]+$`),
+      );
+    });
+
+    it('calls the simulator on loopback and has it call this API back, unless told otherwise', () => {
+      expect(loadConfig({ NODE_ENV: 'test', PORT: '3100' }).rail).toMatchObject({
+        name: 'simbank',
+        url: 'http://127.0.0.1:7400',
+        callbackUrl: 'http://127.0.0.1:3100/v1/rails/simbank/callbacks',
+        callbackSecret: DEVELOPMENT_RAIL_CALLBACK_SECRET,
+      });
+      const real = loadConfig({
+        ...others,
+        ...RAIL,
+        RAIL_NAME: 'hanabank',
+        RAIL_URL: 'https://openapi.bank.example',
+        RAIL_CALLBACK_URL: 'https://pay.example/v1/rails/hanabank/callbacks',
+      });
+      expect(real.rail).toMatchObject({
+        name: 'hanabank',
+        url: 'https://openapi.bank.example',
+        apiKey: RAIL.RAIL_API_KEY,
+      });
+    });
+  });
+
   describe('the payload key', () => {
-    const secrets = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', EVENT_SIGNING_KEY: 'x'.repeat(32) };
+    const secrets = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', EVENT_SIGNING_KEY: 'x'.repeat(32), ...RAIL };
     const key = (id: string, bytes = 32, fill = 1) => `${id}:${Buffer.alloc(bytes, fill).toString('base64')}`;
 
     it.each([

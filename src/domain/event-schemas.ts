@@ -172,8 +172,15 @@ const DESCRIPTIONS: Record<EventType, string> = {
 /** Producers other than this service publish these topics, so their envelopes are read leniently. */
 const FOREIGN_PRODUCERS: ReadonlySet<EventType> = new Set(['tx.sync_required']);
 
-/** The envelope fields every topic shares; `subject` names the id field the event id starts with. */
-function sharedEnvelope<T extends EventType>(type: T, subject: 'transferId' | 'remittanceId', foreign: boolean) {
+/**
+ * The envelope of a topic, fields in the order they are written: `subject` is the id field the event id
+ * starts with.
+ */
+function envelopeShape<T extends EventType, S extends 'transferId' | 'remittanceId'>(
+  type: T,
+  subject: S,
+  foreign: boolean,
+) {
   return {
     eventId: z
       .string()
@@ -183,13 +190,14 @@ function sharedEnvelope<T extends EventType>(type: T, subject: 'transferId' | 'r
     version: z.literal(EVENT_VERSION),
     // Our producers write UTC (`toISOString`); others may write an offset, which is still ISO-8601.
     occurredAt: z.iso.datetime({ offset: foreign }),
+    ...({ [subject]: z.uuid() } as { [K in S]: z.ZodUUID }),
     data: eventDataSchemas[type],
   };
 }
 
 function transferEnvelope<T extends Exclude<EventType, RemittanceEventType>>(type: T) {
   const foreign = FOREIGN_PRODUCERS.has(type);
-  const shape = { ...sharedEnvelope(type, 'transferId', foreign), transferId: z.uuid() };
+  const shape = envelopeShape(type, 'transferId', foreign);
   const envelope = foreign ? z.object(shape) : z.strictObject(shape);
   return envelope
     .refine((event) => event.eventId === `${event.transferId}:${event.type}`, {
@@ -201,7 +209,7 @@ function transferEnvelope<T extends Exclude<EventType, RemittanceEventType>>(typ
 
 function remittanceEnvelope<T extends RemittanceEventType>(type: T) {
   return z
-    .strictObject({ ...sharedEnvelope(type, 'remittanceId', false), remittanceId: z.uuid() })
+    .strictObject(envelopeShape(type, 'remittanceId', false))
     .refine((event) => event.eventId === `${event.remittanceId}:${event.type}`, {
       path: ['eventId'],
       message: 'must be `<remittanceId>:<type>` of this event',

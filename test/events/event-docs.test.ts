@@ -6,7 +6,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { parse as parseYaml } from 'yaml';
 
 import { ASYNCAPI_PATH, eventDocuments, REPOSITORY_ROOT, schemaPath } from '../../scripts/event-docs';
-import { deadLetterTopic, TOPICS } from '../../src/domain/topics';
+import { deadLetterTopic, isRemittanceEvent, TOPICS } from '../../src/domain/topics';
 
 describe('generated event docs (npm run docs:events)', () => {
   const documents = eventDocuments();
@@ -27,7 +27,14 @@ describe('generated event docs (npm run docs:events)', () => {
       expect(documents[schemaPath(type)]).toMatchObject({
         $schema: 'https://json-schema.org/draft/2020-12/schema',
         title: type,
-        required: ['eventId', 'type', 'version', 'occurredAt', 'transferId', 'data'],
+        required: [
+          'eventId',
+          'type',
+          'version',
+          'occurredAt',
+          isRemittanceEvent(type) ? 'remittanceId' : 'transferId',
+          'data',
+        ],
         properties: { type: { const: type }, version: { const: 1 } },
       });
     }
