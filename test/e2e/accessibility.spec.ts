@@ -4,7 +4,17 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 
 import { signIn } from './support/console';
-import { openAccount, reviewRuleFor, STAFF, submitTransfer, transferStatus, unique } from './support/service';
+import {
+  openAccount,
+  registerBusinesses,
+  remittanceStatus,
+  reviewRuleFor,
+  STAFF,
+  submitRemittance,
+  submitTransfer,
+  transferStatus,
+  unique,
+} from './support/service';
 
 /** Set CONSOLE_SCREENSHOTS=1 to refresh docs/console/ from this walk (documentation, never compared). */
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
@@ -27,16 +37,21 @@ async function check(page: Page, name: string): Promise<void> {
 
 /**
  * Issue 16, test 7: axe-core finds no serious or critical violation on any page of the console, each
- * shown with data in it (a case under review, a rule's editor and history, the health charts).
+ * shown with data in it (a case under review, a completed remittance, a rule's editor and history, the
+ * health charts).
  */
 test('no page of the console has a serious accessibility violation', async ({ page }) => {
   const owner = unique('e2e-a11y-owner');
   const sender = await openAccount(owner, 5_000);
   const receiver = await openAccount(unique('e2e-a11y-payee'), 0);
   const rule = await reviewRuleFor(sender);
+  const businessOwner = unique('e2e-a11y-business');
+  const businesses = await registerBusinesses(businessOwner);
   try {
+    const remitted = await submitRemittance(businessOwner, businesses.from, businesses.to, 4_200, 'accessibility walk');
     const flagged = await submitTransfer(owner, sender, receiver, 800);
     await expect.poll(() => transferStatus(flagged), { timeout: 20_000 }).toBe('UNDER_REVIEW');
+    await expect.poll(() => remittanceStatus(remitted.remittanceId), { timeout: 30_000 }).toBe('COMPLETED');
 
     await page.goto('/console/');
     await check(page, 'sign-in');
@@ -48,6 +63,16 @@ test('no page of the console has a serious accessibility violation', async ({ pa
     await page.getByRole('link', { name: flagged }).click();
     await expect(page.getByRole('heading', { name: 'Risk provenance' })).toBeVisible();
     await check(page, 'transfer-detail');
+
+    await nav.getByRole('link', { name: 'Remittances' }).click();
+    const remittanceLink = page
+      .getByRole('table', { name: 'Remittances' })
+      .getByRole('link', { name: remitted.number });
+    await expect(remittanceLink).toBeVisible();
+    await check(page, 'remittances');
+    await remittanceLink.click();
+    await expect(page.getByRole('heading', { name: 'Rail instructions' })).toBeVisible();
+    await check(page, 'remittance-detail');
 
     await nav.getByRole('link', { name: 'Review queue' }).click();
     await page.getByRole('button', { name: `Open case ${flagged}` }).click();

@@ -16,7 +16,7 @@ import {
 const NOT_ACTIONS =
   /^(Sign out|Open case .*|View .*|History of .*|Show records.*|Close.*|Next page|First page|Apply filters|Clear filters|Next case|Skip to content)$/;
 
-const PAGES = ['Transfers', 'Review queue', 'Rules', 'Repairs', 'Health'];
+const PAGES = ['Transfers', 'Remittances', 'Review queue', 'Rules', 'Repairs', 'Health'];
 
 async function actionButtons(page: Page): Promise<string[]> {
   const names: string[] = [];
@@ -78,6 +78,7 @@ test.describe('roles that only read', () => {
         ['POST', `/v1/reviews/${transferId}/claim`, undefined],
         ['POST', '/v1/rules', { name: 'forged', condition: { amount: { gt: 1 } }, score: 1, action: 'BLOCK' }],
         ['POST', '/v1/dead-letters/transfer.completed/replay', undefined],
+        ['POST', '/v1/remittance-failures/1/retry', undefined],
         [
           'POST',
           '/v1/staff',

@@ -84,6 +84,49 @@ export async function transferStatus(transferId: string): Promise<string> {
   return body.status;
 }
 
+export interface BankAccount {
+  bank: string;
+  account: string;
+}
+
+/** A sending business owned by `ownerId` and a receiving one owned by someone else, each on an account of its own. */
+export async function registerBusinesses(ownerId: string): Promise<{ from: BankAccount; to: BankAccount }> {
+  const register = async (name: string, owner: string): Promise<BankAccount> => {
+    const account = { bank: 'SIMBANK', account: unique(`e2e-${name}`) };
+    await api('POST', '/v1/business-profiles', {
+      token: admin(),
+      body: { businessId: account.account, ownerId: owner, name: `${name} Ltd`, ...account },
+      expected: 201,
+    });
+    return account;
+  };
+  return { from: await register('acme', ownerId), to: await register('globex', unique('e2e-payee-owner')) };
+}
+
+export async function submitRemittance(
+  owner: string,
+  fromBusiness: BankAccount,
+  toBusiness: BankAccount,
+  amount: number,
+  reference: string,
+): Promise<{ remittanceId: string; number: string }> {
+  const { body } = await api<{ remittanceId: string; number: string }>('POST', '/v1/remittances', {
+    token: token(owner, 'USER'),
+    headers: { 'Idempotency-Key': randomUUID() },
+    body: { fromBusiness, toBusiness, amount, currency: 'EUR', reference },
+    expected: 202,
+  });
+  return body;
+}
+
+export async function remittanceStatus(remittanceId: string): Promise<string> {
+  const { body } = await api<{ status: string }>('GET', `/v1/remittances/${remittanceId}`, {
+    token: token('e2e-setup', 'READ_ONLY'),
+    expected: 200,
+  });
+  return body.status;
+}
+
 export interface RuleFixture {
   ruleId: string;
   /** Deletes the rule at whatever version it has reached. */

@@ -5,6 +5,7 @@ import { useSession } from '../lib/session';
 
 const PAGES: { to: string; label: string; needs: ConsoleAction }[] = [
   { to: '/transfers', label: 'Transfers', needs: 'list transfers' },
+  { to: '/remittances', label: 'Remittances', needs: 'list remittances' },
   { to: '/reviews', label: 'Review queue', needs: 'list reviews' },
   { to: '/rules', label: 'Rules', needs: 'read rules' },
   { to: '/repairs', label: 'Repairs', needs: 'read repairs' },

@@ -3,6 +3,8 @@ import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 
 import { SignInPage } from '../features/auth/SignInPage';
 import { HealthPage } from '../features/health/HealthPage';
+import { RemittanceDetailPage } from '../features/remittances/RemittanceDetailPage';
+import { RemittancesPage } from '../features/remittances/RemittancesPage';
 import { RepairsPage } from '../features/repairs/RepairsPage';
 import { ReviewQueuePage } from '../features/reviews/ReviewQueuePage';
 import { RulesPage } from '../features/rules/RulesPage';
@@ -70,6 +72,22 @@ export function AppRoutes() {
           element={
             <Allowed action="read transfers">
               <TransferDetailPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="/remittances"
+          element={
+            <Allowed action="list remittances">
+              <RemittancesPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="/remittances/:remittanceId"
+          element={
+            <Allowed action="read remittances">
+              <RemittanceDetailPage />
             </Allowed>
           }
         />
