@@ -6,7 +6,10 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { WebSocket } from 'ws';
 
+import { DEVELOPMENT_RAIL_CALLBACK_SECRET } from '../../src/config';
 import { PayloadEncryption } from '../../src/payload-encryption';
+import { signCallback } from '../../src/rails/callback-signature';
+import { registerBusinesses, waitForRemittance } from '../support/remittances';
 import { type HttpAnswer, ServiceHarness } from '../support/service-harness';
 
 interface Operation {
@@ -368,6 +371,93 @@ describe('the API document', () => {
     });
     expectDocumented('GET', '/v1/stream', { status, contentType: '', body: null });
     socket.close();
+  });
+
+  it('describes the remittance routes: submitting, reading, listing, failure records and the rail callbacks', async () => {
+    const businesses = await registerBusinesses(service);
+    const ops = service.token('oa-ops', 'OPS_AGENT');
+    const key = randomUUID();
+    const body = {
+      fromBusiness: businesses.from,
+      toBusiness: businesses.to,
+      amount: 900,
+      currency: 'EUR',
+      reference: 'oa',
+    };
+    const submitted = await call(
+      'POST',
+      '/v1/remittances',
+      '/v1/remittances',
+      { token: service.token(businesses.owner, 'USER'), headers: { 'Idempotency-Key': key }, body },
+      'CustomerRemittance',
+    );
+    const remittanceId = submitted.body.remittanceId as string;
+    await call('POST', '/v1/remittances', '/v1/remittances', {
+      token: ops,
+      headers: { 'Idempotency-Key': key },
+      body: { ...body, amount: 0 },
+    });
+    await call(
+      'POST',
+      '/v1/remittances',
+      '/v1/remittances',
+      { token: ops, headers: { 'Idempotency-Key': key }, body },
+      'Remittance',
+    );
+    await waitForRemittance(service, remittanceId, 'COMPLETED');
+    await call('GET', '/v1/remittances/{id}', `/v1/remittances/${remittanceId}`, { token: ops }, 'Remittance');
+    await call(
+      'GET',
+      '/v1/remittances/{id}',
+      `/v1/remittances/${remittanceId}`,
+      {
+        token: service.token(businesses.owner, 'USER'),
+      },
+      'CustomerRemittance',
+    );
+    await call('GET', '/v1/remittances/{id}', `/v1/remittances/${randomUUID()}`, { token: ops });
+    await call('GET', '/v1/remittances', '/v1/remittances?limit=2&status=COMPLETED', { token: ops });
+    await call('GET', '/v1/remittances', '/v1/remittances?cursor=bogus', { token: ops });
+    await call('GET', '/v1/remittance-failures', '/v1/remittance-failures?status=OPEN', { token: ops });
+    await call('POST', '/v1/remittance-failures/{id}/retry', '/v1/remittance-failures/999999999/retry', { token: ops });
+    const { rows } = await service.dependencies.postgres.query<{ id: string }>(
+      `INSERT INTO remittance_failures (remittance_id, kind, error) VALUES ($1, 'payout', 'openapi test') RETURNING id::text`,
+      [remittanceId],
+    );
+    await call('POST', '/v1/remittance-failures/{id}/retry', `/v1/remittance-failures/${rows[0]?.id}/retry`, {
+      token: ops,
+    });
+    await service.dependencies.postgres.query(`UPDATE remittance_failures SET status = 'RESOLVED' WHERE id = $1`, [
+      rows[0]?.id,
+    ]);
+    await call('POST', '/v1/business-profiles', '/v1/business-profiles', {
+      token: admin(),
+      body: { businessId: businesses.from.account, ownerId: 'x', name: 'again', ...businesses.from },
+    });
+
+    const path = `/v1/rails/${service.config.rail.name}/callbacks`;
+    const rawBody = JSON.stringify({
+      reference: `${remittanceId}:payout`,
+      instructionId: 'oa-1',
+      type: 'payout',
+      status: 'SUCCEEDED',
+      occurredAt: new Date().toISOString(),
+    });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signed = {
+      'Rail-Timestamp': String(timestamp),
+      'Rail-Signature': signCallback(DEVELOPMENT_RAIL_CALLBACK_SECRET, timestamp, rawBody),
+    };
+    await call('POST', '/v1/rails/{rail}/callbacks', path, { rawBody, headers: signed });
+    await call('POST', '/v1/rails/{rail}/callbacks', path, {
+      rawBody,
+      headers: { ...signed, 'Rail-Signature': 'v1=00' },
+    });
+    await call('POST', '/v1/rails/{rail}/callbacks', '/v1/rails/no-such-rail/callbacks', { rawBody, headers: signed });
+    await call('POST', '/v1/rails/{rail}/callbacks', '/v1/rails/NOT%20A%20RAIL/callbacks', {
+      rawBody,
+      headers: signed,
+    });
   });
 
   it('has been checked against an answer of every route it lists', () => {

@@ -29,6 +29,9 @@ describe('the permission matrix', () => {
   let settledTransfer: string;
   let reviewRule: string;
   const rulesMade: string[] = [];
+  const sender = { bank: 'SIMBANK', account: `matrix-from-${randomUUID().slice(0, 8)}` };
+  const receiver = { bank: 'SIMBANK', account: `matrix-to-${randomUUID().slice(0, 8)}` };
+  let remittance: string;
 
   beforeAll(async () => {
     service = await ServiceHarness.start();
@@ -37,6 +40,24 @@ describe('the permission matrix', () => {
     settledTransfer = (await service.submit(user, { fromAccountId: source, toAccountId: target, amount: 10 })).body
       .transferId;
     await service.waitForTerminal([settledTransfer]);
+    for (const [profile, ownerId] of [
+      [sender, user],
+      [receiver, `${user}-payee`],
+    ] as const) {
+      await service.dependencies.businessProfiles.register({
+        businessId: profile.account,
+        ownerId,
+        name: 'matrix business',
+        createdBy: 'matrix-admin',
+        ...profile,
+      });
+    }
+    const remitted = await service.request<{ remittanceId: string }>('POST', '/v1/remittances', {
+      token: service.token(user, 'USER'),
+      headers: { 'Idempotency-Key': randomUUID() },
+      body: remittanceBody(),
+    });
+    remittance = remitted.body.remittanceId;
     // Only this test's 77-cent transfers go to review.
     reviewRule = await newRule({
       name: 'matrix review',
@@ -63,6 +84,10 @@ describe('the permission matrix', () => {
       });
     }
     for (const ruleId of rulesMade) await service.request('DELETE', `/v1/rules/${ruleId}`, { token: admin });
+    await service.dependencies.postgres.query(
+      `UPDATE remittance_failures SET status = 'RESOLVED', resolved_at = now() WHERE remittance_id = $1`,
+      [remittance],
+    );
     await service?.stop();
   });
 
@@ -91,6 +116,23 @@ describe('the permission matrix', () => {
   }
 
   const get = (path: string): Call => ({ method: 'GET', path });
+  const remittanceBody = () => ({
+    fromBusiness: sender,
+    toBusiness: receiver,
+    amount: 5,
+    currency: 'EUR',
+    reference: 'matrix',
+  });
+
+  /** An open failure record of the matrix's remittance for the caller to retry (one kind per allowed role). */
+  async function openFailure(role: Role): Promise<string> {
+    const kind = role === 'OPS_AGENT' ? 'deposit' : 'withdrawal';
+    const { rows } = await service.dependencies.postgres.query<{ id: string }>(
+      `INSERT INTO remittance_failures (remittance_id, kind, error) VALUES ($1, $2, 'permission matrix') RETURNING id::text`,
+      [remittance, kind],
+    );
+    return rows[0]?.id as string;
+  }
 
   /** Sends a call; a stream is opened only as far as its status (101 for an accepted WebSocket upgrade). */
   async function send(call: Call, token?: string): Promise<Pick<HttpAnswer<unknown>, 'status' | 'body'>> {
@@ -298,6 +340,47 @@ describe('the permission matrix', () => {
       }),
     },
     {
+      route: 'POST /v1/business-profiles',
+      action: 'register businesses',
+      call: async () => {
+        const account = `matrix-${randomUUID().slice(0, 12)}`;
+        return {
+          method: 'POST',
+          path: '/v1/business-profiles',
+          body: { businessId: account, ownerId: user, name: 'matrix business', bank: 'SIMBANK', account },
+        };
+      },
+    },
+    {
+      route: 'POST /v1/remittances',
+      action: 'submit remittances',
+      call: async () => ({
+        method: 'POST',
+        path: '/v1/remittances',
+        headers: { 'Idempotency-Key': randomUUID() },
+        body: remittanceBody(),
+      }),
+    },
+    { route: 'GET /v1/remittances', action: 'list remittances', call: async () => get('/v1/remittances?limit=1') },
+    {
+      route: 'GET /v1/remittances/:id',
+      action: 'read remittances',
+      call: async () => get(`/v1/remittances/${remittance}`),
+    },
+    {
+      route: 'GET /v1/remittance-failures',
+      action: 'list remittances',
+      call: async () => get('/v1/remittance-failures?limit=1'),
+    },
+    {
+      route: 'POST /v1/remittance-failures/:id/retry',
+      action: 'retry remittance failures',
+      call: async (allowed, { role }) => ({
+        method: 'POST',
+        path: `/v1/remittance-failures/${allowed ? await openFailure(role) : '1'}/retry`,
+      }),
+    },
+    {
       route: 'GET /v1/stream',
       action: 'stream events',
       call: async () => ({ ...get('/v1/stream'), stream: 'websocket' }),
@@ -329,9 +412,10 @@ describe('the permission matrix', () => {
 
   /**
    * Outside the table: signing in and its mode take no token, and `GET /v1/auth/me` answers any valid one
-   * (test/integration/console-api.test.ts covers them).
+   * (test/integration/console-api.test.ts covers them); a rail's callbacks are authenticated by its HMAC
+   * signature, not a token (test/integration/remittances.test.ts).
    */
-  const OUTSIDE_THE_TABLE = ['/v1/auth/config', '/v1/auth/login', '/v1/auth/me'];
+  const OUTSIDE_THE_TABLE = ['/v1/auth/config', '/v1/auth/login', '/v1/auth/me', '/v1/rails/{rail}/callbacks'];
 
   it('covers every /v1 route the OpenAPI document describes', async () => {
     const { body } = await service.request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json');
