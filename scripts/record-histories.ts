@@ -1,6 +1,7 @@
 /**
- * `npm run histories:record -- <prefix> [--traced]` saves, from the local dev server, the newest closed
- * history of each way a transfer can end (and of the sync child) as test/replay/histories/<prefix>-<name>.json;
+ * `npm run histories:record -- <prefix> [--traced] [--only=<name start>]` saves, from the local dev server, the
+ * newest closed history of each way a transfer or a remittance can end (and of the sync child and the retry
+ * batch) as test/replay/histories/<prefix>-<name>.json; `--only=remittance` records the remittances' alone;
  * with `--traced`, the newest started in a trace (its start carries the trace header: run the suite with
  * OTEL_EXPORTER_ZIPKIN_ENDPOINT set, and the harness starts its sagas traced).
  * test/replay replays every saved history against the current workflow code, so a change that breaks
@@ -16,15 +17,26 @@ import { Client, Connection } from '@temporalio/client';
 
 import { loadConfig } from '../src/config';
 import { TRACE_HEADER } from '../src/domain/trace-context';
+import type { RemittanceState, RemittanceStatus } from '../src/domain/remittance';
 import type { SagaState } from '../src/domain/transfer';
 import { encryptedDataConverter } from '../src/payload-encryption';
 import { temporalConnection } from '../src/transport';
 import { TEMPORAL_CLI } from './toolchain';
 
 const saga = (condition: string) => `WorkflowType = 'transferSaga' AND ExecutionStatus = 'Completed' AND ${condition}`;
+const remittance = (status: RemittanceStatus) =>
+  `WorkflowType = 'remittanceSaga' AND ExecutionStatus = 'Completed' AND RemittanceStatus = '${status}'`;
+
+/** What a closed run shows: its result, and the activities its history scheduled. */
+interface Run {
+  result: SagaState & RemittanceState & { retried?: string[] };
+  activities: string[];
+}
+const statuses = (run: Run) => run.result.history.map((change) => change.status as string);
+const keys = (run: Run) => Object.keys(run.result.instructions ?? {});
 
 /** Each outcome: the visibility query, and what the saga's result must show beyond it. */
-const WANTED: Array<[name: string, query: string | (() => string), accept?: (result: SagaState) => boolean]> = [
+const WANTED: Array<[name: string, query: string | (() => string), accept?: (run: Run) => boolean]> = [
   ['transfer-completed', saga(`TransferStatus = 'COMPLETED' AND RiskDecision = 'PASS'`)],
   ['transfer-declined', saga(`TransferStatus = 'DECLINED'`)],
   ['transfer-failed', saga(`TransferStatus = 'FAILED'`)],
@@ -33,15 +45,39 @@ const WANTED: Array<[name: string, query: string | (() => string), accept?: (res
   [
     'transfer-review-rejected',
     saga(`RiskDecision = 'REVIEW' AND TransferStatus = 'REJECTED'`),
-    (result) => result.failureReason !== 'review timed out',
+    ({ result }) => result.failureReason !== 'review timed out',
   ],
   [
     'transfer-review-timed-out',
     saga(`RiskDecision = 'REVIEW' AND TransferStatus = 'REJECTED'`),
-    (result) => result.failureReason === 'review timed out',
+    ({ result }) => result.failureReason === 'review timed out',
   ],
   // The repair child of the FAILED transfer above, so the pair shows one repair from both sides.
   ['sync-compensation', () => `WorkflowId = 'sync-${recorded.get('transfer-failed')?.slice('transfer-'.length)}'`],
+  // Each way a business remittance goes (test/integration/remittances.test.ts runs them all).
+  [
+    'remittance-completed',
+    remittance('COMPLETED'),
+    (run) => (run.result.repaired ?? []).length === 0 && !run.activities.includes('railInstructionStatus'),
+  ],
+  [
+    'remittance-status-polled',
+    remittance('COMPLETED'),
+    (run) => (run.result.repaired ?? []).length === 0 && run.activities.includes('railInstructionStatus'),
+  ],
+  ['remittance-deposit-repaired', remittance('COMPLETED'), (run) => (run.result.repaired ?? []).includes('deposit')],
+  ['remittance-collect-refused', remittance('FAILED'), (run) => !statuses(run).includes('DEPOSITED')],
+  [
+    'remittance-payout-refunded',
+    remittance('FAILED'),
+    (run) => statuses(run).includes('REFUNDING') && (run.result.repaired ?? []).length === 0,
+  ],
+  ['remittance-refund-repaired', remittance('FAILED'), (run) => keys(run).some((key) => key.endsWith(':refund:2'))],
+  [
+    'remittance-retry-batch',
+    `WorkflowType = 'remittanceRetryBatch' AND ExecutionStatus = 'Completed'`,
+    (run) => (run.result.retried ?? []).length > 0,
+  ],
 ];
 
 /** The workflow id recorded for each outcome so far. */
@@ -49,8 +85,15 @@ const recorded = new Map<string, string>();
 
 async function main(prefix: string | undefined, flags: string[]): Promise<void> {
   const traced = flags.includes('--traced');
-  if (!prefix || !/^[a-z0-9-]+$/.test(prefix) || flags.some((flag) => flag !== '--traced')) {
-    console.error('usage: npm run histories:record -- <prefix> [--traced]   (lower-case letters, digits and dashes)');
+  const only = flags.find((flag) => flag.startsWith('--only='))?.slice('--only='.length);
+  if (
+    !prefix ||
+    !/^[a-z0-9-]+$/.test(prefix) ||
+    flags.some((flag) => flag !== '--traced' && !flag.startsWith('--only='))
+  ) {
+    console.error(
+      'usage: npm run histories:record -- <prefix> [--traced] [--only=<name start>]   (lower-case letters, digits and dashes)',
+    );
     process.exit(2);
   }
   const config = loadConfig();
@@ -62,19 +105,22 @@ async function main(prefix: string | undefined, flags: string[]): Promise<void> 
     dataConverter: encryptedDataConverter(temporal.payloadKeys),
   });
   for (const [name, wanted, accept] of WANTED) {
+    if (only !== undefined && !name.startsWith(only)) continue;
     const query = typeof wanted === 'string' ? wanted : wanted();
     let found = false;
     for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
       // Only histories this checkout's key opens (tests also run sagas under keys of their own), so
       // that the replay test can decrypt what it replays.
-      const result = await client.workflow
-        .getHandle(execution.workflowId, execution.runId)
-        .result()
-        .then(
-          (value) => value as SagaState,
-          () => undefined,
-        );
-      if (result === undefined || (accept && !accept(result))) continue;
+      const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+      const result = await handle.result().then(
+        (value) => value as Run['result'],
+        () => undefined,
+      );
+      if (result === undefined) continue;
+      const activities = (await handle.fetchHistory()).events?.flatMap(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      );
+      if (accept && !accept({ result, activities: activities ?? [] })) continue;
       if (traced && !(await startedInTrace(client, execution.workflowId, execution.runId))) continue;
       // The CLI writes the canonical JSON form that historyFromJSON reads back.
       const json = execFileSync(TEMPORAL_CLI, [

@@ -89,6 +89,8 @@ export interface RemittanceState {
   instructions: Record<string, 'SENT' | 'PENDING' | 'SUCCEEDED' | 'FAILED'>;
   /** The failure record the saga waits on, when it waits on one. */
   waitingOn?: RemittanceFailureKind;
+  /** Every step that went through a failure record, in order. */
+  repaired: RemittanceFailureKind[];
   failureReason?: string;
 }
 

@@ -60,6 +60,7 @@ export async function remittanceSaga(input: RemittanceSagaInput): Promise<Remitt
     step: 'collect',
     history: [{ status: 'REQUESTED', step: 'requested', at: input.submittedAt }],
     instructions: {},
+    repaired: [],
   };
   const results = new Map<string, RailResult>();
   const retries: RemittanceFailureKind[] = [];
@@ -152,6 +153,7 @@ export async function remittanceSaga(input: RemittanceSagaInput): Promise<Remitt
   /** Waits for the retry batch (or an operator) to ask for the step of this failure record again. */
   async function retryAsked(kind: RemittanceFailureKind): Promise<void> {
     state.waitingOn = kind;
+    if (!state.repaired.includes(kind)) state.repaired.push(kind);
     await condition(() => retries.length > 0);
     retries.length = 0;
     delete state.waitingOn;

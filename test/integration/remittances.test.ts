@@ -173,6 +173,18 @@ describe('business remittances over the bank rail', () => {
     expect(await railMoneyViolations(service, before)).toEqual([]);
   });
 
+  it('ends FAILED with nothing booked when the rail refuses the collection', async () => {
+    const before = await moneyOf(service);
+    service.rail.setKnobs({ refuseCollects: 1 });
+    const remittanceId = await remitted();
+    await waitForRemittance(service, remittanceId, 'FAILED');
+    const row = await service.dependencies.remittanceReads.get(remittanceId);
+    expect(row?.failureReason).toContain('insufficient funds');
+    expect(service.rail.instructions().map((instruction) => instruction.type)).toEqual(['collect']);
+    expect(await moneyOf(service)).toEqual(before);
+    expect(await railMoneyViolations(service, before)).toEqual([]);
+  });
+
   it('gives A its money back over the rail when the payout is refused, and ends FAILED with nothing lost', async () => {
     const before = await moneyOf(service);
     service.rail.setKnobs({ refusePayouts: 1 });
