@@ -1,10 +1,10 @@
 import type { Kafka } from 'kafkajs';
 
-import { type TransferEventEnvelope } from '../src/domain/events';
+import { type EventEnvelope } from '../src/domain/events';
 import { TOPICS } from '../src/domain/topics';
 import { readTopicRanges } from '../src/events/dead-letters';
 
-/** A high-water mark of every partition of the transfer topics: the offset its next event will get. */
+/** A high-water mark of every partition of the event topics: the offset its next event will get. */
 export type TopicMarks = Array<{ topic: string; partition: number; offset: string }>;
 
 export async function topicMarks(kafka: Kafka): Promise<TopicMarks> {
@@ -23,7 +23,7 @@ export async function topicMarks(kafka: Kafka): Promise<TopicMarks> {
 }
 
 /**
- * Every event the transfer topics received between two marks, duplicates included (what a consumer
+ * Every event the event topics received between two marks, duplicates included (what a consumer
  * sees before it de-duplicates), each partition's in offset order; a record that is not JSON is skipped.
  * Reads with the dead-letter tool's range reader.
  */
@@ -32,7 +32,7 @@ export async function readEventsBetween(
   from: TopicMarks,
   to: TopicMarks,
   timeoutMs = 60_000,
-): Promise<TransferEventEnvelope[]> {
+): Promise<EventEnvelope[]> {
   const end = new Map(to.map((mark) => [`${mark.topic}/${mark.partition}`, BigInt(mark.offset)]));
   const ranges = from.map(({ topic, partition, offset }) => ({
     topic,
@@ -50,7 +50,7 @@ export async function readEventsBetween(
     });
     return records.flatMap(({ value }) => {
       try {
-        return [JSON.parse(value) as TransferEventEnvelope];
+        return [JSON.parse(value) as EventEnvelope];
       } catch {
         return []; // not an event
       }

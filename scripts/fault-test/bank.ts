@@ -19,11 +19,19 @@ export interface Account {
   owner: string;
 }
 
+/** The two businesses of one run's remittances: A's owner remits to B over the run's rail. */
+export interface Businesses {
+  owner: string;
+  from: { bank: string; account: string };
+  to: { bank: string; account: string };
+}
+
 /** The accounts of one run, what they were funded with, and the rules that make some transfers BLOCK or REVIEW. */
 export interface Bank {
   accounts: Account[];
   funded: number;
   ruleIds: string[];
+  businesses: Businesses;
 }
 
 /** Calls the API on `port` with a token the service accepts for each caller, each request bounded to 10 s. */
@@ -84,7 +92,23 @@ export async function openBank(call: ApiCall, accountCount: number): Promise<Ban
       ],
     },
   });
-  return { accounts, funded, ruleIds };
+  const businesses: Businesses = {
+    owner: `fault-${run}-business`,
+    from: { bank: 'SIMBANK', account: `fault-${run}-a` },
+    to: { bank: 'SIMBANK', account: `fault-${run}-b` },
+  };
+  for (const [account, ownerId] of [
+    [businesses.from, businesses.owner],
+    [businesses.to, `${businesses.owner}-payee`],
+  ] as const) {
+    await call('POST', '/v1/business-profiles', 'fault-admin', 'SUPER_ADMIN', {
+      businessId: account.account,
+      ownerId,
+      name: 'fault test business',
+      ...account,
+    });
+  }
+  return { accounts, funded, ruleIds, businesses };
 }
 
 /** Deletes the run's rules, so they do not decide later transfers; a failure is left for the next run. */

@@ -2,13 +2,16 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 
-import type { TransferEventEnvelope } from '../../src/domain/events';
+import type { EventEnvelope, RemittanceEventEnvelope, TransferEventEnvelope } from '../../src/domain/events';
+import type { RemittanceStatus } from '../../src/domain/remittance';
 import type { TransferStatus } from '../../src/domain/transfer';
 import { workflowReplayOptions } from '../../src/workflow-code';
 
 /**
- * Every 500 ms, reads all balances of `accountIds` in one PostgreSQL snapshot: their sum must be
- * `funded` and none negative, whatever the faults. A read PostgreSQL cannot answer is counted.
+ * Every 500 ms, reads all balances of `accountIds`, the platform accounts and every rail's clearing
+ * account in one PostgreSQL snapshot: Σ internal balances + Σ clearing balances must be `funded` (the
+ * platform accounts open empty, so remittances add nothing to it) and no account negative, whatever the
+ * faults. A read PostgreSQL cannot answer is counted.
  */
 export function watchBalances(
   postgres: Pool,
@@ -24,7 +27,9 @@ export function watchBalances(
   const checker = setInterval(() => {
     postgres
       .query<{ total: string; lowest: string }>(
-        'SELECT sum(balance)::text AS total, min(balance)::text AS lowest FROM accounts WHERE account_id = ANY($1)',
+        `SELECT ((SELECT sum(balance) FROM accounts WHERE account_id = ANY($1) OR owner_id = 'platform')
+                 + (SELECT COALESCE(sum(balance), 0) FROM clearing_accounts))::text AS total,
+           (SELECT min(balance) FROM accounts WHERE account_id = ANY($1) OR owner_id = 'platform')::text AS lowest`,
         [accountIds],
       )
       .then(({ rows }) => {
@@ -47,10 +52,12 @@ export function watchBalances(
  * transfer.failed and no transfer.completed. Also counts the raw duplicates a consumer must drop.
  */
 export function eventViolations(
-  events: TransferEventEnvelope[],
+  events: EventEnvelope[],
   statuses: Map<string, TransferStatus>,
 ): { violations: string[]; raw: number; distinct: number } {
-  const ours = events.filter((event) => statuses.has(event.transferId));
+  const ours = events.filter(
+    (event): event is TransferEventEnvelope => 'transferId' in event && statuses.has(event.transferId),
+  );
   const distinct = new Map(ours.map((event) => [event.eventId, event]));
   const endings = new Map<string, { completed: number; failed: number }>();
   for (const event of distinct.values()) {
@@ -70,6 +77,33 @@ export function eventViolations(
     }
   }
   return { violations, raw: ours.length, distinct: distinct.size };
+}
+
+/**
+ * Every COMPLETED remittance has exactly one remittance.completed and no remittance.failed after
+ * de-duplication by eventId, every FAILED one exactly one remittance.failed, and each has one
+ * remittance.requested.
+ */
+export function remittanceEventViolations(events: EventEnvelope[], statuses: Map<string, RemittanceStatus>): string[] {
+  const ours = events.filter(
+    (event): event is RemittanceEventEnvelope => 'remittanceId' in event && statuses.has(event.remittanceId),
+  );
+  const counts = new Map<string, Map<string, number>>();
+  for (const event of new Map(ours.map((one) => [one.eventId, one])).values()) {
+    const types = counts.get(event.remittanceId) ?? new Map<string, number>();
+    types.set(event.type, (types.get(event.type) ?? 0) + 1);
+    counts.set(event.remittanceId, types);
+  }
+  const violations: string[] = [];
+  for (const [remittanceId, status] of statuses) {
+    const types = counts.get(remittanceId) ?? new Map<string, number>();
+    const ended = status === 'COMPLETED' ? 'remittance.completed' : 'remittance.failed';
+    const other = status === 'COMPLETED' ? 'remittance.failed' : 'remittance.completed';
+    if (types.get('remittance.requested') !== 1 || types.get(ended) !== 1 || types.has(other)) {
+      violations.push(`remittance ${remittanceId} (${status}) has events ${JSON.stringify(Object.fromEntries(types))}`);
+    }
+  }
+  return violations;
 }
 
 /**

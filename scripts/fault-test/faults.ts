@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 
 import type { Redis } from 'ioredis';
 
+import type { RailSimulator } from '../../harness/rail-simulator';
 import type { SlackReceiver } from '../../harness/slack-receiver';
 import type { Supervisor } from './supervisor';
 
@@ -18,14 +19,18 @@ export const FAULTS = [
   'restart temporal',
   'slack failing',
   'lose activity results',
+  'rail down 20 s',
+  'rail calls back twice',
+  'rail refuses a payout',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
-/** What the faults hit: the role processes the run started, Redis (flushed first) and the local Slack. */
+/** What the faults hit: the role processes the run started, Redis (flushed first), the local Slack and rail. */
 export interface Targets {
   supervisor: Supervisor;
   redis: Redis;
   slack: SlackReceiver;
+  rail: RailSimulator;
 }
 
 const stack = (command: 'up' | 'down', service: string) =>
@@ -50,7 +55,7 @@ function* schedule(nextFault: () => number, opensWithLostResults: boolean): Gene
 }
 
 /** Injects one fault and heals it: a killed role restarts in the background, a stopped service is up again. */
-async function inject(fault: Fault, { supervisor, redis, slack }: Targets): Promise<void> {
+async function inject(fault: Fault, { supervisor, redis, slack, rail }: Targets): Promise<void> {
   const restartService = async (service: string, outage = 3_000) => {
     stack('down', service);
     await new Promise((wake) => setTimeout(wake, outage));
@@ -69,6 +74,16 @@ async function inject(fault: Fault, { supervisor, redis, slack }: Targets): Prom
   else if (fault === 'restart postgres') await restartService('postgres');
   else if (fault === 'restart temporal') await restartService('temporal');
   else if (fault === 'lose activity results') (await supervisor.process('worker')).signal('SIGHUP');
+  // The bank's API answers 503 to everything; its callbacks already under way still come.
+  else if (fault === 'rail down 20 s') {
+    rail.setKnobs({ down: true });
+    await new Promise((wake) => setTimeout(wake, 20_000));
+    rail.setKnobs({ down: false });
+  } else if (fault === 'rail calls back twice') {
+    rail.setKnobs({ callBackTwice: true });
+    await new Promise((wake) => setTimeout(wake, 10_000));
+    rail.setKnobs({ callBackTwice: false });
+  } else if (fault === 'rail refuses a payout') rail.setKnobs({ refusePayouts: 1 });
   else {
     slack.failWith = 500;
     await new Promise((wake) => setTimeout(wake, 5_000));

@@ -19,9 +19,10 @@ import { performance } from 'node:perf_hooks';
 
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
-import { moneyViolations } from '../../harness/conservation';
+import { moneyViolations, remittanceMoneyViolations } from '../../harness/conservation';
 import { freePort } from '../../harness/free-port';
 import { seededRandom } from '../../harness/seeded-random';
+import { DEV_RAIL_API_KEY, DEV_RAIL_CALLBACK_SECRET, RailSimulator } from '../../harness/rail-simulator';
 import { SlackReceiver } from '../../harness/slack-receiver';
 import { readEventsBetween, topicMarks } from '../../harness/topic-records';
 import { ServiceProcess } from '../../harness/worker-process';
@@ -31,7 +32,7 @@ import { createDependencies } from '../../src/dependencies';
 import { ensureTopics } from '../../src/events/publisher';
 import { createLogger } from '../../src/logger';
 import { apiClient, closeBank, openBank } from './bank';
-import { eventViolations, replayViolations, watchBalances } from './checks';
+import { eventViolations, remittanceEventViolations, replayViolations, watchBalances } from './checks';
 import { FaultSchedule } from './faults';
 import { type Options, parseOptions } from './options';
 import { awaitQuiescence } from './quiescence';
@@ -54,6 +55,9 @@ async function main(options: Options): Promise<number> {
   );
 
   const slack = await SlackReceiver.start();
+  const rail = await RailSimulator.start({ apiKey: DEV_RAIL_API_KEY, callbackSecret: DEV_RAIL_CALLBACK_SECRET });
+  // A rail of the run's own, so its clearing account is the run's to compare with the simulator.
+  const railName = `fault-${options.seed}`;
   const port = await freePort();
   const env = {
     ...process.env,
@@ -64,6 +68,10 @@ async function main(options: Options): Promise<number> {
     // Nor the SDK's: a worker started while the killed one's exporter still holds the port must not fail.
     TEMPORAL_WORKER_METRICS_PORT: '0',
     SLACK_WEBHOOK_URL: slack.url,
+    RAIL_NAME: railName,
+    RAIL_URL: rail.url,
+    RAIL_CALLBACK_URL: `http://127.0.0.1:${port}/v1/rails/${railName}/callbacks`,
+    REMITTANCE_CALLBACK_TIMEOUT_MS: '3000',
     SAGA_FORWARD_RETRY_INTERVAL_MS: '1000',
     SAGA_REVIEW_TIMEOUT_MS: '15000',
     // Six submitters on twenty accounts go far past a customer's budget, on purpose.
@@ -87,7 +95,7 @@ async function main(options: Options): Promise<number> {
   const load = new Load(call, bank.accounts, next, deadline, violations);
   const snapshots = watchBalances(dependencies.postgres, accountIds, bank.funded, violations);
   const faults = new FaultSchedule(
-    { supervisor, redis: dependencies.redis, slack },
+    { supervisor, redis: dependencies.redis, slack, rail },
     nextFault,
     deadline,
     options.seconds,
@@ -95,22 +103,41 @@ async function main(options: Options): Promise<number> {
   );
 
   const started = performance.now();
-  await Promise.all([...Array.from({ length: SUBMITTERS }, () => load.submitter()), load.reviewer(), faults.run()]);
+  await Promise.all([
+    ...Array.from({ length: SUBMITTERS }, () => load.submitter()),
+    load.remitter(bank.businesses),
+    load.reviewer(),
+    faults.run(),
+  ]);
   // The last heal: every role killed has come back.
   await supervisor.healed();
   const healedAt = performance.now();
 
   const transferIds = load.transferIds();
-  const statuses = await awaitQuiescence(dependencies, bank.accounts, transferIds, healedAt, violations);
+  const remittanceIds = load.remittanceIds();
+  const { statuses, remittanceStatuses } = await awaitQuiescence(
+    dependencies,
+    { accounts: bank.accounts, transferIds, businesses: bank.businesses, remittanceIds },
+    healedAt,
+    violations,
+  );
+  await rail.settled();
   const quiescentAfterSeconds = (performance.now() - healedAt) / 1000;
   snapshots.stop();
   supervisor.stopWatching();
   violations.push(...(await moneyViolations(dependencies.postgres, dependencies.balances, accountIds)));
-  const events = eventViolations(
-    await readEventsBetween(dependencies.kafka, marks, await topicMarks(dependencies.kafka)),
-    statuses,
+  const held = (currency: string) => rail.positions().find((one) => one.currency === currency)?.held ?? 0;
+  violations.push(
+    ...(await remittanceMoneyViolations(
+      dependencies.postgres,
+      dependencies.balances,
+      { name: railName, held },
+      remittanceIds,
+    )),
   );
-  violations.push(...events.violations);
+  const published = await readEventsBetween(dependencies.kafka, marks, await topicMarks(dependencies.kafka));
+  const events = eventViolations(published, statuses);
+  violations.push(...events.violations, ...remittanceEventViolations(published, remittanceStatuses));
   const replay = await replayViolations(dependencies.temporal, since);
   violations.push(...replay.violations);
 
@@ -120,6 +147,7 @@ async function main(options: Options): Promise<number> {
     submissions: load.submissions,
     acknowledged: transferIds.length,
     statuses,
+    remittanceStatuses,
     faultsInjected: faults.injected,
     snapshots,
     quiescentAfterSeconds,
@@ -134,6 +162,7 @@ async function main(options: Options): Promise<number> {
   await supervisor.stopAll();
   await dependencies.close();
   await slack.stop();
+  await rail.stop();
   return verdict(options, violations.length, faults.failed);
 }
 

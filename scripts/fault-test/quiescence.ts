@@ -1,32 +1,36 @@
 import { performance } from 'node:perf_hooks';
 
 import type { Dependencies } from '../../src/dependencies';
+import { isRemittanceTerminal, type RemittanceStatus } from '../../src/domain/remittance';
 import { isTerminal, type TransferStatus } from '../../src/domain/transfer';
 import { OutboxStore } from '../../src/events/outbox';
-import type { Account } from './bank';
+import type { Account, Businesses } from './bank';
 
 /**
  * Waits for quiescence after the last heal (`healedAt`, a `performance.now()` time): every acknowledged
- * transfer ends, and its saga with it, within 2 minutes; then the relay has published every committed
- * event, within 3. Either deadline missed is a violation.
+ * transfer and remittance ends, and its saga with it, within 2 minutes; then the relay has published
+ * every committed event, within 3. Either deadline missed is a violation.
  *
- * @returns each transfer's status as PostgreSQL last answered it.
+ * @returns each transfer's and each remittance's status as PostgreSQL last answered it.
  */
 export async function awaitQuiescence(
   { postgres, temporal }: Pick<Dependencies, 'postgres' | 'temporal'>,
-  accounts: Account[],
-  transferIds: string[],
+  run: { accounts: Account[]; transferIds: string[]; businesses: Businesses; remittanceIds: string[] },
   healedAt: number,
   violations: string[],
-): Promise<Map<string, TransferStatus>> {
-  const accountList = accounts.map((account) => `'${account.id}'`).join(', ');
+): Promise<{ statuses: Map<string, TransferStatus>; remittanceStatuses: Map<string, RemittanceStatus> }> {
+  const { transferIds, remittanceIds } = run;
+  const accountList = run.accounts.map((account) => `'${account.id}'`).join(', ');
+  const sender = `${run.businesses.from.bank}/${run.businesses.from.account}`;
   const sagasRunning = async (): Promise<boolean> => {
     try {
-      const running = temporal.workflow.list({
-        query: `ExecutionStatus = 'Running' AND WorkflowType IN ('transferSaga', 'syncCompensation') AND FromAccount IN (${accountList})`,
-        pageSize: 1,
-      });
-      for await (const execution of running) return execution !== undefined;
+      for (const query of [
+        `WorkflowType IN ('transferSaga', 'syncCompensation') AND FromAccount IN (${accountList})`,
+        `WorkflowType = 'remittanceSaga' AND FromBusiness = '${sender}'`,
+      ]) {
+        const running = temporal.workflow.list({ query: `ExecutionStatus = 'Running' AND ${query}`, pageSize: 1 });
+        for await (const execution of running) if (execution !== undefined) return true;
+      }
       return false;
     } catch {
       return true;
@@ -34,6 +38,7 @@ export async function awaitQuiescence(
   };
 
   let statuses = new Map<string, TransferStatus>();
+  let remittanceStatuses = new Map<string, RemittanceStatus>();
   for (;;) {
     try {
       const { rows } = await postgres.query<{ transferId: string; status: TransferStatus }>(
@@ -41,15 +46,23 @@ export async function awaitQuiescence(
         [transferIds],
       );
       statuses = new Map(rows.map((row) => [row.transferId, row.status]));
+      const { rows: remittances } = await postgres.query<{ remittanceId: string; status: RemittanceStatus }>(
+        'SELECT remittance_id AS "remittanceId", status FROM remittances WHERE remittance_id = ANY($1::uuid[])',
+        [remittanceIds],
+      );
+      remittanceStatuses = new Map(remittances.map((row) => [row.remittanceId, row.status]));
     } catch {
       // PostgreSQL may still be coming back.
     }
-    const open = transferIds.filter((id) => !isTerminal(statuses.get(id) ?? 'PENDING'));
+    const open = [
+      ...transferIds.filter((id) => !isTerminal(statuses.get(id) ?? 'PENDING')),
+      ...remittanceIds.filter((id) => !isRemittanceTerminal(remittanceStatuses.get(id) ?? 'REQUESTED')),
+    ];
     // PostgreSQL terminal is not the end: a compensation gives the Redis hold back after closing the row.
     if (open.length === 0 && !(await sagasRunning())) break;
     if (performance.now() - healedAt > 120_000) {
       violations.push(
-        `${open.length} acknowledged transfers not terminal 2 minutes after the last heal, e.g. ${open[0]}`,
+        `${open.length} acknowledged transfers or remittances not terminal 2 minutes after the last heal, e.g. ${open[0]}`,
       );
       break;
     }
@@ -65,5 +78,5 @@ export async function awaitQuiescence(
     }
     await new Promise((wake) => setTimeout(wake, 500));
   }
-  return statuses;
+  return { statuses, remittanceStatuses };
 }

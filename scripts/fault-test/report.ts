@@ -8,6 +8,8 @@ export interface RunSummary {
   submissions: { attempted: number; refused: number; failed: number; duplicates: number };
   acknowledged: number;
   statuses: Map<string, string>;
+  /** Each acknowledged remittance's status. */
+  remittanceStatuses: Map<string, string>;
   faultsInjected: Map<Fault, number>;
   snapshots: { reads: number; unavailable: number };
   quiescentAfterSeconds: number;
@@ -32,6 +34,10 @@ export function printTable(summary: RunSummary): void {
   row('  duplicates sent', submissions.duplicates);
   row('  refused 4xx / failed 5xx or no answer', `${submissions.refused} / ${submissions.failed}`);
   for (const [status, count] of [...byStatus].sort()) row(`  ${status}`, count);
+  const remittances = new Map<string, number>();
+  for (const status of summary.remittanceStatuses.values()) remittances.set(status, (remittances.get(status) ?? 0) + 1);
+  row('remittances acknowledged', summary.remittanceStatuses.size);
+  for (const [status, count] of [...remittances].sort()) row(`  ${status}`, count);
   for (const fault of FAULTS) row(`fault: ${fault}`, summary.faultsInjected.get(fault) ?? 0);
   row('snapshot reads (PostgreSQL down)', `${summary.snapshots.reads} (${summary.snapshots.unavailable})`);
   row('time to quiescence', `${summary.quiescentAfterSeconds.toFixed(1)} s`);

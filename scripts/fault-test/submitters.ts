@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
-import type { Account, ApiCall } from './bank';
+import type { Account, ApiCall, Businesses } from './bank';
+
+/** One business remittance this often, a tenth of them re-sent with the same key. */
+const REMIT_EVERY_MS = 1_500;
 
 /**
  * Each of the six submitters sends at most one request this often: about 12 a second in all, well under
@@ -21,6 +24,8 @@ export const SUBMITTERS = 6;
 export class Load {
   /** Idempotency-Key → the transfer its first 202 named. */
   readonly acknowledged = new Map<string, string>();
+  /** Idempotency-Key → the remittance its first 202 named. */
+  readonly remittances = new Map<string, string>();
   readonly submissions = { attempted: 0, acknowledged: 0, refused: 0, failed: 0, duplicates: 0 };
   private readonly sent: Array<{ owner: string; key: string; body: object }> = [];
 
@@ -84,6 +89,47 @@ export class Load {
       }
       await paced;
     }
+  }
+
+  /** Business remittances from A to B over the run's rail, with duplicates, until the deadline. */
+  async remitter(businesses: Businesses): Promise<void> {
+    const sent: Array<{ key: string; body: object }> = [];
+    while (performance.now() < this.deadline) {
+      const paced = new Promise((wake) => setTimeout(wake, REMIT_EVERY_MS));
+      const duplicate = sent.length > 0 && this.next() < 0.1;
+      const request = duplicate
+        ? this.pick(sent)
+        : {
+            key: randomUUID(),
+            body: {
+              fromBusiness: businesses.from,
+              toBusiness: businesses.to,
+              amount: 1 + Math.floor(this.next() * 5_000),
+              currency: 'EUR',
+              reference: 'fault test',
+            },
+          };
+      if (!duplicate) sent.push(request);
+      try {
+        const answer = await this.call('POST', '/v1/remittances', businesses.owner, 'USER', request.body, request.key);
+        if (answer.status === 202) {
+          const remittanceId = answer.body.remittanceId as string;
+          const first = this.remittances.get(request.key);
+          if (first !== undefined && first !== remittanceId) {
+            this.violations.push(`Idempotency-Key ${request.key} answered remittance ${first}, then ${remittanceId}`);
+          }
+          this.remittances.set(request.key, remittanceId);
+        }
+      } catch {
+        // The API may be down; the next one is another remittance, this key may come back as a duplicate.
+      }
+      await paced;
+    }
+  }
+
+  /** Every remittance acknowledged, once each. */
+  remittanceIds(): string[] {
+    return [...new Set(this.remittances.values())];
   }
 
   async reviewer(): Promise<void> {

@@ -88,8 +88,8 @@ describe('a Kafka outage of a minute', () => {
     );
     expect(outbox).toHaveLength(transferIds.length * 4);
     const after = await topicMarks(service.dependencies.kafka);
-    const events = (await readEventsBetween(service.dependencies.kafka, before, after)).filter((event) =>
-      transferIds.includes(event.transferId),
+    const events = (await readEventsBetween(service.dependencies.kafka, before, after)).filter(
+      (event): event is TransferEventEnvelope => 'transferId' in event && transferIds.includes(event.transferId),
     );
     const distinct = new Map(events.map((event) => [event.eventId, event]));
     for (const transferId of transferIds) {

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 
 import { type Action, PERMISSIONS } from '../../src/api/permissions';
 import { ROLES, type Role } from '../../src/domain/roles';
+import { eventually } from '../../harness/eventually';
 import { type HttpAnswer, ServiceHarness } from '../support/service-harness';
 
 /** A request ready to send; built fresh per case, so a write never depends on another case's write. */
@@ -87,6 +88,18 @@ describe('the permission matrix', () => {
     await service.dependencies.postgres.query(
       `UPDATE remittance_failures SET status = 'RESOLVED', resolved_at = now() WHERE remittance_id = $1`,
       [remittance],
+    );
+    // The matrix's remittances end before their rail (this harness's simulator) goes away with it.
+    await eventually(
+      async () => {
+        const { rows } = await service.dependencies.postgres.query(
+          `SELECT 1 FROM remittances WHERE from_business = $1 AND status NOT IN ('COMPLETED', 'FAILED') LIMIT 1`,
+          [sender.account],
+        );
+        return rows.length === 0 ? true : undefined;
+      },
+      60_000,
+      'the matrix remittances ending',
     );
     await service?.stop();
   });

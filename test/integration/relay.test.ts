@@ -67,7 +67,7 @@ describe('several outbox relays at once', () => {
     expect(await pending()).toBe(0);
 
     const received = (await readEventsBetween(dependencies.kafka, before, await topicMarks(dependencies.kafka))).filter(
-      (event) => ids.includes(event.eventId),
+      (event): event is TransferEventEnvelope => 'transferId' in event && ids.includes(event.eventId),
     );
     expect(new Set(received.map((event) => event.eventId)).size).toBe(EVENTS);
     for (const sender of senders) {

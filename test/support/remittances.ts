@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { RemittanceState, RemittanceStatus } from '../../src/domain/remittance';
 import { isRemittanceTerminal, platformAccountId, remittanceWorkflowId } from '../../src/domain/remittance';
+import { remittanceMoneyViolations } from '../../harness/conservation';
 import type { HttpAnswer, ServiceHarness } from './service-harness';
 
 export interface Businesses {
@@ -81,36 +82,18 @@ export const sagaState = (service: ServiceHarness, remittanceId: string) =>
   sagaOf(service, remittanceId).query<RemittanceState>('status');
 
 /**
- * The money rules of a remittance rail, once nothing is in flight (issue 17): the rail's clearing balance
- * is minus what the rail says it holds for the platform; the platform account moved by exactly minus
- * what the clearing account did since `before` (so Σ internal + Σ clearing is unchanged); and Redis
- * agrees with PostgreSQL about the platform account, with no hold left open.
+ * The money rules of remittances (harness/conservation.ts) over this harness's rail, whose simulator says
+ * what it holds for the platform, once nothing is in flight; `remittanceIds` must have booked what their
+ * ending needs.
  */
-export async function railMoneyViolations(
-  service: ServiceHarness,
-  before: { platform: number; clearing: number },
-  currency = 'EUR',
-): Promise<string[]> {
-  const now = await moneyOf(service, currency);
-  const held = service.rail.positions().find((position) => position.currency === currency)?.held ?? 0;
-  const violations: string[] = [];
-  if (now.clearing !== -held) violations.push(`clearing ${now.clearing} ≠ −(rail holds ${held})`);
-  if (now.platform - before.platform + (now.clearing - before.clearing) !== 0) {
-    violations.push(
-      `platform moved ${now.platform - before.platform}, clearing ${now.clearing - before.clearing}: not zero-sum`,
-    );
-  }
-  const redis = await service.balances.read(platformAccountId(currency));
-  if (redis.available + redis.held !== now.platform) {
-    violations.push(`Redis available ${redis.available} + held ${redis.held} ≠ PostgreSQL ${now.platform}`);
-  }
-  if (redis.held !== 0) violations.push(`${redis.held} still held on the platform account in Redis`);
-  const { rows } = await service.dependencies.postgres.query(
-    `SELECT remittance_id, leg FROM platform_postings WHERE hold_state = 'OPEN' AND rail = $1`,
-    [service.config.rail.name],
+export function railMoneyViolations(service: ServiceHarness, remittanceIds: string[]): Promise<string[]> {
+  const held = (currency: string) => service.rail.positions().find((one) => one.currency === currency)?.held ?? 0;
+  return remittanceMoneyViolations(
+    service.dependencies.postgres,
+    service.balances,
+    { name: service.config.rail.name, held },
+    remittanceIds,
   );
-  for (const row of rows) violations.push(`leg ${JSON.stringify(row)} still holds money`);
-  return violations;
 }
 
 /** The platform account's and this harness's rail's clearing balance in PostgreSQL. */
