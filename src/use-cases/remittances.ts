@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 
 import {
   platformAccountId,
@@ -27,7 +27,7 @@ import type {
 import type { remittanceSaga } from '../workflows';
 import type { UseCaseContext } from './context';
 import { RequestRefused } from './errors';
-import { temporalUnreachable } from './transfers';
+import { refuseUnlessStarted } from './transfers';
 
 /** A remittance as the API shapes it: its row, and for staff its instructions and failure records too. */
 export interface RemittanceRecord {
@@ -294,15 +294,7 @@ async function startSaga(context: UseCaseContext, row: RemittanceRow): Promise<v
       ],
     });
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-    if (temporalUnreachable(error)) {
-      throw new RequestRefused(
-        'unavailable',
-        'workflow-engine-unavailable',
-        'the workflow engine is unreachable; the remittance is recorded — retry with the same Idempotency-Key to start it',
-      );
-    }
-    throw error;
+    refuseUnlessStarted(error, 'the remittance is recorded — retry with the same Idempotency-Key to start it');
   }
 }
 

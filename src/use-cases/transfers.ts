@@ -125,18 +125,25 @@ async function startSaga(context: UseCaseContext, input: TransferSagaInput): Pro
       ],
     });
   } catch (error) {
-    // The saga already ran to its end under this id: the caller is answered from PostgreSQL instead.
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
     // Temporal is unreachable: nothing was reserved, and a retry with the same key starts the saga.
-    if (temporalUnreachable(error)) {
-      throw new RequestRefused(
-        'unavailable',
-        'workflow-engine-unavailable',
-        'the workflow engine is unreachable; nothing was reserved — retry with the same Idempotency-Key',
-      );
-    }
-    throw error;
+    refuseUnlessStarted(error, 'nothing was reserved — retry with the same Idempotency-Key');
   }
+}
+
+/**
+ * What a failed start of a saga means for the caller: none if it ran under this id already (the caller is
+ * answered from PostgreSQL), a 503 saying `unreachable` if Temporal could not be reached, else the error.
+ */
+export function refuseUnlessStarted(error: unknown, unreachable: string): void {
+  if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+  if (temporalUnreachable(error)) {
+    throw new RequestRefused(
+      'unavailable',
+      'workflow-engine-unavailable',
+      `the workflow engine is unreachable; ${unreachable}`,
+    );
+  }
+  throw error;
 }
 
 /** A transfer just accepted, as it stands before its saga has taken a step. */
@@ -278,8 +285,7 @@ async function liveState(context: UseCaseContext, transferId: string): Promise<S
 const GRPC_UNAVAILABLE = 14;
 
 /** Temporal could not be reached at all (gRPC UNAVAILABLE), as opposed to refusing the start. */
-/** Whether a Temporal call failed because the server could not be reached (rather than refusing). */
-export function temporalUnreachable(error: unknown): boolean {
+function temporalUnreachable(error: unknown): boolean {
   const cause = (error as { cause?: unknown }).cause;
   return isGrpcServiceError(cause) && (cause.code as number) === GRPC_UNAVAILABLE;
 }
