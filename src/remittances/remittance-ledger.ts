@@ -69,6 +69,8 @@ export class RemittanceLedger {
   /**
    * Records an accepted request as REQUESTED with remittance.requested, unless the caller's key already
    * has one; answers the remittance's number, or undefined when the key was taken (by a concurrent twin).
+   * The twin holds the same id (it comes from the key), so either unique index may be the one that meets
+   * it: any conflict means the twin won.
    */
   async accept(request: {
     remittanceId: string;
@@ -86,7 +88,7 @@ export class RemittanceLedger {
         `INSERT INTO remittances (remittance_id, caller, idempotency_key, request_hash, rail, from_business, to_business,
                                   amount, currency, reference, status, step)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'REQUESTED', 'requested')
-         ON CONFLICT (caller, idempotency_key) DO NOTHING
+         ON CONFLICT DO NOTHING
          RETURNING number, created_at AS "createdAt"`,
         [
           request.remittanceId,
