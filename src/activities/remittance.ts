@@ -38,9 +38,9 @@ export function createRemittanceActivities({
   async function debit(input: RemittanceSagaInput, leg: 'withdraw' | 'refund', transition: RemittanceTransition) {
     const holdId = `${input.remittanceId}:${leg}`;
     if ((await typed(() => remittances.holdDebit(input, leg))) === 'OPEN') {
-      const held = await balances.reserve(holdId, input.platformAccountId, input.amount);
-      if (held === 'INSUFFICIENT') {
-        await remittances.voidDebit(input.remittanceId, leg);
+      // Short in Redis means Redis and PostgreSQL disagree about the platform account: the hold stays recorded
+      // (a Redis rebuild would count it), and the next attempt holds it again.
+      if ((await balances.reserve(holdId, input.platformAccountId, input.amount)) === 'INSUFFICIENT') {
         throw platformRefused(`platform account ${input.platformAccountId} cannot cover ${input.amount} in Redis`);
       }
     }

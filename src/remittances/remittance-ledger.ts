@@ -150,19 +150,11 @@ export class RemittanceLedger {
       await client.query(
         `INSERT INTO platform_postings (remittance_id, leg, account_id, rail, currency, direction, amount, hold_state)
          VALUES ($1, $2, $3, $4, $5, 'DEBIT', $6, 'OPEN')
-         ON CONFLICT (remittance_id, leg) DO UPDATE SET hold_state = 'OPEN' WHERE platform_postings.hold_state = 'VOIDED'`,
+         ON CONFLICT (remittance_id, leg) DO NOTHING`,
         [input.remittanceId, leg, input.platformAccountId, input.rail, input.currency, input.amount],
       );
       return 'OPEN';
     });
-  }
-
-  /** Gives up a debit leg's hold that Redis could not make (the platform account was short in Redis). */
-  async voidDebit(remittanceId: string, leg: 'withdraw' | 'refund'): Promise<void> {
-    await this.pool.query(
-      `UPDATE platform_postings SET hold_state = 'VOIDED' WHERE remittance_id = $1 AND leg = $2 AND hold_state = 'OPEN'`,
-      [remittanceId, leg],
-    );
   }
 
   /**
@@ -364,7 +356,7 @@ async function lockRemittance(client: PoolClient, remittanceId: string): Promise
 async function applyTransition(client: PoolClient, input: RemittanceSagaInput, transition: RemittanceTransition) {
   const current = await lockRemittance(client, input.remittanceId);
   if (current === transition.to) return;
-  if (ORDER[current] >= ORDER[transition.to] && !(current === 'REFUNDING' && transition.to === 'FAILED')) {
+  if (ORDER[current] >= ORDER[transition.to]) {
     if (ORDER[current] === ORDER.COMPLETED) {
       throw new RemittanceTransitionError(
         `remittance ${input.remittanceId} is ${current}; it cannot become ${transition.to}`,

@@ -29,7 +29,7 @@ import {
 import { remittanceSearchAttributes } from '../domain/search-attributes';
 import type { RailAnswer, RailInstructionType } from '../rails/payment-rail';
 import { alertOperatorsBestEffort } from './alerts';
-import { forwardStep, localCompensation, localForwardStep, localUntilDone, untilDone } from './options';
+import { forwardStep, localForwardStep, localUntilDone, untilDone } from './options';
 
 /** Query `status`: where the remittance is, every status it has had, and its rail instructions. */
 export const remittanceStatusQuery = defineQuery<RemittanceState>('status');
@@ -49,7 +49,6 @@ export const retryStepSignal = defineSignal<[{ kind: RemittanceFailureKind }]>(R
 export async function remittanceSaga(input: RemittanceSagaInput): Promise<RemittanceState> {
   const { remittanceId, timings } = input;
   const local = proxyLocalActivities<Activities>(localForwardStep(timings.forwardRetryIntervalMs));
-  const undo = proxyLocalActivities<Activities>(localCompensation);
   const record = proxyLocalActivities<Activities>(localUntilDone);
   const rail = proxyActivities<Activities>(forwardStep(timings.forwardRetryIntervalMs));
   const railStatus = proxyActivities<Activities>(untilDone);
@@ -110,7 +109,9 @@ export async function remittanceSaga(input: RemittanceSagaInput): Promise<Remitt
    */
   async function refundToSender(reason: string): Promise<void> {
     state.step = 'reverse';
-    await undo.reverseWithdrawal({ input, reason });
+    // Compensation never gives up: what it books retries until it is booked (an operator may have to reopen
+    // the platform account), since A's money is owed either way.
+    await record.reverseWithdrawal({ input, reason });
     settled('REFUNDING', 'refund', reason);
     for (let attempt = 1; ; attempt += 1) {
       const refunded = await railLeg('refund', instructionKey(remittanceId, 'refund', attempt));
@@ -121,7 +122,7 @@ export async function remittanceSaga(input: RemittanceSagaInput): Promise<Remitt
       }
       await retryAsked('payout');
     }
-    await undo.bookRefund({ input, reason: `${reason}; the money went back to the sender` });
+    await record.bookRefund({ input, reason: `${reason}; the money went back to the sender` });
     settled('FAILED', 'done', reason);
     await record.resolveRemittanceFailure({ remittanceId, kind: 'payout' });
   }
