@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import { TASK_QUEUE } from '../../src/domain/temporal';
+import { platformAccountId } from '../../src/domain/remittance';
+import { REMITTANCE_RETRY_SCHEDULE_ID, TASK_QUEUE } from '../../src/domain/temporal';
+import { remittanceIdFor } from '../../src/domain/transfer-id';
 import type { remittanceRetryBatch } from '../../src/workflows';
 import { signCallback } from '../../src/rails/callback-signature';
 import { DEVELOPMENT_RAIL_CALLBACK_SECRET } from '../../src/config';
@@ -24,10 +26,17 @@ beforeAll(async () => {
   // A rail of its own, so this file's clearing account is its own to check against the simulator.
   service = await ServiceHarness.start({ RAIL_NAME: `sim-${randomUUID().slice(0, 8)}` });
   businesses = await registerBusinesses(service);
+  // The tests run the retry batch themselves, each retry when they want it; the minute's Schedule waits.
+  await retrySchedule().pause('test/integration/remittances.test.ts runs the batch itself');
 });
 afterAll(async () => {
+  await retrySchedule()
+    .unpause()
+    .catch(() => undefined);
   await service?.stop();
 });
+
+const retrySchedule = () => service.dependencies.temporal.schedule.getHandle(REMITTANCE_RETRY_SCHEDULE_ID);
 beforeEach(() => service.rail.reset());
 
 const staff = () => service.token('ops', 'OPS_AGENT');
@@ -248,6 +257,40 @@ describe('business remittances over the bank rail', () => {
     expect(await railMoneyViolations(service, [remittanceId])).toEqual([]);
   });
 
+  it('opens a withdrawal-failure record when Redis cannot hold the money, and withdraws once a rebuild has repaired Redis', async () => {
+    // Its own currency, so its platform account holds nothing of other tests'.
+    const currency = 'GBP';
+    // A first remittance loads the platform account into Redis (and leaves it at zero).
+    const first = await remitted({ currency });
+    await waitForRemittance(service, first, 'COMPLETED');
+    // Redis "loses" the next deposit's credit: its marker is there before the deposit, so the credit is skipped,
+    // as if Redis had lost the credit after making it; PostgreSQL has the money, Redis does not.
+    const key = randomUUID();
+    const remittanceId = remittanceIdFor(businesses.owner, key);
+    await service.dependencies.redis.set(`credit:${remittanceId}:deposit`, '1', 'EX', 600);
+    expect((await remit(service, businesses, { currency }, key)).status).toBe(202);
+
+    const failureOf = async () =>
+      (await service.dependencies.remittanceReads.details(remittanceId)).failures.find(
+        (one) => one.kind === 'withdrawal',
+      );
+    const failure = await eventually(failureOf, 30_000, 'the withdrawal-failure record');
+    expect(failure).toMatchObject({ status: 'OPEN', error: expect.stringContaining('cannot cover') as unknown });
+    expect((await service.dependencies.remittanceReads.get(remittanceId))?.status).toBe('DEPOSITED');
+    await eventually(
+      async () => service.slack.textsAbout(remittanceId).find((text) => text.includes('withdrawal failed')),
+      10_000,
+      'the alert',
+    );
+
+    // The repair reconcile would make: Redis rebuilt from PostgreSQL, which records the withdrawal's hold.
+    await service.balances.forceRebuild(platformAccountId(currency));
+    expect((await runRetryBatch()).retried).toContain(failure.id);
+    await waitForRemittance(service, remittanceId, 'COMPLETED');
+    expect(await failureOf()).toMatchObject({ status: 'RESOLVED' });
+    expect(await railMoneyViolations(service, [first, remittanceId])).toEqual([]);
+  });
+
   it('opens a deposit-failure record when the platform account refuses, alerts after three retries, and finishes once an operator retries it', async () => {
     // Its own currency, so closing its platform account touches no other test.
     const currency = 'CHF';
@@ -405,7 +448,7 @@ describe('business remittances over the bank rail', () => {
   });
 
   it('runs the retry batch every minute on a Temporal Schedule', async () => {
-    const schedule = await service.dependencies.temporal.schedule.getHandle('remittance-retry-batch').describe();
+    const schedule = await retrySchedule().describe();
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'remittanceRetryBatch' });
     expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 60_000 })]);
   });
