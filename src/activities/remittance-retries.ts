@@ -1,12 +1,8 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 
-import {
-  FAILURE_RETRIES,
-  RETRY_STEP_SIGNAL,
-  type RemittanceFailureKind,
-  remittanceWorkflowId,
-} from '../domain/remittance';
+import { FAILURE_RETRIES, RETRY_STEP_SIGNAL, type RemittanceFailureKind } from '../domain/remittance';
 import type { RemittanceLedger } from '../remittances/remittance-ledger';
+import { signalRemittanceSaga } from '../remittances/saga-signals';
 
 /** A retry that has run this long without its saga reporting back is claimed again. */
 const STALE_RETRY_MS = 10 * 60 * 1000;
@@ -32,15 +28,7 @@ export function createRemittanceRetryActivities({
 
     /** Asks the saga to try the failed step again; false when the saga no longer runs. */
     async askRemittanceSagaToRetry(request: { remittanceId: string; kind: RemittanceFailureKind }): Promise<boolean> {
-      try {
-        await temporal.workflow
-          .getHandle(remittanceWorkflowId(request.remittanceId))
-          .signal(RETRY_STEP_SIGNAL, { kind: request.kind });
-        return true;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      }
+      return signalRemittanceSaga(temporal, request.remittanceId, RETRY_STEP_SIGNAL, { kind: request.kind });
     },
   };
 }

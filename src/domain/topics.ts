@@ -24,9 +24,6 @@ export type TransferEventType = (typeof TRANSFER_TOPICS)[number];
 export type RemittanceEventType = (typeof REMITTANCE_TOPICS)[number];
 export type EventType = (typeof TOPICS)[number];
 
-export const isRemittanceEvent = (type: string): type is RemittanceEventType =>
-  (REMITTANCE_TOPICS as readonly string[]).includes(type);
-
 /** Each topic has a `<topic>.dlt` twin for the records its consumers could not take. */
 export const deadLetterTopic = (topic: string): string => `${topic}.dlt`;
 

@@ -1,5 +1,3 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
-
 import {
   platformAccountId,
   RAIL_RESULT_SIGNAL,
@@ -17,6 +15,7 @@ import { remittanceIdFor, requestHash as hashOf } from '../domain/transfer-id';
 import { CallbackRefusedError } from '../rails/payment-rail';
 import { bankAccountKey, type BusinessProfile } from '../remittances/business-profiles';
 import type { CallbackOutcome } from '../remittances/remittance-ledger';
+import { signalRemittanceSaga } from '../remittances/saga-signals';
 import type {
   RailInstructionRow,
   RemittanceFailureRow,
@@ -142,7 +141,7 @@ export async function retryRemittanceFailure(
       `failure record ${failureId} is not open, or a retry of it is running`,
     );
   }
-  await signal(context, rearmed.remittanceId, RETRY_STEP_SIGNAL, { kind: rearmed.kind });
+  await signalRemittanceSaga(context.temporal, rearmed.remittanceId, RETRY_STEP_SIGNAL, { kind: rearmed.kind });
   const { failures } = await context.remittanceReads.details(rearmed.remittanceId);
   const failure = failures.find((one) => one.id === failureId);
   if (!failure) throw new Error(`failure record ${failureId} vanished`);
@@ -208,7 +207,7 @@ export async function receiveRailCallback(
       ...(callback.reason ? { reason: callback.reason } : {}),
     };
     // The outcome is recorded; a saga that misses this signal finds it through the rail's status endpoint.
-    await signal(context, remittanceId, RAIL_RESULT_SIGNAL, result).catch((error: unknown) =>
+    await signalRemittanceSaga(context.temporal, remittanceId, RAIL_RESULT_SIGNAL, result).catch((error: unknown) =>
       context.logger.warn({ err: error, reference: callback.key }, 'the saga did not take a rail result'),
     );
   }
@@ -295,16 +294,6 @@ async function startSaga(context: UseCaseContext, row: RemittanceRow): Promise<v
     });
   } catch (error) {
     refuseUnlessStarted(error, 'the remittance is recorded — retry with the same Idempotency-Key to start it');
-  }
-}
-
-async function signal(context: UseCaseContext, remittanceId: string, name: string, arg: unknown): Promise<void> {
-  try {
-    await context.temporal.workflow.getHandle(remittanceWorkflowId(remittanceId)).signal(name, arg);
-  } catch (error) {
-    // A saga that has ended needs nothing more.
-    if (error instanceof WorkflowNotFoundError) return;
-    throw error;
   }
 }
 

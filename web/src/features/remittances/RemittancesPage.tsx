@@ -4,6 +4,7 @@ import { REMITTANCE_STATUSES } from '@domain/remittance';
 
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
+import { FilterActions, Pager } from '../../components/ListControls';
 import { useApi } from '../../lib/session';
 import { useResource } from '../../lib/use-resource';
 
@@ -35,18 +36,7 @@ export function RemittancesPage() {
         <h2 id="list-heading">{cursor === undefined ? 'Latest remittances' : 'Older remittances'}</h2>
         <ErrorAlert error={page.error} />
         {page.loading && !page.data ? <Loading /> : <RemittancesTable rows={page.data?.items ?? []} />}
-        <nav aria-label="Pages" className="actions">
-          <button type="button" onClick={() => setCursor(undefined)} disabled={cursor === undefined}>
-            First page
-          </button>
-          <button
-            type="button"
-            onClick={() => setCursor(page.data?.nextCursor ?? undefined)}
-            disabled={!page.data?.nextCursor}
-          >
-            Next page
-          </button>
-        </nav>
+        <Pager cursor={cursor} nextCursor={page.data?.nextCursor} onPage={setCursor} />
       </section>
       <FailureRecords />
     </main>
@@ -77,12 +67,7 @@ function StatusFilterForm({ onApply }: { onApply: (filters: RemittanceFilters) =
           ))}
         </select>
       </label>
-      <div className="actions">
-        <button type="submit">Apply filters</button>
-        <button type="button" className="secondary" onClick={clear}>
-          Clear filters
-        </button>
-      </div>
+      <FilterActions onClear={clear} />
     </form>
   );
 }

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { RISK_DECISIONS, TRANSFER_STATUSES } from '@domain/transfer';
 
 import { type TransferFilters } from './api';
+import { FilterActions } from '../../components/ListControls';
 
 /** The form's text, before it becomes a query: every field may be empty. */
 interface FilterFields {
@@ -97,12 +98,7 @@ export function TransferFilterForm({ onApply }: { onApply: (filters: TransferFil
         Max amount (minor units)
         <input inputMode="numeric" pattern="\d*" value={fields.maxAmount} onChange={set('maxAmount')} />
       </label>
-      <div className="actions">
-        <button type="submit">Apply filters</button>
-        <button type="button" className="secondary" onClick={clear}>
-          Clear filters
-        </button>
-      </div>
+      <FilterActions onClear={clear} />
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { TRANSFER_STATUSES } from '@domain/transfer';
 
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
+import { Pager } from '../../components/ListControls';
 import { useApi } from '../../lib/session';
 import { useResource } from '../../lib/use-resource';
 
@@ -67,18 +68,7 @@ export function TransfersPage({ openEventSource }: { openEventSource?: OpenEvent
         <h2 id="list-heading">{cursor === undefined ? 'Latest transfers (live)' : 'Older transfers'}</h2>
         <ErrorAlert error={page.error} />
         {page.loading && !page.data ? <Loading /> : <TransfersTable rows={rows} />}
-        <nav aria-label="Pages" className="actions">
-          <button type="button" onClick={() => setCursor(undefined)} disabled={cursor === undefined}>
-            First page
-          </button>
-          <button
-            type="button"
-            onClick={() => setCursor(page.data?.nextCursor ?? undefined)}
-            disabled={!page.data?.nextCursor}
-          >
-            Next page
-          </button>
-        </nav>
+        <Pager cursor={cursor} nextCursor={page.data?.nextCursor} onPage={setCursor} />
       </section>
     </main>
   );
