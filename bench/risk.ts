@@ -44,7 +44,7 @@ export async function risk(evaluations: number, ruleCount: number): Promise<void
     for (let n = 0; n < 50; n++) await dependencies.risk.engine.evaluate(transfer(n));
 
     const sequential: number[] = [];
-    const decisions: Record<RiskDecision, number> = { PASS: 0, REVIEW: 0, BLOCK: 0 };
+    const decisions: Record<RiskDecision, number> = { PASS: 0, REVIEW: 0, STEP_UP: 0, BLOCK: 0 };
     const started = performance.now();
     for (let n = 0; n < evaluations; n++) {
       const before = performance.now();

@@ -26,7 +26,7 @@ const currency = z
 const score = z.number().nonnegative().meta({ description: 'Σ scores of the deciding rules that hit + anomaly.' });
 
 const riskDecision = z.enum(RISK_DECISIONS);
-const flaggedDecision = z.enum(['REVIEW', 'BLOCK']);
+const flaggedDecision = z.enum(['REVIEW', 'STEP_UP', 'BLOCK']);
 const closedStatus = z.enum(['DECLINED', 'BLOCKED', 'REJECTED', 'FAILED']);
 
 const ruleHit = z.strictObject({

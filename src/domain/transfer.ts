@@ -2,6 +2,7 @@
 export const TRANSFER_STATUSES = [
   'PENDING',
   'UNDER_REVIEW',
+  'AWAITING_CONFIRMATION',
   'COMPLETED',
   'DECLINED',
   'BLOCKED',
@@ -13,7 +14,7 @@ export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 const TERMINAL: ReadonlySet<TransferStatus> = new Set(['COMPLETED', 'DECLINED', 'BLOCKED', 'REJECTED', 'FAILED']);
 
 /** A terminal status in which no money moved. */
-export type ClosedStatus = Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'COMPLETED'>;
+export type ClosedStatus = Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 'AWAITING_CONFIRMATION' | 'COMPLETED'>;
 
 export function isTerminal(status: TransferStatus): boolean {
   return TERMINAL.has(status);
@@ -26,6 +27,7 @@ export const TRANSFER_STEPS = [
   'record',
   'evaluate',
   'review',
+  'confirm',
   'settle',
   'notify',
   'compensate',
@@ -33,7 +35,8 @@ export const TRANSFER_STEPS = [
 ] as const;
 export type TransferStep = (typeof TRANSFER_STEPS)[number];
 
-export const RISK_DECISIONS = ['PASS', 'REVIEW', 'BLOCK'] as const;
+/** STEP_UP asks the sender to confirm with a one-time code; BLOCK wins over REVIEW, REVIEW over STEP_UP. */
+export const RISK_DECISIONS = ['PASS', 'REVIEW', 'STEP_UP', 'BLOCK'] as const;
 export type RiskDecision = (typeof RISK_DECISIONS)[number];
 
 /** A validated transfer request. `amount` is integer minor units (cents). */
@@ -43,6 +46,21 @@ export interface TransferRequest {
   amount: number;
   currency: string;
   memo?: string;
+  /** Where the sender is, for the travel, device and country rules; every part optional. */
+  context?: DeviceContext;
+}
+
+/** The sender's device as the client reports it. A location, when given, wins over the IP's. */
+export interface DeviceContext {
+  ip?: string;
+  location?: GeoPoint;
+  deviceId?: string;
+}
+
+/** Degrees: lat in [-90, 90], lon in [-180, 180]. */
+export interface GeoPoint {
+  lat: number;
+  lon: number;
 }
 
 /** Durations the saga waits; workflow input so tests and operators can change them per transfer. */
@@ -53,12 +71,18 @@ export interface SagaTimings {
   stuckAfterMs: number;
   /** How long a REVIEW waits for an operator before it is rejected. */
   reviewTimeoutMs: number;
+  /**
+   * How long a one-time code for a STEP_UP stays valid. Absent in the input of sagas started before
+   * step-up existed; they never ask for one.
+   */
+  confirmationCodeTtlMs?: number;
 }
 
 export const DEFAULT_SAGA_TIMINGS: SagaTimings = {
   forwardRetryIntervalMs: 10_000,
   stuckAfterMs: 10 * 60_000,
   reviewTimeoutMs: 24 * 60 * 60_000,
+  confirmationCodeTtlMs: 5 * 60_000,
 };
 
 export interface TransferSagaInput extends TransferRequest {

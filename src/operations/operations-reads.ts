@@ -97,6 +97,7 @@ export class OperationsReads {
       p99: number | null;
       pass: number;
       review: number;
+      stepUp: number;
       block: number;
       outboxLag: number | null;
       openReviews: number;
@@ -104,6 +105,7 @@ export class OperationsReads {
       `WITH mix AS (
          SELECT count(*) FILTER (WHERE decision = 'PASS')::int AS pass,
                 count(*) FILTER (WHERE decision = 'REVIEW')::int AS review,
+                count(*) FILTER (WHERE decision = 'STEP_UP')::int AS "stepUp",
                 count(*) FILTER (WHERE decision = 'BLOCK')::int AS block
          FROM risk_logs WHERE facts IS NOT NULL AND evaluated_at > now() - make_interval(secs => $2))
        SELECT
@@ -111,7 +113,7 @@ export class OperationsReads {
             AND settled_at > now() - make_interval(secs => $1)) AS completed,
          (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM settled_at - submitted_at) * 1000)
             FROM transactions WHERE status = 'COMPLETED' AND settled_at > now() - make_interval(secs => $2)) AS p99,
-         mix.pass, mix.review, mix.block,
+         mix.pass, mix.review, mix."stepUp", mix.block,
          (SELECT extract(epoch FROM clock_timestamp() - min(created_at))::float8 FROM outbox
             WHERE published_at IS NULL) AS "outboxLag",
          (SELECT count(*)::int FROM transactions WHERE status = 'UNDER_REVIEW') AS "openReviews"
@@ -121,7 +123,7 @@ export class OperationsReads {
     const row = rows[0]!;
     return {
       completedPerSecond: Math.round((row.completed / RATE_WINDOW_SECONDS) * 100) / 100,
-      decisions: { PASS: row.pass, REVIEW: row.review, BLOCK: row.block },
+      decisions: { PASS: row.pass, REVIEW: row.review, STEP_UP: row.stepUp, BLOCK: row.block },
       completedP99Ms: row.p99 === null ? null : Math.round(row.p99),
       outboxLagSeconds: row.outboxLag ?? 0,
       openReviews: row.openReviews,
