@@ -5,6 +5,7 @@ import { z } from 'zod';
 
 import { DEFAULT_SAGA_TIMINGS } from './domain/transfer';
 import type { PayloadKey } from './payload-encryption';
+import { senderIdSchema } from './verification/sms-wire';
 
 /**
  * The only module that reads `process.env`. Every setting has a default that fits the local stack
@@ -17,14 +18,26 @@ export const DEVELOPMENT_JWT_SECRET = 'transfer-saga-local-development-secret';
 /** Signs Kafka records where NODE_ENV says development or test; in the source, so refused anywhere else. */
 export const DEVELOPMENT_EVENT_SIGNING_KEY = 'transfer-saga-local-development-event-key';
 
-/**
- * Encrypts workflow payloads where NODE_ENV says development or test (histories recorded in the tests
- * are sealed with it); in the source, so refused anywhere else.
- */
 /** The rail simulator's API key and callback secret where NODE_ENV says development or test. */
 export const DEVELOPMENT_RAIL_API_KEY = 'transfer-saga-local-development-rail-key';
 export const DEVELOPMENT_RAIL_CALLBACK_SECRET = 'transfer-saga-local-development-rail-callback-secret';
 
+/** The SMS gateway stand-in's API key (harness/sms-gateway.ts) where NODE_ENV says development or test. */
+export const DEVELOPMENT_SMS_API_KEY = 'transfer-saga-local-development-sms-key';
+
+/**
+ * Keys the hashes of one-time codes where NODE_ENV says development or test; in the source, so refused
+ * anywhere else (with it, a stored hash gives its code away in a million tries).
+ */
+export const DEVELOPMENT_CONFIRMATION_CODE_SECRET = 'transfer-saga-local-development-confirmation-code-secret';
+
+/** GSM shows at most 11 letters or digits as an alphanumeric sender, so the product's name is shortened. */
+export const DEFAULT_SMS_SENDER_ID = 'TrnsfrSaga';
+
+/**
+ * Encrypts workflow payloads where NODE_ENV says development or test (histories recorded in the tests
+ * are sealed with it); in the source, so refused anywhere else.
+ */
 export const DEVELOPMENT_PAYLOAD_KEY = 'development:FyM2ybvEWCBboifep9lxri9UrUx6JqEjICweVBVNM20=';
 
 /** An HMAC key as long as its hash: fewer bytes make a token or a record signature forgeable by brute force. */
@@ -60,6 +73,9 @@ const url = (protocols: string[]) =>
     );
 
 const positiveInteger = z.coerce.number().int().positive();
+
+// Optional in SagaTimings only for the input of sagas started before step-up; the defaults always carry it.
+const DEFAULT_CONFIRMATION_CODE_TTL_MS = DEFAULT_SAGA_TIMINGS.confirmationCodeTtlMs ?? 5 * 60_000;
 
 /** `<key id>:<32 bytes in base64>`: the id goes into each payload's metadata, so a rotated-out key is still found. */
 const payloadKeyPattern = /^[\w.-]{1,64}:[A-Za-z0-9+/]+={0,2}$/;
@@ -183,10 +199,18 @@ const configSchema = z
     RAIL_CALLBACK_URL: url(['http:', 'https:']).optional(),
     RAIL_TIMEOUT_MS: positiveInteger.default(10_000),
     REMITTANCE_CALLBACK_TIMEOUT_MS: positiveInteger.default(60_000),
+    // The SMS gateway one-time codes go through; by default the local stand-in (`npm run sms-gateway`, started
+    // by the stack).
+    SMS_GATEWAY_URL: url(['http:', 'https:']).default('http://127.0.0.1:7500'),
+    SMS_API_KEY: z.string().min(1).optional(),
+    SMS_SENDER_ID: senderIdSchema.default(DEFAULT_SMS_SENDER_ID),
+    SMS_TIMEOUT_MS: positiveInteger.default(5_000),
+    CONFIRMATION_CODE_SECRET: secretOfMinimumLength.optional(),
     MAX_TRANSFER_AMOUNT: positiveInteger.max(Number.MAX_SAFE_INTEGER).default(1_000_000_000),
     SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.forwardRetryIntervalMs),
     SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.stuckAfterMs),
     SAGA_REVIEW_TIMEOUT_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.reviewTimeoutMs),
+    CONFIRMATION_CODE_TTL_MS: positiveInteger.default(DEFAULT_CONFIRMATION_CODE_TTL_MS),
     OUTBOX_BATCH_SIZE: positiveInteger.max(5_000).default(500),
     OUTBOX_RETENTION_MS: positiveInteger.default(60 * 60_000),
     OUTBOX_PURGE_EVERY_MS: positiveInteger.default(60_000),
@@ -233,14 +257,16 @@ const configSchema = z
       });
     }
     const railApiKey = localOrReal(env.RAIL_API_KEY, DEVELOPMENT_RAIL_API_KEY, local);
-    if (railApiKey === undefined)
-      problem('RAIL_API_KEY', 'must be set (the development key only where NODE_ENV is development or test)');
+    if (railApiKey === undefined) problem('RAIL_API_KEY', REAL_API_KEY_NEEDED);
     const railCallbackSecret = localOrReal(env.RAIL_CALLBACK_SECRET, DEVELOPMENT_RAIL_CALLBACK_SECRET, local);
     if (railCallbackSecret === undefined) problem('RAIL_CALLBACK_SECRET', REAL_SECRET_NEEDED);
+    const smsApiKey = localOrReal(env.SMS_API_KEY, DEVELOPMENT_SMS_API_KEY, local);
+    if (smsApiKey === undefined) problem('SMS_API_KEY', REAL_API_KEY_NEEDED);
+    const codeSecret = localOrReal(env.CONFIRMATION_CODE_SECRET, DEVELOPMENT_CONFIRMATION_CODE_SECRET, local);
+    if (codeSecret === undefined) problem('CONFIRMATION_CODE_SECRET', REAL_SECRET_NEEDED);
     const invalid = typeof verification === 'string' || signingKey === undefined || transport === undefined;
-    if (invalid || payloadKey === undefined || railApiKey === undefined || railCallbackSecret === undefined) {
-      return z.NEVER;
-    }
+    const unset = payloadKey === undefined || railApiKey === undefined || railCallbackSecret === undefined;
+    if (invalid || unset || smsApiKey === undefined || codeSecret === undefined) return z.NEVER;
     return {
       environment: env.NODE_ENV ?? 'production',
       logLevel: env.LOG_LEVEL,
@@ -295,6 +321,8 @@ const configSchema = z
         timeoutMs: env.RAIL_TIMEOUT_MS,
       },
       remittances: { callbackTimeoutMs: env.REMITTANCE_CALLBACK_TIMEOUT_MS },
+      sms: { url: env.SMS_GATEWAY_URL, apiKey: smsApiKey, senderId: env.SMS_SENDER_ID, timeoutMs: env.SMS_TIMEOUT_MS },
+      confirmation: { codeSecret },
       money: { maxTransferAmount: env.MAX_TRANSFER_AMOUNT },
       outbox: {
         batchSize: env.OUTBOX_BATCH_SIZE,
@@ -305,6 +333,7 @@ const configSchema = z
         forwardRetryIntervalMs: env.SAGA_FORWARD_RETRY_INTERVAL_MS,
         stuckAfterMs: env.SAGA_STUCK_ALERT_AFTER_MS,
         reviewTimeoutMs: env.SAGA_REVIEW_TIMEOUT_MS,
+        confirmationCodeTtlMs: env.CONFIRMATION_CODE_TTL_MS,
       },
       risk: {
         reviewThreshold: env.RISK_REVIEW_THRESHOLD,
@@ -329,6 +358,8 @@ export type TokenVerification = { kind: 'hs256'; secret: string } | { kind: 'jwk
 
 const REAL_KEY_NEEDED =
   'must be a key other than the development one (<key id>:<32 random bytes in base64>), unless NODE_ENV is development or test';
+
+const REAL_API_KEY_NEEDED = 'must be set (the development key only where NODE_ENV is development or test)';
 
 const REAL_SECRET_NEEDED = `must be a secret of at least ${MIN_SECRET_BYTES} bytes other than the development one, unless NODE_ENV is development or test`;
 

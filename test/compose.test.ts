@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
+  DEVELOPMENT_CONFIRMATION_CODE_SECRET,
   DEVELOPMENT_EVENT_SIGNING_KEY,
   DEVELOPMENT_RAIL_CALLBACK_SECRET,
+  DEVELOPMENT_SMS_API_KEY,
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_PAYLOAD_KEY,
   loadConfig,
@@ -59,6 +61,11 @@ const DESIGN_ENVIRONMENT_NAMES = [
   'RAIL_API_KEY',
   'RAIL_CALLBACK_SECRET',
   'RAIL_CALLBACK_URL',
+  // Step-up confirmation of issue 18: the SMS gateway one-time codes go through, and the key of their hashes.
+  'SMS_GATEWAY_URL',
+  'SMS_API_KEY',
+  'SMS_SENDER_ID',
+  'CONFIRMATION_CODE_SECRET',
 ];
 
 /** What an operator exports before `docker compose up`: the file gives the secrets no default. */
@@ -70,6 +77,9 @@ const HOST_SECRETS: Record<string, string> = {
   RAIL_API_KEY: 'a-host-rail-api-key',
   RAIL_CALLBACK_SECRET: 'a-host-rail-callback-secret-of-32-bytes',
   RAIL_CALLBACK_URL: 'https://pay.example/v1/rails/simbank/callbacks',
+  SMS_GATEWAY_URL: 'https://sms.example',
+  SMS_API_KEY: 'a-host-sms-api-key',
+  CONFIRMATION_CODE_SECRET: 'a-host-confirmation-code-secret-of-32-bytes',
 };
 
 const compose = parse(readFileSync(join(__dirname, '..', 'temporal-compose.yml'), 'utf8')) as ComposeFile;
@@ -156,6 +166,8 @@ describe('temporal-compose.yml', () => {
       ['EVENT_SIGNING_KEY', DEVELOPMENT_EVENT_SIGNING_KEY],
       ['TEMPORAL_PAYLOAD_KEY', DEVELOPMENT_PAYLOAD_KEY],
       ['RAIL_CALLBACK_SECRET', DEVELOPMENT_RAIL_CALLBACK_SECRET],
+      ['SMS_API_KEY', DEVELOPMENT_SMS_API_KEY],
+      ['CONFIRMATION_CODE_SECRET', DEVELOPMENT_CONFIRMATION_CODE_SECRET],
     ])('requires %s from the host instead of defaulting to the public development value', (name, development) => {
       const declared = String(service(SERVICE).environment?.[name]);
       expect(declared).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));

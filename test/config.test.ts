@@ -6,10 +6,13 @@ import { join } from 'node:path';
 
 import {
   ConfigError,
+  DEFAULT_SMS_SENDER_ID,
+  DEVELOPMENT_CONFIRMATION_CODE_SECRET,
   DEVELOPMENT_EVENT_SIGNING_KEY,
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_PAYLOAD_KEY,
   DEVELOPMENT_RAIL_CALLBACK_SECRET,
+  DEVELOPMENT_SMS_API_KEY,
   loadConfig,
   loadTracingSettings,
 } from '../src/config';
@@ -19,6 +22,11 @@ import { ensureCertificates } from '../scripts/stack/tls';
 const PAYLOAD_KEY = { TEMPORAL_PAYLOAD_KEY: `2026-12:${Buffer.alloc(32, 7).toString('base64')}` };
 /** The bank rail's key and callback secret, as production would have them. */
 const RAIL = { RAIL_API_KEY: 'a-production-rail-api-key', RAIL_CALLBACK_SECRET: 'a-production-rail-callback-secret' };
+/** The SMS gateway's key and the one-time codes' secret, as production would have them. */
+const CODES = {
+  SMS_API_KEY: 'a-production-sms-api-key',
+  CONFIRMATION_CODE_SECRET: 'a-production-confirmation-code-secret',
+};
 
 describe('config', () => {
   it('without any setting, answers the local stack defaults', () => {
@@ -44,6 +52,12 @@ describe('config', () => {
     ['AUTH_JWT_MAX_LIFETIME', 'forever'],
     ['RISK_REVIEW_THRESHOLD', '-1'],
     ['RISK_ANOMALY_WEIGHT', 'heavy'],
+    ['SMS_GATEWAY_URL', 'sms.example/v1'],
+    ['SMS_SENDER_ID', 'transfer-saga'],
+    ['SMS_SENDER_ID', 'TransferSaga'],
+    ['SMS_TIMEOUT_MS', '0'],
+    ['CONFIRMATION_CODE_SECRET', 'thirty-one-bytes-is-one-too-few'],
+    ['CONFIRMATION_CODE_TTL_MS', '5m'],
   ])('refuses a malformed %s (%j) with its name in the message', (name, value) => {
     const env = { NODE_ENV: 'development', [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -52,7 +66,7 @@ describe('config', () => {
 
   describe('the token secret', () => {
     const realSecret = 'a-production-secret-of-32-bytes!';
-    const signing = { EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes', ...PAYLOAD_KEY, ...RAIL };
+    const signing = { EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes', ...PAYLOAD_KEY, ...RAIL, ...CODES };
 
     it.each([
       ['NODE_ENV unset and no secret', {}],
@@ -93,7 +107,7 @@ describe('config', () => {
   });
 
   describe('the event signing key', () => {
-    const tokens = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', ...PAYLOAD_KEY, ...RAIL };
+    const tokens = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', ...PAYLOAD_KEY, ...RAIL, ...CODES };
 
     it.each([
       ['no key', {}],
@@ -122,6 +136,7 @@ describe('config', () => {
       AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!',
       EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes',
       ...PAYLOAD_KEY,
+      ...CODES,
     };
 
     it.each([
@@ -160,8 +175,66 @@ describe('config', () => {
     });
   });
 
+  describe('the SMS gateway and the one-time codes', () => {
+    const others = {
+      AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!',
+      EVENT_SIGNING_KEY: 'a-production-signing-key-of-32-bytes',
+      ...PAYLOAD_KEY,
+      ...RAIL,
+    };
+
+    it.each([
+      ['no api key', { CONFIRMATION_CODE_SECRET: CODES.CONFIRMATION_CODE_SECRET }, 'SMS_API_KEY'],
+      ['the development api key', { ...CODES, SMS_API_KEY: DEVELOPMENT_SMS_API_KEY }, 'SMS_API_KEY'],
+      ['no code secret', { SMS_API_KEY: CODES.SMS_API_KEY }, 'CONFIRMATION_CODE_SECRET'],
+      [
+        'the development code secret',
+        { ...CODES, CONFIRMATION_CODE_SECRET: DEVELOPMENT_CONFIRMATION_CODE_SECRET },
+        'CONFIRMATION_CODE_SECRET',
+      ],
+      ['a code secret of 31 bytes', { ...CODES, CONFIRMATION_CODE_SECRET: 'x'.repeat(31) }, 'CONFIRMATION_CODE_SECRET'],
+    ])('refuses to start in production with %s, in one line naming it', (_case, env, variable) => {
+      expect(() => loadConfig({ ...others, ...env })).toThrow(
+        new RegExp(`^invalid configuration — ${variable}: [^\n;]+$`),
+      );
+    });
+
+    it('sends through the stand-in on loopback with the development key and secret, unless told otherwise', () => {
+      const local = loadConfig({ NODE_ENV: 'test' });
+      expect(local.sms).toEqual({
+        url: 'http://127.0.0.1:7500',
+        apiKey: DEVELOPMENT_SMS_API_KEY,
+        senderId: DEFAULT_SMS_SENDER_ID,
+        timeoutMs: 5000,
+      });
+      expect(local.confirmation).toEqual({ codeSecret: DEVELOPMENT_CONFIRMATION_CODE_SECRET });
+      expect(local.saga.confirmationCodeTtlMs).toBe(5 * 60_000);
+      const real = loadConfig({
+        ...others,
+        ...CODES,
+        SMS_GATEWAY_URL: 'https://sms.example',
+        SMS_SENDER_ID: 'Pay2Go',
+        SMS_TIMEOUT_MS: '2500',
+        CONFIRMATION_CODE_TTL_MS: '120000',
+      });
+      expect(real.sms).toEqual({
+        url: 'https://sms.example',
+        apiKey: CODES.SMS_API_KEY,
+        senderId: 'Pay2Go',
+        timeoutMs: 2500,
+      });
+      expect(real.confirmation.codeSecret).toBe(CODES.CONFIRMATION_CODE_SECRET);
+      expect(real.saga.confirmationCodeTtlMs).toBe(120_000);
+    });
+  });
+
   describe('the payload key', () => {
-    const secrets = { AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!', EVENT_SIGNING_KEY: 'x'.repeat(32), ...RAIL };
+    const secrets = {
+      AUTH_JWT_SECRET: 'a-production-secret-of-32-bytes!',
+      EVENT_SIGNING_KEY: 'x'.repeat(32),
+      ...RAIL,
+      ...CODES,
+    };
     const key = (id: string, bytes = 32, fill = 1) => `${id}:${Buffer.alloc(bytes, fill).toString('base64')}`;
 
     it.each([
