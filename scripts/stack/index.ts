@@ -3,15 +3,16 @@
  *
  * Provisions the real local stack without Docker: PostgreSQL 15 and Redis 7 from Debian packages,
  * Apache Kafka 3.9 (KRaft) from Maven Central jars, the Temporal CLI dev server built from its Go
- * module and the bank-rail simulator (scripts/rail-sim.ts, nothing to install); `--with-test-server`
+ * module, the bank-rail simulator (scripts/rail-sim.ts) and the SMS gateway stand-in
+ * (scripts/sms-gateway.ts), neither with anything to install; `--with-test-server`
  * also fetches the jars of Temporal's Java time-skipping test server, which each workflow test file starts
  * for itself (test/support/time-skipping.ts); `--with-observability` also starts Prometheus (Debian
  * package, observability/prometheus.yml) and Zipkin (Maven Central exec jar).
  * A service that already answers on its configured port is reused; anything else is installed once into
  * ~/.cache/transfer-saga and started with its data and logs under .stack/. `down` stops only what
  * `up` started, by the pids it recorded. Naming services (postgres, redis, temporal, kafka, rail-sim,
- * prometheus, zipkin) limits the command to them, e.g. `down kafka` then `up kafka` restarts Kafka with
- * its data kept.
+ * sms-gateway, prometheus, zipkin) limits the command to them, e.g. `down kafka` then `up kafka` restarts
+ * Kafka with its data kept.
  */
 import { mkdirSync } from 'node:fs';
 
@@ -23,6 +24,7 @@ import { prometheus } from './prometheus';
 import { railSim } from './rail-sim';
 import { redis } from './redis';
 import { isListening, logDir, pidDir, type Service, stackDir, tlsDir, waitUntilListening } from './service';
+import { smsGateway } from './sms-gateway';
 import { temporal } from './temporal';
 import { installTestServer } from './test-server';
 import { ensureCertificates } from './tls';
@@ -83,7 +85,7 @@ function report(service: Service, state: string): void {
 async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2);
   const flags = args.filter((arg) => arg.startsWith('--'));
-  const core = [postgres, redis, temporal, kafka, railSim];
+  const core = [postgres, redis, temporal, kafka, railSim, smsGateway];
   const observability = [prometheus, zipkin];
   const all = [...core, ...observability];
   // Naming services restarts just those (a fault test stops and starts one at a time; data is kept).
