@@ -102,6 +102,11 @@ export class ServiceProcess {
     return started;
   }
 
+  /** The last 20,000 characters the process wrote (stdout and stderr): what a test reads its logs in. */
+  get recentOutput(): string {
+    return this.output;
+  }
+
   /** Ends the process: SIGTERM drains it, SIGKILL is a crash. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     this.stopRequested = true;

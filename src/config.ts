@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
+import { DEFAULT_CODE_TTL_MS } from './domain/confirmation';
 import { DEFAULT_SAGA_TIMINGS } from './domain/transfer';
 import type { PayloadKey } from './payload-encryption';
 import { senderIdSchema } from './verification/sms-wire';
@@ -73,9 +74,6 @@ const url = (protocols: string[]) =>
     );
 
 const positiveInteger = z.coerce.number().int().positive();
-
-// Optional in SagaTimings only for the input of sagas started before step-up; the defaults always carry it.
-const DEFAULT_CONFIRMATION_CODE_TTL_MS = DEFAULT_SAGA_TIMINGS.confirmationCodeTtlMs ?? 5 * 60_000;
 
 /** `<key id>:<32 bytes in base64>`: the id goes into each payload's metadata, so a rotated-out key is still found. */
 const payloadKeyPattern = /^[\w.-]{1,64}:[A-Za-z0-9+/]+={0,2}$/;
@@ -210,7 +208,7 @@ const configSchema = z
     SAGA_FORWARD_RETRY_INTERVAL_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.forwardRetryIntervalMs),
     SAGA_STUCK_ALERT_AFTER_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.stuckAfterMs),
     SAGA_REVIEW_TIMEOUT_MS: positiveInteger.default(DEFAULT_SAGA_TIMINGS.reviewTimeoutMs),
-    CONFIRMATION_CODE_TTL_MS: positiveInteger.default(DEFAULT_CONFIRMATION_CODE_TTL_MS),
+    CONFIRMATION_CODE_TTL_MS: positiveInteger.default(DEFAULT_CODE_TTL_MS),
     OUTBOX_BATCH_SIZE: positiveInteger.max(5_000).default(500),
     OUTBOX_RETENTION_MS: positiveInteger.default(60 * 60_000),
     OUTBOX_PURGE_EVERY_MS: positiveInteger.default(60_000),

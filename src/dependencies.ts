@@ -13,6 +13,9 @@ import { BusinessProfiles } from './remittances/business-profiles';
 import type { PaymentRail } from './rails/payment-rail';
 import { RemittanceLedger } from './remittances/remittance-ledger';
 import { RemittanceReads } from './remittances/remittance-reads';
+import { ConfirmationCodes } from './verification/confirmation-codes';
+import { HttpSmsSender } from './verification/http-sms-sender';
+import type { VerificationSender } from './verification/verification-sender';
 import { ReviewClaims } from './reviews/review-claims';
 import { StaffDirectory } from './staff/staff-directory';
 import type { Config } from './config';
@@ -71,6 +74,9 @@ export interface Dependencies extends MoneyStores {
   businessProfiles: BusinessProfiles;
   /** The bank rail remittances go over (the local simulator unless configured otherwise). */
   rail: PaymentRail;
+  /** Step-up one-time codes: their hashes and outcomes in PostgreSQL, and the SMS gateway they go through. */
+  confirmationCodes: ConfirmationCodes;
+  verificationSender: VerificationSender;
   /** Closes every client, in the reverse order of creation. */
   close(): Promise<void>;
 }
@@ -203,6 +209,8 @@ export async function createDependencies(
       remittanceReads: new RemittanceReads(postgres),
       businessProfiles: new BusinessProfiles(postgres),
       rail: new HttpPaymentRail(config.rail),
+      confirmationCodes: new ConfirmationCodes(postgres),
+      verificationSender: new HttpSmsSender({ ...config.sms, from: config.sms.senderId }),
       close: () => closeAll(closers, logger),
     };
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Dependencies } from '../dependencies';
 import { createBalanceActivities } from './balance';
+import { createConfirmationActivities } from './confirmation';
 import { createEventActivities } from './events';
 import { createLedgerActivities } from './ledger';
 import { createNotifyActivities } from './notify';
@@ -14,11 +15,23 @@ import { createSyncActivities } from './sync';
 
 /** Binds every activity to the process's clients; the worker registers the result. */
 export function createActivities(dependencies: Dependencies) {
-  const { ledger, balances, risk, reconcileQueries, repairRecords, corrections, serviceMetrics } = dependencies;
+  const { ledger, balances, risk, reconcileQueries, repairRecords, corrections, serviceMetrics, confirmationCodes } =
+    dependencies;
   return {
     ...createBalanceActivities({ balances, ledger }),
     ...createLedgerActivities({ ledger, balances, serviceMetrics }),
-    ...createRiskActivities({ risk, ledger, postgres: dependencies.postgres, serviceMetrics }),
+    ...createRiskActivities({
+      risk,
+      ledger,
+      postgres: dependencies.postgres,
+      serviceMetrics,
+      codes: confirmationCodes,
+    }),
+    ...createConfirmationActivities({
+      codes: confirmationCodes,
+      sender: dependencies.verificationSender,
+      codeSecret: dependencies.config.confirmation.codeSecret,
+    }),
     ...createEventActivities({ postgres: dependencies.postgres }),
     ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),
     ...createSyncActivities({ ledger, balances, risk, repairRecords, corrections, serviceMetrics }),

@@ -6,7 +6,9 @@ import { describeRisk, type RiskAssessment, type TransferSagaInput } from '../do
 import { type PostgresLedger, TransitionError } from '../ledger/postgres-ledger';
 import type { RiskServices } from '../risk';
 import type { WithdrawOutcome } from '../risk/redis-risk-state';
+import type { RiskEvaluation } from '../risk/risk-log';
 import type { ServiceMetrics } from '../service-metrics';
+import type { ConfirmationCodes } from '../verification/confirmation-codes';
 import { finalFailure } from './failures';
 
 export function createRiskActivities({
@@ -14,21 +16,34 @@ export function createRiskActivities({
   ledger,
   postgres,
   serviceMetrics,
+  codes,
 }: {
+  codes: ConfirmationCodes;
   risk: RiskServices;
   ledger: PostgresLedger;
   postgres: Pool;
   serviceMetrics: ServiceMetrics;
 }) {
+  /**
+   * A STEP_UP needs a phone to send the code to; without one, the sender cannot be asked, so staff
+   * review the transfer instead (recorded as REVIEW, with the reason).
+   */
+  async function reachableStepUp(evaluation: RiskEvaluation): Promise<RiskEvaluation> {
+    const { assessment } = evaluation;
+    if (assessment.decision !== 'STEP_UP' || (await codes.canReach(evaluation.facts.fromAccountId))) return evaluation;
+    const reasons = [...assessment.reasons, 'step-up asked, but the sending account has no phone on file'];
+    return { ...evaluation, assessment: { ...assessment, decision: 'REVIEW', reasons } };
+  }
+
   return {
     /**
      * Evaluates the transfer and records, in one PostgreSQL transaction, the risk log, the verdict on
-     * the transfer row (UNDER_REVIEW for REVIEW) and its event. Once per transfer: an attempt after the
+     * the transfer row (UNDER_REVIEW for REVIEW, AWAITING_CONFIRMATION for STEP_UP) and its event. Once per transfer: an attempt after the
      * evaluation was recorded answers the recorded decision, so the saga never sees two decisions.
      */
     async evaluateRisk(input: TransferSagaInput): Promise<RiskAssessment> {
       const evaluated = serviceMetrics.riskEvaluation.startTimer();
-      const evaluation = await risk.engine.evaluate(input);
+      const evaluation = await reachableStepUp(await risk.engine.evaluate(input));
       evaluated();
       const { assessment } = evaluation;
       try {

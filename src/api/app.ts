@@ -23,6 +23,7 @@ import {
   retryRemittanceFailure,
   submitRemittance,
 } from '../use-cases/remittances';
+import { cancelTransfer, confirmTransfer, resendCode } from '../use-cases/confirmations';
 import { getTransfer, listTransfers, submitTransfer } from '../use-cases/transfers';
 import { PayloadEncryption } from '../payload-encryption';
 import { auditTrail, keepPathTargets } from './audit-trail';
@@ -48,6 +49,8 @@ import {
   accountId,
   auditQuery,
   businessProfileBody,
+  cancelBody,
+  confirmBody,
   failureId,
   listRemittancesQuery,
   remittanceBody,
@@ -77,6 +80,7 @@ import type { EventStreams } from './stream';
 import {
   accountView,
   auditPage,
+  confirmationProgressView,
   businessProfileView,
   customerRemittanceView,
   remittanceFailureList,
@@ -234,6 +238,28 @@ export function createApp(dependencies: Dependencies, streams: EventStreams): Ex
     const decision = parse(reviewBody, request.body ?? {}, 'body');
     const transfer = await reviewTransfer(context, principalOf(response), id, decision);
     respond(response, transferView, presentTransfer(temporal, transfer));
+  });
+  v1.post('/transfers/:id/confirm', authorize('confirm transfers'), async (request, response) => {
+    const id = parse(transferId, request.params.id, 'path.id');
+    const { code } = parse(confirmBody, request.body ?? {}, 'body');
+    const answer = code === undefined ? { decision: 'DECLINE' as const } : { code };
+    answerTransfer(
+      response,
+      presentTransfer(temporal, await confirmTransfer(context, principalOf(response), id, answer)),
+    );
+  });
+  v1.post('/transfers/:id/confirm/resend', authorize('confirm transfers'), async (request, response) => {
+    const id = parse(transferId, request.params.id, 'path.id');
+    respond(response, confirmationProgressView, await resendCode(context, principalOf(response), id), 202);
+  });
+  v1.post('/transfers/:id/cancel', authorize('cancel transfers'), async (request, response) => {
+    const id = parse(transferId, request.params.id, 'path.id');
+    const body = parse(cancelBody, request.body ?? {}, 'body');
+    respond(
+      response,
+      transferView,
+      presentTransfer(temporal, await cancelTransfer(context, principalOf(response), id, body)),
+    );
   });
   v1.get('/reviews', authorize('list reviews'), async (request, response) => {
     const rows = await listReviews(context, parse(reviewsQuery, request.query, 'query'));

@@ -91,7 +91,7 @@ interface StoreBacklog {
   oldestOpenSeconds: number;
 }
 
-/** The statuses of a transfer still under way, as the stuck alert sees them (PENDING, UNDER_REVIEW). */
+/** The statuses of a transfer still under way, as the stuck alert sees them. */
 const OPEN_STATUSES = TRANSFER_STATUSES.filter((status) => !isTerminal(status));
 
 /**

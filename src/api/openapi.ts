@@ -3,7 +3,9 @@ import { z } from 'zod';
 import {
   auditQuery,
   businessProfileBody,
+  cancelBody,
   codecRequest,
+  confirmBody,
   failureId,
   listRemittancesQuery,
   railName,
@@ -127,7 +129,8 @@ const body = (name: string) => ({ required: true, content: { 'application/json':
 
 const streamMessages =
   'Each message is JSON: `{"type":"event","id":"<eventId>","seq":<n>,"event":<envelope>}` for a ' +
-  'transfer.flagged, transfer.completed or transfer.failed event of the accounts in scope (a USER: the accounts ' +
+  'transfer.flagged, transfer.confirmation_required (to the sending account only), transfer.completed or ' +
+  'transfer.failed event of the accounts in scope (a USER: the accounts ' +
   "it owns when it connects, or one of them with `accountId` — another's is 404; staff: all, or `accountId`), " +
   'oldest first, each once; or `{"type":"truncated"}` when entries after the cursor have already left the ' +
   "bounded backlog. A USER's transfer.flagged carries only the accounts, the amount and the decision (no score, " +
@@ -140,6 +143,8 @@ export function openApiDocument(maxTransferAmount: number): object {
     OpenAccountRequest: openAccountBody,
     TransferRequest: transferBody(maxTransferAmount),
     ReviewRequest: reviewBody,
+    ConfirmRequest: confirmBody,
+    CancelRequest: cancelBody,
     NewRuleRequest: newRuleBody,
     RuleDefinitionRequest: ruleDefinition,
     CodecRequest: codecRequest,
@@ -223,6 +228,45 @@ export function openApiDocument(maxTransferAmount: number): object {
           requestBody: body('ReviewRequest'),
           responses: {
             '200': json('TransferView', 'The transfer after the decision'),
+            ...errors(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      '/v1/transfers/{id}/confirm': {
+        post: {
+          summary:
+            'Answer a STEP_UP: `{code}` confirms a transfer AWAITING_CONFIRMATION with the code sent by SMS, ' +
+            '`{decision: "DECLINE"}` refuses it (the sending account\'s owner only; anyone else gets 404). A wrong ' +
+            'code is a 422 wrong-code with `triesLeft`; the third rejects the transfer. 409 once it was decided',
+          parameters: [transferPath],
+          requestBody: body('ConfirmRequest'),
+          responses: {
+            '200': transferAnswer('The transfer after the answer: COMPLETED, or REJECTED after a decline'),
+            ...errors(400, 401, 403, 404, 409, 422),
+          },
+        },
+      },
+      '/v1/transfers/{id}/confirm/resend': {
+        post: {
+          summary:
+            'Send a new code (the earlier one stops working): at most twice, 30 s apart (the owner only). 409 when ' +
+            'none is left or it is too soon',
+          parameters: [transferPath],
+          responses: {
+            '202': json('ConfirmationProgress', 'When the new code expires, and what is left'),
+            ...errors(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      '/v1/transfers/{id}/cancel': {
+        post: {
+          summary:
+            'Stop a transfer AWAITING_CONFIRMATION: it becomes REJECTED, its hold voided (OPS_AGENT, SUPER_ADMIN). ' +
+            'Staff cannot confirm for the customer',
+          parameters: [transferPath],
+          requestBody: body('CancelRequest'),
+          responses: {
+            '200': json('TransferView', 'The transfer, REJECTED'),
             ...errors(400, 401, 403, 404, 409),
           },
         },

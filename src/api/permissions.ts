@@ -14,6 +14,8 @@ export type Action =
   | 'list transfers'
   | 'read risk'
   | 'review transfers'
+  | 'confirm transfers'
+  | 'cancel transfers'
   | 'list reviews'
   | 'read rules'
   | 'write rules'
@@ -40,6 +42,10 @@ export const PERMISSIONS: Record<Action, readonly Role[]> = {
   'list transfers': STAFF,
   'read risk': STAFF,
   'review transfers': ['OPS_AGENT', 'SUPER_ADMIN'],
+  // A step-up asks the customer: only the sending account's owner confirms (checked in the use case).
+  'confirm transfers': ['USER'],
+  // Staff may stop a transfer waiting for its sender, never confirm it for them.
+  'cancel transfers': ['OPS_AGENT', 'SUPER_ADMIN'],
   'list reviews': STAFF,
   'read rules': STAFF,
   'write rules': ['RULE_ADMIN', 'SUPER_ADMIN'],

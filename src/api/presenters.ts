@@ -44,6 +44,7 @@ export function presentTransfer(temporal: TemporalLinks, record: TransferRecord)
       reason: change.reason,
     })),
     review: review && { ...review, decidedAt: iso(review.decidedAt) },
+    confirmation: (row.status === 'AWAITING_CONFIRMATION' && live?.confirmation) || null,
     links: { self: `/v1/transfers/${row.transferId}`, temporalUi: temporalUiLink(temporal, row.transferId) },
   };
 }
@@ -55,6 +56,7 @@ export function presentTransfer(temporal: TemporalLinks, record: TransferRecord)
  */
 const CUSTOMER_REASONS: Partial<Record<TransferStatus, string>> = {
   UNDER_REVIEW: 'held for review',
+  AWAITING_CONFIRMATION: 'waiting for you to confirm it with the code sent to your phone',
   BLOCKED: 'blocked by risk checks',
   REJECTED: 'rejected in review',
 };

@@ -28,6 +28,7 @@ export class ProblemError extends Error {
     readonly field?: string,
     /** For a 429: when the budget has room again. */
     readonly retryAfterSeconds?: number,
+    readonly extensions?: Record<string, number>,
   ) {
     super(detail ?? title);
     this.name = 'ProblemError';
@@ -59,6 +60,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
         status: problem.status,
         ...(problem.detail === undefined ? {} : { detail: problem.detail }),
         ...(problem.field === undefined ? {} : { field: problem.field }),
+        ...problem.extensions,
         // The request's trace, when traces are on: what support asks a caller for.
         ...(traceId === undefined ? {} : { traceId }),
       });
@@ -74,6 +76,8 @@ function toProblem(error: unknown): ProblemError {
       error.type.replace(/-/g, ' '),
       error.message,
       error.field,
+      undefined,
+      error.extensions,
     );
   }
   // body-parser's errors carry a status and a type of their own.

@@ -41,6 +41,11 @@ export const openAccountBody = z.strictObject({
   ownerId: z.string().min(1).max(128),
   currency,
   initialBalance: minorUnits(0, Number.MAX_SAFE_INTEGER),
+  phone: z
+    .string()
+    .regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number, e.g. +821012345678')
+    .optional()
+    .describe("the owner's mobile number (E.164): where step-up confirmation codes go"),
 });
 
 /**
@@ -166,6 +171,22 @@ export const reviewBody = z.strictObject({
   decision: z.enum(['APPROVE', 'REJECT']),
   reason: z.string().trim().min(1).max(500),
 });
+
+export const confirmBody = z
+  .strictObject({
+    code: z
+      .string()
+      .regex(/^[0-9]{6}$/, 'must be the 6 digits of the code sent by SMS')
+      .optional()
+      .describe('the one-time code'),
+    decision: z.literal('DECLINE').optional().describe('refuse the transfer instead'),
+  })
+  .refine((body) => (body.code === undefined) !== (body.decision === undefined), {
+    path: ['code'],
+    message: 'give either the code or decision "DECLINE", not both',
+  });
+
+export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 export const reviewsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50).describe('how many to list'),

@@ -32,6 +32,15 @@ export const reviewView = z
   })
   .describe("the operator's decision, when the transfer went through review");
 
+export const confirmationProgressView = z
+  .strictObject({
+    expiresAt: isoTime.describe('when the code sent last stops working'),
+    triesLeft: z.int().min(0).describe('wrong codes the transfer still survives'),
+    resendsLeft: z.int().min(0),
+    resendableAt: isoTime.nullable().describe('when a new code may be asked for; null when none is left'),
+  })
+  .describe('a confirmation in progress (AWAITING_CONFIRMATION): never the code');
+
 export const transferView = z.strictObject({
   transferId: z.uuid(),
   status: z.enum(TRANSFER_STATUSES),
@@ -48,6 +57,7 @@ export const transferView = z.strictObject({
   settledAt: isoTime.nullable(),
   history: z.array(statusChangeView).describe('status changes, oldest first; empty in listings'),
   review: reviewView.nullable(),
+  confirmation: confirmationProgressView.nullable(),
   links: z.strictObject({ self: z.string(), temporalUi: z.url() }),
 });
 export type TransferView = z.output<typeof transferView>;
@@ -165,6 +175,7 @@ export const problemDocument = z
     status: z.int(),
     detail: z.string().optional(),
     field: z.string().optional().describe('the bad input, e.g. `body.amount` or `Idempotency-Key`'),
+    triesLeft: z.int().min(0).optional().describe('after a wrong confirmation code: how many more may be tried'),
     traceId: z
       .string()
       .regex(/^[0-9a-f]{32}$/)
@@ -437,6 +448,7 @@ export const responseComponents: Record<string, z.ZodType> = {
   RuleVersion: ruleVersionView,
   RuleHistory: ruleHistoryView,
   RiskRecord: riskRecordView,
+  ConfirmationProgress: confirmationProgressView,
   Problem: problemDocument,
   Liveness: liveness,
   Readiness: readiness,

@@ -19,6 +19,8 @@ export const ErrorType = {
   RailRefusedRequest: 'RailRefusedRequest',
   /** The platform account cannot take a remittance leg (closed, or short): retried, then a failure record. */
   PlatformAccountRefused: 'PlatformAccountRefused',
+  /** The SMS gateway refused a confirmation code (e.g. the number), or the sender has no phone: final. */
+  CodeNotSent: 'CodeNotSent',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -34,4 +36,5 @@ export const NON_RETRYABLE_ERRORS: string[] = [
   ...DECLINE_ERRORS,
   ErrorType.InvalidTransition,
   ErrorType.RailRefusedRequest,
+  ErrorType.CodeNotSent,
 ];

@@ -69,7 +69,9 @@ export const eventDataSchemas = {
     fromAccountId: accountId,
     toAccountId: accountId,
     amount,
-    decision: riskDecision.meta({ description: 'PASS, or REVIEW once a reviewer approved it.' }),
+    decision: riskDecision.meta({
+      description: 'PASS; REVIEW once a reviewer approved it; STEP_UP once the sender confirmed it with their code.',
+    }),
     score,
   }),
   'transfer.flagged': z.strictObject({
@@ -80,6 +82,18 @@ export const eventDataSchemas = {
     score,
     reasons: z.array(z.string()),
     ruleHits: z.array(ruleHit),
+  }),
+  'transfer.confirmation_required': z.strictObject({
+    fromAccountId: accountId,
+    toAccountId: accountId,
+    amount,
+    attempt: z
+      .number()
+      .int()
+      .min(1)
+      .max(3)
+      .meta({ description: '1 for the first code sent, 2 and 3 for the codes sent again on request.' }),
+    expiresAt: z.iso.datetime().meta({ description: 'When this code stops working.' }),
   }),
   'transfer.completed': moneyMoving,
   'transfer.failed': z.strictObject({
@@ -156,7 +170,10 @@ const DESCRIPTIONS: Record<EventType, string> = {
   'transfer.initiated': 'The saga started: nothing is reserved yet.',
   'transfer.created': 'The amount is held on the sender and the transfer is recorded in PostgreSQL.',
   'transfer.approved': 'Risk passed it (PASS), or a reviewer approved it after REVIEW; settlement follows.',
-  'transfer.flagged': 'Risk decided REVIEW (it waits for an operator) or BLOCK (it will fail), with the rule hits.',
+  'transfer.flagged':
+    'Risk decided REVIEW (it waits for an operator), STEP_UP (it asks the sender) or BLOCK (it will fail), with the rule hits.',
+  'transfer.confirmation_required':
+    'A one-time code went to the owner of the sending account by SMS; the transfer waits AWAITING_CONFIRMATION. Never carries the code.',
   'transfer.completed': 'Money moved: the transfer settled.',
   'transfer.failed': 'It ended without moving money (DECLINED, BLOCKED, REJECTED or FAILED), after compensation.',
   'tx.sync_required':
@@ -227,6 +244,7 @@ export const eventSchemas: { readonly [T in EventType]: z.ZodType<EventEnvelope<
   'transfer.created': transferEnvelope('transfer.created'),
   'transfer.approved': transferEnvelope('transfer.approved'),
   'transfer.flagged': transferEnvelope('transfer.flagged'),
+  'transfer.confirmation_required': transferEnvelope('transfer.confirmation_required'),
   'transfer.completed': transferEnvelope('transfer.completed'),
   'transfer.failed': transferEnvelope('transfer.failed'),
   'tx.sync_required': transferEnvelope('tx.sync_required'),

@@ -7,6 +7,7 @@ export const TRANSFER_TOPICS = [
   'transfer.created',
   'transfer.approved',
   'transfer.flagged',
+  'transfer.confirmation_required',
   'transfer.completed',
   'transfer.failed',
   'tx.sync_required',

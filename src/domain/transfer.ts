@@ -1,3 +1,5 @@
+import { type ConfirmationProgress, DEFAULT_CODE_TTL_MS } from './confirmation';
+
 /** Transfer statuses clients see (DESIGN.md §3). */
 export const TRANSFER_STATUSES = [
   'PENDING',
@@ -19,6 +21,10 @@ export type ClosedStatus = Exclude<TransferStatus, 'PENDING' | 'UNDER_REVIEW' | 
 export function isTerminal(status: TransferStatus): boolean {
   return TERMINAL.has(status);
 }
+
+/** The statuses of a transfer whose saga still holds the sender's money. */
+export const RUNNING_STATUSES = ['PENDING', 'UNDER_REVIEW', 'AWAITING_CONFIRMATION'] as const;
+export type RunningStatus = (typeof RUNNING_STATUSES)[number];
 
 /** Where a running saga is; `step` beside `status` in every view of a transfer. */
 export const TRANSFER_STEPS = [
@@ -82,7 +88,7 @@ export const DEFAULT_SAGA_TIMINGS: SagaTimings = {
   forwardRetryIntervalMs: 10_000,
   stuckAfterMs: 10 * 60_000,
   reviewTimeoutMs: 24 * 60 * 60_000,
-  confirmationCodeTtlMs: 5 * 60_000,
+  confirmationCodeTtlMs: DEFAULT_CODE_TTL_MS,
 };
 
 export interface TransferSagaInput extends TransferRequest {
@@ -108,6 +114,8 @@ export interface SagaState {
   step: TransferStep;
   riskDecision?: RiskDecision;
   failureReason?: string;
+  /** While AWAITING_CONFIRMATION: when the code expires, tries and resends left. */
+  confirmation?: ConfirmationProgress;
   history: StatusChange[];
 }
 

@@ -1,13 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
 
-import type {
-  ClosedStatus,
-  ReviewDecision,
-  RiskAssessment,
-  SyncCompensationInput,
-  TransferSagaInput,
-  TransferStatus,
-  TransferStep,
+import {
+  type ClosedStatus,
+  type ReviewDecision,
+  type RiskAssessment,
+  type RiskDecision,
+  RUNNING_STATUSES,
+  type RunningStatus,
+  type SyncCompensationInput,
+  type TransferSagaInput,
+  type TransferStatus,
+  type TransferStep,
 } from '../domain/transfer';
 import { inTransaction } from '../db/transaction';
 import { writeTransferEvent } from '../events/outbox';
@@ -25,6 +28,16 @@ export class TransitionError extends Error {
 }
 
 export type CloseOutcome = 'CLOSED' | 'ALREADY_CLOSED' | 'ALREADY_COMPLETED';
+
+/** Where each risk decision leaves a transfer: waiting for a reviewer, for its sender, or going on. */
+const WAITING_FOR: Record<RiskDecision, { status: RunningStatus; step: TransferStep }> = {
+  PASS: { status: 'PENDING', step: 'evaluate' },
+  BLOCK: { status: 'PENDING', step: 'evaluate' },
+  REVIEW: { status: 'UNDER_REVIEW', step: 'review' },
+  STEP_UP: { status: 'AWAITING_CONFIRMATION', step: 'confirm' },
+};
+
+const isRunning = (status: TransferStatus): boolean => (RUNNING_STATUSES as readonly string[]).includes(status);
 
 /** The sender's hold as PostgreSQL records it (the truth about holds; see the transactions table). */
 export type HoldState = 'NONE' | 'OPEN' | 'POSTED' | 'VOIDED';
@@ -44,13 +57,22 @@ export class PostgresLedger {
     ownerId: string;
     currency: string;
     initialBalance: number;
+    /** E.164; where the owner's one-time codes go. */
+    phone?: string;
     /** Who opened it (the staff `sub`); tools and tests that seed accounts leave it unset. */
     openedBy?: string;
   }): Promise<boolean> {
     const { rowCount } = await this.pool.query(
-      `INSERT INTO accounts (account_id, owner_id, currency, balance, initial_balance, opened_by)
-       VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (account_id) DO NOTHING`,
-      [account.accountId, account.ownerId, account.currency, account.initialBalance, account.openedBy ?? null],
+      `INSERT INTO accounts (account_id, owner_id, currency, balance, initial_balance, opened_by, phone)
+       VALUES ($1, $2, $3, $4, $4, $5, $6) ON CONFLICT (account_id) DO NOTHING`,
+      [
+        account.accountId,
+        account.ownerId,
+        account.currency,
+        account.initialBalance,
+        account.openedBy ?? null,
+        account.phone ?? null,
+      ],
     );
     return rowCount === 1;
   }
@@ -103,20 +125,21 @@ export class PostgresLedger {
   /**
    * The risk decision on the transfer row, in the evaluating transaction (the caller's, which also
    * writes the risk log): PASS and BLOCK keep it PENDING with the verdict noted and write
-   * transfer.approved or transfer.flagged; REVIEW makes it UNDER_REVIEW and writes transfer.flagged.
+   * transfer.approved or transfer.flagged; REVIEW makes it UNDER_REVIEW and STEP_UP makes it
+   * AWAITING_CONFIRMATION, both with transfer.flagged.
    */
   async applyRiskDecision(client: PoolClient, transferId: string, risk: RiskAssessment, reason: string): Promise<void> {
     const current = await lockTransfer(client, transferId);
     if (current.status !== 'PENDING') {
       throw new TransitionError(`transfer ${transferId} is ${current.status}; risk cannot decide it now`);
     }
-    const status = risk.decision === 'REVIEW' ? 'UNDER_REVIEW' : 'PENDING';
+    const { status, step } = WAITING_FOR[risk.decision];
     await client.query(
       `UPDATE transactions SET status = $2, step = $3, risk_decision = $4, risk_score = $5, updated_at = now()
        WHERE transfer_id = $1`,
-      [transferId, status, status === 'UNDER_REVIEW' ? 'review' : 'evaluate', risk.decision, risk.score],
+      [transferId, status, step, risk.decision, risk.score],
     );
-    if (status === 'UNDER_REVIEW') await addHistory(client, transferId, 'PENDING', status, 'review', reason, null);
+    if (status !== 'PENDING') await addHistory(client, transferId, 'PENDING', status, step, reason, null);
     const parties = { fromAccountId: current.fromAccountId, toAccountId: current.toAccountId, amount: current.amount };
     if (risk.decision === 'PASS') {
       await writeTransferEvent(client, 'transfer.approved', transferId, {
@@ -152,7 +175,7 @@ export class PostgresLedger {
       await insertPendingRow(client, input, { step, holdState: 'NONE' });
       const current = await lockTransfer(client, input.transferId);
       if (current.status === 'COMPLETED') return 'ALREADY_COMPLETED';
-      if (current.status !== 'PENDING' && current.status !== 'UNDER_REVIEW') return 'ALREADY_CLOSED';
+      if (!isRunning(current.status)) return 'ALREADY_CLOSED';
       await client.query(
         `UPDATE transactions SET status = $2, step = $3, failure_reason = $4, updated_at = now(),
            hold_state = CASE WHEN hold_state = 'OPEN' THEN 'VOIDED' ELSE hold_state END
@@ -203,7 +226,7 @@ export class PostgresLedger {
       const submittedAt = transfer.submittedAt.toISOString();
       if (transfer.status === 'COMPLETED')
         return { redisApplied: transfer.redisApplied, settledNow: false, submittedAt };
-      if (transfer.status !== 'PENDING' && transfer.status !== 'UNDER_REVIEW') {
+      if (!isRunning(transfer.status)) {
         throw new TransitionError(`transfer ${transferId} is ${transfer.status}; it cannot be settled`);
       }
       // Lock both accounts in a fixed order so two opposite settles cannot deadlock. NO KEY UPDATE (what

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 
+import { RUNNING_STATUSES } from '../domain/transfer';
 import { type AccountRow, TRANSFER_COLUMNS, type TransferRow } from './ledger-reads';
 import type { BalanceSnapshot } from './redis-balances';
 
@@ -79,9 +80,9 @@ export class ReconcileQueries {
   async findUnfinished(olderThanMs: number, limit = 100): Promise<TransferRow[]> {
     const { rows } = await this.pool.query<TransferRow>(
       `SELECT ${TRANSFER_COLUMNS} FROM transactions
-       WHERE status IN ('PENDING', 'UNDER_REVIEW') AND submitted_at < now() - make_interval(secs => $1 / 1000.0)
+       WHERE status = ANY($3::text[]) AND submitted_at < now() - make_interval(secs => $1 / 1000.0)
        ORDER BY submitted_at LIMIT $2`,
-      [olderThanMs, limit],
+      [olderThanMs, limit, RUNNING_STATUSES],
     );
     return rows;
   }

@@ -21,7 +21,7 @@ export interface AccountView {
 export async function openAccount(
   context: UseCaseContext,
   openedBy: Principal,
-  request: { accountId?: string; ownerId: string; currency: string; initialBalance: number },
+  request: { accountId?: string; ownerId: string; currency: string; initialBalance: number; phone?: string },
 ): Promise<AccountView> {
   const accountId = request.accountId ?? `acc_${randomUUID()}`;
   const opened = await context.ledger.openAccount({ ...request, accountId, openedBy: openedBy.sub });

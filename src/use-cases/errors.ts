@@ -12,6 +12,8 @@ export class RequestRefused extends Error {
     message: string,
     /** The request field at fault, e.g. `amount` or the `Idempotency-Key` header. */
     readonly field?: string,
+    /** Figures the client acts on, added to the problem document (e.g. `triesLeft`). */
+    readonly extensions?: Record<string, number>,
   ) {
     super(message);
     this.name = 'RequestRefused';

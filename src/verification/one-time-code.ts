@@ -3,17 +3,10 @@
  * and the text that carries it. Pure but for node:crypto's randomness, so activities use it and workflow code
  * does not: a workflow gets a code's hash as an activity result, never draws one.
  */
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 
 export const CODE_DIGITS = 6;
-/** Wrong codes a confirmation survives; the next one fails it. */
-export const MAX_WRONG_TRIES = 3;
-/** New codes a sender may ask for after the first. */
-export const MAX_RESENDS = 2;
-/** How long after a code is sent before another may be asked for. */
-export const RESEND_AFTER_MS = 30_000;
 
-const CODE_SHAPE = new RegExp(`^[0-9]{${CODE_DIGITS}}$`);
 const EXCLUSIVE_MAX = 10 ** CODE_DIGITS;
 
 /** A fresh code: {@link CODE_DIGITS} digits, uniformly drawn by a CSPRNG, leading zeros kept. */
@@ -30,22 +23,6 @@ export function newCode(): string {
  */
 export function hashCode(secret: string, transferId: string, code: string): string {
   return createHmac('sha256', secret).update(`${transferId}:${code}`).digest('hex');
-}
-
-/** Whether `text` is exactly {@link CODE_DIGITS} ASCII digits: anything else is refused before it is hashed. */
-export function isCodeShaped(text: string): boolean {
-  return CODE_SHAPE.test(text);
-}
-
-/**
- * Whether `entered` is the code whose hash is `expectedHash` for this transfer, compared in constant time.
- * Something that is not code-shaped never matches.
- */
-export function codeMatches(secret: string, transferId: string, entered: string, expectedHash: string): boolean {
-  if (!isCodeShaped(entered)) return false;
-  const actual = Buffer.from(hashCode(secret, transferId, entered), 'hex');
-  const expected = Buffer.from(expectedHash, 'hex');
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 /**

@@ -38,6 +38,9 @@ export function assessment(decision: RiskDecision, score = 0, reasons: string[] 
   };
 }
 
+/** The hash the sendConfirmationCode double answers for code number `attempt` (64 hex digits). */
+export const codeHashFor = (attempt: number): string => String(attempt).repeat(64);
+
 /** Doubles of every activity, happy by default; each test overrides what it needs. */
 export function activityDoubles(): ActivityDoubles {
   return {
@@ -80,6 +83,16 @@ export function activityDoubles(): ActivityDoubles {
     claimRemittanceRetries: double<Activities['claimRemittanceRetries']>(async () => []),
     claimExhaustedRemittanceFailures: double<Activities['claimExhaustedRemittanceFailures']>(async () => []),
     askRemittanceSagaToRetry: double<Activities['askRemittanceSagaToRetry']>(async () => true),
+    sendConfirmationCode: double<Activities['sendConfirmationCode']>(async ({ attempt, ttlMs }) => {
+      const sentAt = Date.now();
+      return {
+        attempt,
+        codeHash: codeHashFor(attempt),
+        sentAt: new Date(sentAt).toISOString(),
+        expiresAt: new Date(sentAt + ttlMs).toISOString(),
+      };
+    }),
+    recordConfirmation: double<Activities['recordConfirmation']>(async () => undefined),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type Config,
   DEVELOPMENT_RAIL_API_KEY,
   DEVELOPMENT_RAIL_CALLBACK_SECRET,
+  DEVELOPMENT_SMS_API_KEY,
   loadConfig,
   loadTracingSettings,
 } from '../../src/config';
@@ -24,6 +25,7 @@ import { startTracing, type Tracing } from '../../src/tracing';
 import { freePort } from '../../harness/free-port';
 import { RailSimulator } from '../../harness/rail-simulator';
 import { SlackReceiver } from '../../harness/slack-receiver';
+import { SmsGateway } from '../../harness/sms-gateway';
 import { ServiceProcess } from '../../harness/worker-process';
 
 export interface HttpAnswer<T = Record<string, unknown>> {
@@ -50,6 +52,8 @@ export class ServiceHarness {
     readonly slack: SlackReceiver,
     /** The bank rail remittances go over, one per harness, so a test's knobs touch only its own. */
     readonly rail: RailSimulator,
+    /** Where the step-up codes go, one per harness, so a test reads only its own messages. */
+    readonly sms: SmsGateway,
     private workerProcess: ServiceProcess | undefined,
     private readonly tracing: Tracing | undefined,
   ) {
@@ -70,6 +74,7 @@ export class ServiceHarness {
       apiKey: DEVELOPMENT_RAIL_API_KEY,
       callbackSecret: DEVELOPMENT_RAIL_CALLBACK_SECRET,
     });
+    const sms = await SmsGateway.start({ apiKey: DEVELOPMENT_SMS_API_KEY });
     const env: Record<string, string | undefined> = {
       // The worker's Temporal SDK metrics, where this harness can read them.
       TEMPORAL_WORKER_METRICS_PORT: String(await freePort()),
@@ -79,6 +84,7 @@ export class ServiceHarness {
       ADMIN_PORT: '0',
       SLACK_WEBHOOK_URL: slack.url,
       RAIL_URL: rail.url,
+      SMS_GATEWAY_URL: sms.url,
       // A late callback is asked about after 2 s instead of a minute.
       REMITTANCE_CALLBACK_TIMEOUT_MS: '2000',
       SAGA_FORWARD_RETRY_INTERVAL_MS: '500',
@@ -106,7 +112,7 @@ export class ServiceHarness {
     // The rail calls back the API of this harness (started on a free port just now).
     env.RAIL_CALLBACK_URL ??= `${api.url}/v1/rails/${config.rail.name}/callbacks`;
     const worker = withWorker ? await ServiceProcess.start(['worker', 'relay', 'consumers'], env) : undefined;
-    return new ServiceHarness(config, env, dependencies, api, slack, rail, worker, tracing);
+    return new ServiceHarness(config, env, dependencies, api, slack, rail, sms, worker, tracing);
   }
 
   async stop(): Promise<void> {
@@ -115,6 +121,7 @@ export class ServiceHarness {
     await this.dependencies.close();
     await this.slack.stop();
     await this.rail.stop();
+    await this.sms.stop();
     await this.tracing?.shutdown();
   }
 
@@ -162,12 +169,17 @@ export class ServiceHarness {
     };
   }
 
-  /** Opens an account owned by `ownerId` through the API, as SUPER_ADMIN. */
-  async openAccount(ownerId: string, initialBalance: number, currency = 'EUR'): Promise<string> {
+  /** Opens an account owned by `ownerId` through the API, as SUPER_ADMIN; `phone` is where its step-up codes go. */
+  async openAccount(
+    ownerId: string,
+    initialBalance: number,
+    currency = 'EUR',
+    { phone }: { phone?: string } = {},
+  ): Promise<string> {
     const accountId = `t-${ownerId}-${randomUUID().slice(0, 8)}`;
     const answer = await this.request('POST', '/v1/accounts', {
       token: this.token('admin', 'SUPER_ADMIN'),
-      body: { accountId, ownerId, currency, initialBalance },
+      body: { accountId, ownerId, currency, initialBalance, ...(phone ? { phone } : {}) },
     });
     if (answer.status !== 201)
       throw new Error(`opening ${accountId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -185,6 +197,17 @@ export class ServiceHarness {
       headers: { 'Idempotency-Key': key },
       body: { currency: 'EUR', ...body },
     });
+  }
+
+  /** The latest one-time code the SMS gateway received for `phone`, once one has arrived. */
+  async codeSentTo(phone: string, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const code = this.sms.lastCodeTo(phone);
+      if (code !== undefined) return code;
+      if (Date.now() > deadline) throw new Error(`no code reached ${phone} within ${timeoutMs} ms`);
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 
+import type { ConfirmationAnswer, ConfirmationOutcome, ConfirmationProgress } from '../../domain/confirmation';
 import { DECLINE_ERRORS } from '../../domain/errors';
 import {
   type ClosedStatus,
@@ -22,6 +23,21 @@ export const statusQuery = defineQuery<SagaState>('status');
 export const reviewUpdate = defineUpdate<SagaState, [ReviewDecision]>('review');
 /** Signal `review`: the same decision, for tools that can only signal (the Web UI's signal form). */
 export const reviewSignal = defineSignal<[ReviewDecision]>('review');
+
+/** What the `confirm` update answers: how the saga took the answer, and the state it left the transfer in. */
+export interface ConfirmationResult {
+  outcome: ConfirmationOutcome;
+  triesLeft: number;
+  state: SagaState;
+}
+/**
+ * Update `confirm`: the sender's code (as its keyed hash) or decline, or a staff member's cancel, for a
+ * transfer AWAITING_CONFIRMATION. A wrong code answers at once with the tries left; anything that ends
+ * the wait answers once the transfer has settled or been rejected.
+ */
+export const confirmUpdate = defineUpdate<ConfirmationResult, [ConfirmationAnswer]>('confirm');
+/** Update `resendCode`: sends the sender a new code (the earlier one stops working); answers the new progress. */
+export const resendCodeUpdate = defineUpdate<ConfirmationProgress, []>('resendCode');
 
 /** Ends the forward path with a status that moves no money. */
 export class TransferStopped extends Error {

@@ -1,6 +1,14 @@
-import { condition, log, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 
 import type { Activities } from '../../activities';
+import { type ConfirmationEnding, DEFAULT_CODE_TTL_MS } from '../../domain/confirmation';
 import { transferSearchAttributes } from '../../domain/search-attributes';
 import {
   describeRisk,
@@ -12,8 +20,9 @@ import {
   type TransferStep,
 } from '../../domain/transfer';
 import { alertOperatorsBestEffort } from '../alerts';
-import { localCompensation, localForwardStep, localUntilDone } from '../options';
+import { forwardStep, localCompensation, localForwardStep, localUntilDone } from '../options';
 import { startRepair } from '../sync-compensation';
+import { handleConfirmation } from './confirmation';
 import {
   type Alert,
   asStopped,
@@ -41,6 +50,8 @@ export async function fastPathTransferSaga(input: TransferSagaInput): Promise<Sa
   const step = proxyLocalActivities<Activities>(localForwardStep(timings.forwardRetryIntervalMs));
   const undo = proxyLocalActivities<Activities>(localCompensation);
   const { requestRepair } = proxyLocalActivities<Activities>(localUntilDone);
+  // The SMS gateway is an external service: a regular activity, with the forward steps' three attempts.
+  const { sendConfirmationCode } = proxyActivities<Activities>(forwardStep(timings.forwardRetryIntervalMs));
 
   const state: SagaState = {
     transferId,
@@ -71,6 +82,7 @@ export async function fastPathTransferSaga(input: TransferSagaInput): Promise<Sa
       },
     },
   );
+  const confirmation = handleConfirmation(state);
 
   const moveTo = (status: TransferStatus, to: TransferStep, reason?: string) => {
     if (status !== state.status) {
@@ -118,6 +130,7 @@ export async function fastPathTransferSaga(input: TransferSagaInput): Promise<Sa
     upsertSearchAttributes([{ key: transferSearchAttributes.riskDecision, value: risk.decision }]);
     if (risk.decision === 'BLOCK') throw new TransferStopped('BLOCKED', `risk blocked it: ${describeRisk(risk)}`);
     if (risk.decision === 'REVIEW') await awaitReview(risk);
+    if (risk.decision === 'STEP_UP') await awaitConfirmation(risk);
 
     state.step = 'settle';
     await step.settleTransfer(input);
@@ -143,6 +156,19 @@ export async function fastPathTransferSaga(input: TransferSagaInput): Promise<Sa
     if (review.decision === 'REJECT') {
       throw new TransferStopped('REJECTED', `rejected by ${review.reviewer}: ${review.reason}`, review.reviewer);
     }
+  }
+
+  /**
+   * STEP_UP: the hold stays while the sender is asked for a one-time code. A right code settles as an
+   * approved review does; a decline, a staff cancel, the third wrong code, expiry, or a code that could
+   * not be sent rejects it, and the unwind voids the hold and withdraws the velocity.
+   */
+  async function awaitConfirmation(risk: RiskAssessment): Promise<void> {
+    moveTo('AWAITING_CONFIRMATION', 'confirm', describeRisk(risk));
+    const ttlMs = timings.confirmationCodeTtlMs ?? DEFAULT_CODE_TTL_MS;
+    const ending = await confirmation.awaitAnswer((attempt) => sendConfirmationCode({ transferId, attempt, ttlMs }));
+    await step.recordConfirmation({ transferId, ...ending });
+    if (ending.end !== 'CONFIRMED') throw new TransferStopped('REJECTED', rejectionReason(ending), ending.by);
   }
 
   /** Runs the compensations pushed so far, last first; one that fails is escalated, never swallowed. */
@@ -173,5 +199,20 @@ export async function fastPathTransferSaga(input: TransferSagaInput): Promise<Sa
     const request = { transferId, ...parties, currency: input.currency, reason, source: 'transferSaga' };
     await requestRepair(request);
     await startRepair(request);
+  }
+}
+
+function rejectionReason({ end, by, reason }: ConfirmationEnding): string {
+  switch (end) {
+    case 'DECLINED':
+      return 'the sender declined it';
+    case 'CANCELLED':
+      return `cancelled by ${by}: ${reason}`;
+    case 'TOO_MANY_WRONG_CODES':
+      return 'three wrong confirmation codes';
+    case 'EXPIRED':
+      return 'the confirmation code expired';
+    default:
+      return reason ?? 'no confirmation code could be sent';
   }
 }

@@ -4,7 +4,7 @@ import type { SagaState, TransferSagaInput } from '../../domain/transfer';
 import { fastPathTransferSaga } from './fast-path';
 import { transferSagaV1 } from './v1';
 
-export { reviewSignal, reviewUpdate, statusQuery } from './definitions';
+export { confirmUpdate, resendCodeUpdate, reviewSignal, reviewUpdate, statusQuery } from './definitions';
 
 /**
  * Patch marker of the fast path: sagas started with it run {@link fastPathTransferSaga}; sagas started
