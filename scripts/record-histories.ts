@@ -35,8 +35,16 @@ interface Run {
 const statuses = (run: Run) => run.result.history.map((change) => change.status as string);
 const keys = (run: Run) => Object.keys(run.result.instructions ?? {});
 
+type Wanted = [name: string, query: string | (() => string), accept?: (run: Run) => boolean];
+
+/** A step-up the saga rejected, told apart by its reason. */
+function stepUpRejected(name: string, reason: string): Wanted {
+  const query = saga(`RiskDecision = 'STEP_UP' AND TransferStatus = 'REJECTED'`);
+  return [`transfer-step-up-${name}`, query, ({ result }) => (result.failureReason ?? '').startsWith(reason)];
+}
+
 /** Each outcome: the visibility query, and what the saga's result must show beyond it. */
-const WANTED: Array<[name: string, query: string | (() => string), accept?: (run: Run) => boolean]> = [
+const WANTED: Wanted[] = [
   ['transfer-completed', saga(`TransferStatus = 'COMPLETED' AND RiskDecision = 'PASS'`)],
   ['transfer-declined', saga(`TransferStatus = 'DECLINED'`)],
   ['transfer-failed', saga(`TransferStatus = 'FAILED'`)],
@@ -52,6 +60,12 @@ const WANTED: Array<[name: string, query: string | (() => string), accept?: (run
     saga(`RiskDecision = 'REVIEW' AND TransferStatus = 'REJECTED'`),
     ({ result }) => result.failureReason === 'review timed out',
   ],
+  // Each way a step-up confirmation ends (test/integration/step-up.test.ts runs them all).
+  ['transfer-step-up-confirmed', saga(`RiskDecision = 'STEP_UP' AND TransferStatus = 'COMPLETED'`)],
+  stepUpRejected('wrong-codes', 'three wrong confirmation codes'),
+  stepUpRejected('expired', 'the confirmation code expired'),
+  stepUpRejected('declined', 'the sender declined it'),
+  stepUpRejected('cancelled', 'cancelled by '),
   // The repair child of the FAILED transfer above, so the pair shows one repair from both sides.
   ['sync-compensation', () => `WorkflowId = 'sync-${recorded.get('transfer-failed')?.slice('transfer-'.length)}'`],
   // Each way a business remittance goes (test/integration/remittances.test.ts runs them all).
