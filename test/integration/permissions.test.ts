@@ -36,7 +36,7 @@ describe('the permission matrix', () => {
 
   beforeAll(async () => {
     service = await ServiceHarness.start();
-    source = await service.openAccount(user, 1_000_000);
+    source = await service.openAccount(user, 1_000_000, 'EUR', { phone: '+821055500077' });
     target = await service.openAccount(`${user}-payee`, 0);
     settledTransfer = (await service.submit(user, { fromAccountId: source, toAccountId: target, amount: 10 })).body
       .transferId;
@@ -66,6 +66,13 @@ describe('the permission matrix', () => {
       score: 1,
       action: 'REVIEW',
     });
+    // And its 78-cent ones ask the sender for a code.
+    await newRule({
+      name: 'matrix step-up',
+      condition: { all: [{ account: { side: 'from', in: [source] } }, { amount: { eq: 78 } }] },
+      score: 1,
+      action: 'STEP_UP',
+    });
   });
   afterAll(async () => {
     const admin = service.token('matrix-admin', 'SUPER_ADMIN');
@@ -82,6 +89,16 @@ describe('the permission matrix', () => {
       await service.request('POST', `/v1/transfers/${waiting.transferId}/review`, {
         token: admin,
         body: { decision: 'REJECT', reason: 'test clean-up' },
+      });
+    }
+    const { rows } = await service.dependencies.postgres.query<{ transferId: string }>(
+      `SELECT transfer_id AS "transferId" FROM transactions WHERE from_account_id = $1 AND status = 'AWAITING_CONFIRMATION'`,
+      [source],
+    );
+    for (const { transferId } of rows) {
+      await service.request('POST', `/v1/transfers/${transferId}/cancel`, {
+        token: admin,
+        body: { reason: 'test clean-up' },
       });
     }
     for (const ruleId of rulesMade) await service.request('DELETE', `/v1/rules/${ruleId}`, { token: admin });
@@ -125,6 +142,20 @@ describe('the permission matrix', () => {
     const { transferId } = (await service.submit(user, { fromAccountId: source, toAccountId: target, amount: 77 }))
       .body;
     await service.waitForStatus(transferId, 'UNDER_REVIEW');
+    return transferId;
+  }
+
+  async function transferAwaitingConfirmation(): Promise<string> {
+    const { transferId } = (await service.submit(user, { fromAccountId: source, toAccountId: target, amount: 78 }))
+      .body;
+    await service.waitForStatus(transferId, 'AWAITING_CONFIRMATION');
+    return transferId;
+  }
+  /** A transfer whose first code went out over 30 s ago, so a new one may be asked for. */
+  async function transferDueANewCode(): Promise<string> {
+    const transferId = await transferAwaitingConfirmation();
+    await service.codeSentTo('+821055500077');
+    await new Promise((wake) => setTimeout(wake, 31_000));
     return transferId;
   }
 
@@ -252,6 +283,32 @@ describe('the permission matrix', () => {
         method: 'POST',
         path: `/v1/transfers/${allowed ? await transferUnderReview() : settledTransfer}/review`,
         body: { decision: 'REJECT', reason: 'permission matrix' },
+      }),
+    },
+    {
+      route: 'POST /v1/transfers/:id/confirm',
+      action: 'confirm transfers',
+      call: async (allowed) => ({
+        method: 'POST',
+        path: `/v1/transfers/${allowed ? await transferAwaitingConfirmation() : settledTransfer}/confirm`,
+        body: { decision: 'DECLINE' },
+      }),
+    },
+    {
+      route: 'POST /v1/transfers/:id/confirm/resend',
+      action: 'confirm transfers',
+      call: async (allowed) => ({
+        method: 'POST',
+        path: `/v1/transfers/${allowed ? await transferDueANewCode() : settledTransfer}/confirm/resend`,
+      }),
+    },
+    {
+      route: 'POST /v1/transfers/:id/cancel',
+      action: 'cancel transfers',
+      call: async (allowed) => ({
+        method: 'POST',
+        path: `/v1/transfers/${allowed ? await transferAwaitingConfirmation() : settledTransfer}/cancel`,
+        body: { reason: 'permission matrix' },
       }),
     },
     { route: 'GET /v1/reviews', action: 'list reviews', call: async () => get('/v1/reviews') },
@@ -412,9 +469,13 @@ describe('the permission matrix', () => {
     for (const role of ['READ_ONLY', 'AUDITOR'] as const) {
       expect(actionsOf(role).every((action) => /^(read|list|stream) /.test(action))).toBe(true);
     }
+    // Moving money and confirming it are the owner's alone.
     expect(actionsOf('SUPER_ADMIN')).toEqual(
-      (Object.keys(PERMISSIONS) as Action[]).filter((action) => action !== 'submit transfers'),
+      (Object.keys(PERMISSIONS) as Action[]).filter(
+        (action) => action !== 'submit transfers' && action !== 'confirm transfers',
+      ),
     );
+    expect(PERMISSIONS['confirm transfers']).toEqual(['USER']);
     expect(PERMISSIONS['write rules']).toEqual(['RULE_ADMIN', 'SUPER_ADMIN']);
     expect(PERMISSIONS['review transfers']).toEqual(['OPS_AGENT', 'SUPER_ADMIN']);
     expect(PERMISSIONS['submit transfers']).toEqual(['USER']);
