@@ -16,6 +16,8 @@ export interface ServiceMetrics {
   /** Submission to terminal status, by that status. */
   transferDuration: Histogram<'status'>;
   riskDecisions: Counter<'decision'>;
+  /** How step-up confirmations ended: CONFIRMED, DECLINED, CANCELLED, TOO_MANY_WRONG_CODES, EXPIRED, NOT_SENT. */
+  confirmations: Counter<'outcome'>;
   riskEvaluation: Histogram;
   deadLettered: Counter<'topic'>;
   slackAlerts: Counter<'outcome'>;
@@ -68,6 +70,12 @@ export function createServiceMetrics(registry: Registry): ServiceMetrics {
       name: 'transfer_saga_risk_decisions_total',
       help: 'Risk decisions, by decision (PASS, REVIEW, STEP_UP, BLOCK)',
       labelNames: ['decision'],
+      registers,
+    }),
+    confirmations: new Counter({
+      name: 'transfer_saga_confirmations_total',
+      help: 'Step-up confirmations ended, by outcome (CONFIRMED, DECLINED, CANCELLED, TOO_MANY_WRONG_CODES, EXPIRED, NOT_SENT)',
+      labelNames: ['outcome'],
       registers,
     }),
     riskEvaluation: new Histogram({

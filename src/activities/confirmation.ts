@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 
 import type { ConfirmationEnding, IssuedCode } from '../domain/confirmation';
 import { ErrorType } from '../domain/errors';
+import type { ServiceMetrics } from '../service-metrics';
 import type { ConfirmationCodes } from '../verification/confirmation-codes';
 import { confirmationText, hashCode, newCode } from '../verification/one-time-code';
 import { SenderRefusedError, type VerificationSender } from '../verification/verification-sender';
@@ -12,10 +13,12 @@ export function createConfirmationActivities({
   codes,
   sender,
   codeSecret,
+  serviceMetrics,
 }: {
   codes: ConfirmationCodes;
   sender: VerificationSender;
   codeSecret: string;
+  serviceMetrics: ServiceMetrics;
 }) {
   return {
     /**
@@ -57,7 +60,7 @@ export function createConfirmationActivities({
 
     /** Records how the confirmation ended (transfer.approved for a right code); the first record stays. */
     async recordConfirmation({ transferId, end, by }: { transferId: string } & ConfirmationEnding): Promise<void> {
-      await codes.recordEnd(transferId, end, by ?? null);
+      if (await codes.recordEnd(transferId, end, by ?? null)) serviceMetrics.confirmations.inc({ outcome: end });
     },
   };
 }

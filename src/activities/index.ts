@@ -31,6 +31,7 @@ export function createActivities(dependencies: Dependencies) {
       codes: confirmationCodes,
       sender: dependencies.verificationSender,
       codeSecret: dependencies.config.confirmation.codeSecret,
+      serviceMetrics,
     }),
     ...createEventActivities({ postgres: dependencies.postgres }),
     ...createNotifyActivities({ slack: dependencies.slack, config: dependencies.config }),

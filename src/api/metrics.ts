@@ -86,6 +86,7 @@ export function outboxMetrics(registry: Registry, outbox: OutboxStore): void {
 interface StoreBacklog {
   reviews: number;
   oldestReviewSeconds: number;
+  confirmations: number;
   repairs: number;
   stuck: number;
   oldestOpenSeconds: number;
@@ -108,6 +109,7 @@ export function storeMetrics(registry: Registry, postgres: Pool, stuckAfterMs: n
       `SELECT (SELECT count(*)::int FROM transactions WHERE status = 'UNDER_REVIEW') AS reviews,
          (SELECT COALESCE(extract(epoch FROM now() - min(updated_at))::float8, 0) FROM transactions
            WHERE status = 'UNDER_REVIEW') AS "oldestReviewSeconds",
+         (SELECT count(*)::int FROM transactions WHERE status = 'AWAITING_CONFIRMATION') AS confirmations,
          (SELECT count(*)::int FROM dlq_events WHERE status = 'OPEN') AS repairs,
          open.stuck, open."oldestOpenSeconds"
        FROM (SELECT count(*) FILTER (WHERE submitted_at <= now() - make_interval(secs => $2 / 1000.0))::int AS stuck,
@@ -135,5 +137,10 @@ export function storeMetrics(registry: Registry, postgres: Pool, stuckAfterMs: n
       (r) => r.oldestOpenSeconds,
     ],
     ['transfer_saga_repairs_open', 'Repairs (dlq_events) not yet resolved', (r) => r.repairs],
+    [
+      'transfer_saga_confirmations_open',
+      'Transfers waiting for their sender to confirm with a one-time code (AWAITING_CONFIRMATION)',
+      (r) => r.confirmations,
+    ],
   ]);
 }

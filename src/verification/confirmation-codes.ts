@@ -100,11 +100,11 @@ export class ConfirmationCodes {
   }
 
   /**
-   * How the confirmation ended; the first record stays. A right code also writes transfer.approved
+   * How the confirmation ended; the first record stays, and true when this call wrote it. A right code also writes transfer.approved
    * (decision STEP_UP), as an approving review does.
    */
-  async recordEnd(transferId: string, end: ConfirmationEnd, by: string | null): Promise<void> {
-    await inTransaction(this.pool, async (client) => {
+  async recordEnd(transferId: string, end: ConfirmationEnd, by: string | null): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{
         fromAccountId: string;
         toAccountId: string;
@@ -123,6 +123,7 @@ export class ConfirmationCodes {
       if (row && end === 'CONFIRMED') {
         await writeTransferEvent(client, 'transfer.approved', transferId, { ...row, decision: 'STEP_UP' });
       }
+      return row !== undefined;
     });
   }
 }
