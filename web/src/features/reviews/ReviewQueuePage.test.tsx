@@ -24,6 +24,7 @@ const transfer = (status: 'UNDER_REVIEW' | 'COMPLETED') => ({
   settledAt: null,
   history: [],
   review: null,
+  confirmation: null,
   links: { self: `/v1/transfers/${TRANSFER_ID}`, temporalUi: 'http://localhost:8233/x' },
 });
 

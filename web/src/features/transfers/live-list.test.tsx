@@ -25,6 +25,7 @@ const transfer = (id: number, change: Partial<Transfer> = {}): Transfer => {
     settledAt: null,
     history: [],
     review: null,
+    confirmation: null,
     links: { self: `/v1/transfers/${transferId}`, temporalUi: `http://localhost:8233/${transferId}` },
     ...change,
   };
