@@ -1,3 +1,5 @@
+-- Up Migration
+
 -- Step-up confirmation (issue 18): risk may ask the sender to confirm a transfer with a one-time code.
 -- The transfer waits AWAITING_CONFIRMATION; STEP_UP is a decision and a rule action beside REVIEW.
 ALTER TABLE transactions DROP CONSTRAINT transactions_status_check;
@@ -39,3 +41,20 @@ CREATE TABLE transfer_confirmations (
   decided_by  text,
   decided_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- Down Migration
+
+DROP TABLE transfer_confirmations;
+DROP TABLE confirmation_codes;
+DROP INDEX transactions_awaiting_confirmation_idx;
+ALTER TABLE accounts DROP COLUMN phone;
+ALTER TABLE rules DROP CONSTRAINT rules_action_check;
+ALTER TABLE rules ADD CONSTRAINT rules_action_check CHECK (action IN ('SCORE', 'REVIEW', 'BLOCK'));
+ALTER TABLE risk_logs DROP CONSTRAINT risk_logs_decision_check;
+ALTER TABLE risk_logs ADD CONSTRAINT risk_logs_decision_check CHECK (decision IN ('PASS', 'REVIEW', 'BLOCK'));
+ALTER TABLE transactions DROP CONSTRAINT transactions_risk_decision_check;
+ALTER TABLE transactions ADD CONSTRAINT transactions_risk_decision_check CHECK (
+  risk_decision IN ('PASS', 'REVIEW', 'BLOCK'));
+ALTER TABLE transactions DROP CONSTRAINT transactions_status_check;
+ALTER TABLE transactions ADD CONSTRAINT transactions_status_check CHECK (
+  status IN ('PENDING', 'UNDER_REVIEW', 'COMPLETED', 'DECLINED', 'BLOCKED', 'REJECTED', 'FAILED'));
