@@ -6,7 +6,7 @@ import { parseCondition, type RiskFacts } from './conditions';
 import type { GatheredFacts, RedisRiskState } from './redis-risk-state';
 import type { RiskEvaluation, RuleOutcome } from './risk-log';
 import type { RuleStore } from './rule-store';
-import type { CompiledRule, Rule } from './rules';
+import type { CompiledRule, Rule, RuleAction } from './rules';
 
 /** How often a worker asks PostgreSQL whether Redis missed a rule-set publication. */
 const PUBLICATION_CHECK_MS = 1000;
@@ -18,7 +18,8 @@ const PUBLICATION_CHECK_MS = 1000;
  *
  * The combined score is Σ score of the deciding (non-shadow) rules that hit + anomalyWeight × the
  * anomaly score. BLOCK when a deciding BLOCK rule hits or the score reaches blockThreshold; REVIEW
- * when a deciding REVIEW rule hits or the score reaches reviewThreshold; PASS otherwise.
+ * when a deciding REVIEW rule hits or the score reaches reviewThreshold; STEP_UP when a deciding
+ * STEP_UP rule hits or the score reaches stepUpThreshold (when one is set); PASS otherwise.
  */
 export class RiskEngine {
   private cached: { version: number; rules: CompiledRule[] } = { version: -1, rules: [] };
@@ -154,9 +155,13 @@ export function compileRules(rules: readonly Rule[]): CompiledRule[] {
   });
 }
 
+/** The strongest of what the score reaches and what the deciding rules force: BLOCK > REVIEW > STEP_UP > PASS. */
 function decide(score: number, deciding: CompiledRule[], thresholds: Config['risk']): RiskDecision {
-  if (score >= thresholds.blockThreshold || deciding.some((rule) => rule.action === 'BLOCK')) return 'BLOCK';
-  if (score >= thresholds.reviewThreshold || deciding.some((rule) => rule.action === 'REVIEW')) return 'REVIEW';
+  const forces = (action: RuleAction) => deciding.some((rule) => rule.action === action);
+  if (score >= thresholds.blockThreshold || forces('BLOCK')) return 'BLOCK';
+  if (score >= thresholds.reviewThreshold || forces('REVIEW')) return 'REVIEW';
+  const { stepUpThreshold } = thresholds;
+  if ((stepUpThreshold !== undefined && score >= stepUpThreshold) || forces('STEP_UP')) return 'STEP_UP';
   return 'PASS';
 }
 
