@@ -214,11 +214,17 @@ const configSchema = z
     OUTBOX_PURGE_EVERY_MS: positiveInteger.default(60_000),
     RISK_REVIEW_THRESHOLD: z.coerce.number().positive().default(50),
     RISK_BLOCK_THRESHOLD: z.coerce.number().positive().default(100),
+    // Unset: only STEP_UP rules ask the sender to confirm, so no score alone does.
+    RISK_STEP_UP_THRESHOLD: z.coerce.number().positive().optional(),
     RISK_ANOMALY_WEIGHT: z.coerce.number().min(0).default(40),
   })
   .refine((env) => env.RISK_BLOCK_THRESHOLD > env.RISK_REVIEW_THRESHOLD, {
     path: ['RISK_BLOCK_THRESHOLD'],
     message: 'must be above RISK_REVIEW_THRESHOLD',
+  })
+  .refine((env) => env.RISK_STEP_UP_THRESHOLD === undefined || env.RISK_STEP_UP_THRESHOLD < env.RISK_REVIEW_THRESHOLD, {
+    path: ['RISK_STEP_UP_THRESHOLD'],
+    message: 'must be below RISK_REVIEW_THRESHOLD',
   })
   .refine((env) => !(env.OTEL_EXPORTER_OTLP_ENDPOINT && env.OTEL_EXPORTER_ZIPKIN_ENDPOINT), {
     path: ['OTEL_EXPORTER_ZIPKIN_ENDPOINT'],
@@ -336,6 +342,8 @@ const configSchema = z
       risk: {
         reviewThreshold: env.RISK_REVIEW_THRESHOLD,
         blockThreshold: env.RISK_BLOCK_THRESHOLD,
+        /** The score from which the sender must confirm; undefined: only STEP_UP rules ask. */
+        stepUpThreshold: env.RISK_STEP_UP_THRESHOLD,
         anomalyWeight: env.RISK_ANOMALY_WEIGHT,
       },
     };

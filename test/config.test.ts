@@ -273,6 +273,16 @@ describe('config', () => {
     );
   });
 
+  it('takes a step-up threshold only below the review threshold, and leaves it unset by default', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).risk.stepUpThreshold).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'test', RISK_STEP_UP_THRESHOLD: '30' }).risk.stepUpThreshold).toBe(30);
+    for (const threshold of ['50', '70', '0', '-1', 'soon']) {
+      expect(() => loadConfig({ NODE_ENV: 'test', RISK_STEP_UP_THRESHOLD: threshold })).toThrow(
+        /RISK_STEP_UP_THRESHOLD/,
+      );
+    }
+  });
+
   it('turns traces on only when an exporter endpoint is set, named after the roles the process runs', () => {
     expect(loadTracingSettings(['api'], {})).toEqual({ serviceName: 'transfer-saga-api', sampleRatio: 1 });
     expect(loadTracingSettings(['worker', 'relay'], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({

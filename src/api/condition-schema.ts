@@ -4,11 +4,14 @@ import {
   ACCOUNT_SIDES,
   COMPARATORS,
   HH_MM,
+  ISO_COUNTRIES,
   MAX_CHILDREN,
   MAX_DEPTH,
+  MAX_DEVICE_DAYS,
   MAX_LIST_ITEMS,
   MAX_NODES,
   MAX_WINDOW_SECONDS,
+  TRAVEL_NOISE_KM,
 } from '../risk/conditions';
 
 /**
@@ -35,6 +38,11 @@ const anomalyComparison = z
 
 const clock = z.string().regex(HH_MM).describe('a UTC time "HH:MM"');
 const ISO_CURRENCY_CODES = Intl.supportedValuesOf('currency') as [string, ...string[]];
+const countries = z
+  .array(z.enum(ISO_COUNTRIES as [string, ...string[]]))
+  .min(1)
+  .max(MAX_LIST_ITEMS)
+  .describe('ISO-3166 alpha-2 codes');
 
 const leaf = z
   .union([
@@ -65,6 +73,28 @@ const leaf = z
       currency: z.strictObject({ in: z.array(z.enum(ISO_CURRENCY_CODES)).min(1).max(MAX_LIST_ITEMS) }),
     }),
     z.strictObject({ anomalyScore: anomalyComparison }),
+    z.strictObject({
+      travel: z
+        .strictObject({
+          maxSpeedKmh: z.number().positive(),
+          withinSeconds: z.int().min(1).max(MAX_WINDOW_SECONDS).optional(),
+        })
+        .describe(
+          "the distance from the sender's other located transfer nearest in time, over the time between, " +
+            `exceeds maxSpeedKmh (within withinSeconds of it, when given); under ${TRAVEL_NOISE_KM} km never ` +
+            'counts, and an unknown location misses',
+        ),
+    }),
+    z.strictObject({
+      newDevice: z
+        .strictObject({ days: z.int().min(1).max(MAX_DEVICE_DAYS) })
+        .describe('the transfer names a device the sender has not used in the last `days` days; no device misses'),
+    }),
+    z.strictObject({
+      country: z
+        .union([z.strictObject({ in: countries }), z.strictObject({ notIn: countries })])
+        .describe("the IP's country is (in) or is not (notIn) listed; an unknown country misses either way"),
+    }),
   ])
   .meta({ description: 'a condition on one fact of the transfer' });
 

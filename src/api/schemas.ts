@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 import { z } from 'zod';
 
 import { REMITTANCE_STATUSES } from '../domain/remittance';
@@ -59,6 +61,41 @@ const memo = z
   .max(140)
   .refine((text) => !UNSAFE_TEXT.test(text), 'must not contain control or bidirectional-override characters');
 
+const degrees = (limit: number) =>
+  z
+    .number()
+    .min(-limit, `must be from -${limit} to ${limit} degrees`)
+    .max(limit, `must be from -${limit} to ${limit} degrees`);
+
+/** Where the sender is, as its client reports it: each part optional, all of it only ever read by risk. */
+export const deviceContext = z
+  .strictObject({
+    ip: z
+      .string()
+      .max(45)
+      // isIP also takes an IPv6 zone (`fe80::1%eth0`), which names an interface on the client, not an address.
+      .refine((ip) => isIP(ip) !== 0 && !ip.includes('%'), 'must be an IPv4 or IPv6 address')
+      .meta({
+        description: "the sender's public IP address, located offline for the travel and country rules",
+        // JSON Schema cannot see into a refinement, so the rule it checks is stated here.
+        anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }],
+      })
+      .optional(),
+    location: z
+      .strictObject({
+        lat: degrees(90).describe('latitude in degrees, from -90 to 90'),
+        lon: degrees(180).describe('longitude in degrees, from -180 to 180'),
+      })
+      .optional()
+      .describe("the device's own location; wins over the IP's for the travel rules (the country stays the IP's)"),
+    deviceId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 letters, digits, or . _ : -')
+      .optional()
+      .describe('a stable id of the sending device or app install, for the new-device rules'),
+  })
+  .describe('where the transfer is sent from, for risk: the IP, the device location and the device id');
+
 export function transferBody(maxAmount: number) {
   return z
     .strictObject({
@@ -67,6 +104,7 @@ export function transferBody(maxAmount: number) {
       amount: minorUnits(1, maxAmount),
       currency,
       memo: memo.optional(),
+      context: deviceContext.optional(),
     })
     .refine((body) => body.fromAccountId !== body.toAccountId, {
       path: ['toAccountId'],

@@ -1,11 +1,15 @@
+import { greatCircleKm, impliedSpeedKmh } from '../domain/geo';
 import {
   type AccountArgument,
   COMPARATORS,
   type Comparator,
   type Comparison,
   type Condition,
+  type CountryArgument,
   type RiskFacts,
   type TimeWindow,
+  TRAVEL_NOISE_KM,
+  type TravelArgument,
   type VelocityArgument,
 } from './conditions';
 
@@ -42,8 +46,11 @@ function collectWindows(condition: Condition, windows: Set<number>): void {
  * The first call compiles the condition and remembers the result for that object, so treat a condition as
  * immutable once it has been evaluated (parseCondition always returns a fresh one).
  *
- * @throws RangeError when a `timeOfDay` node meets an `eventTime` that is not a valid ISO-8601 time;
- *   that is a bug in whoever gathered the facts, and guessing either way would hide it.
+ * Facts a transfer may lack (its location, the sender's previous one, its device, its country) make the node
+ * that needs them miss, with a reason that says what was unknown: an unknown is not evidence.
+ *
+ * @throws RangeError when a `timeOfDay`, `travel` or `newDevice` node meets an `eventTime` that is not a
+ *   valid ISO-8601 time; that is a bug in whoever gathered the facts, and guessing either way would hide it.
  */
 export function evaluateCondition(condition: Condition, facts: RiskFacts): { hit: boolean; reason: string } {
   let compiled = compiledConditions.get(condition);
@@ -101,8 +108,13 @@ function compile(condition: Condition): CompiledCondition {
       return { hit, reason: `currency ${facts.currency} ${hit ? 'is' : 'is not'} in ${listed}` };
     };
   }
-  const anomalyScore = compileComparison(condition.anomalyScore);
-  return (facts) => anomalyScore(`anomaly score ${facts.anomalyScore}`, facts.anomalyScore);
+  if ('anomalyScore' in condition) {
+    const anomalyScore = compileComparison(condition.anomalyScore);
+    return (facts) => anomalyScore(`anomaly score ${facts.anomalyScore}`, facts.anomalyScore);
+  }
+  if ('travel' in condition) return compileTravel(condition.travel);
+  if ('newDevice' in condition) return compileNewDevice(condition.newDevice.days);
+  return compileCountry(condition.country);
 }
 
 function compileAll(children: CompiledCondition[]): CompiledCondition {
@@ -199,15 +211,20 @@ function compileTimeOfDay(window: TimeWindow): CompiledCondition {
   const within = `, within ${window.from}–${window.to}`;
   const outside = `, outside ${window.from}–${window.to}`;
   return (facts) => {
-    const epochMs = Date.parse(facts.eventTime);
-    if (Number.isNaN(epochMs)) {
-      throw new RangeError(`eventTime ${JSON.stringify(facts.eventTime)} is not an ISO-8601 time`);
-    }
+    const epochMs = eventTimeMs(facts);
     // Bounds are whole minutes, so flooring to the minute keeps [from, to) exact: 05:59:59 is before 06:00.
     const minute = ((Math.floor(epochMs / MS_PER_MINUTE) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY;
     const hit = from < to ? minute >= from && minute < to : minute >= from || minute < to;
     return { hit, reason: `submitted ${clockOf(minute)} UTC${hit ? within : outside}` };
   };
+}
+
+function eventTimeMs(facts: RiskFacts): number {
+  const epochMs = Date.parse(facts.eventTime);
+  if (Number.isNaN(epochMs)) {
+    throw new RangeError(`eventTime ${JSON.stringify(facts.eventTime)} is not an ISO-8601 time`);
+  }
+  return epochMs;
 }
 
 function minutesOf(hhmm: string): number {
@@ -230,5 +247,77 @@ function compileAccount({ side, in: accountIds }: AccountArgument): CompiledCond
     if (!checksReceiver) return { hit: false, reason: `sender ${fromAccountId} is not listed` };
     if (!checksSender) return { hit: false, reason: `receiver ${toAccountId} is not listed` };
     return { hit: false, reason: `neither sender ${fromAccountId} nor receiver ${toAccountId} is listed` };
+  };
+}
+
+function compileTravel({ maxSpeedKmh, withinSeconds }: TravelArgument): CompiledCondition {
+  const limit = `${maxSpeedKmh} km/h`;
+  return (facts) => {
+    const { location, previousLocation: previous } = facts;
+    if (!location) return { hit: false, reason: 'no location for this transfer' };
+    if (!previous) return { hit: false, reason: 'no other located transfer from this sender' };
+    const gapMs = eventTimeMs(facts) - previous.atMs;
+    // Evaluations can run out of order; the pair is as impossible either way round.
+    const other = gapMs >= 0 ? 'the last located transfer' : 'a later located transfer';
+    const seconds = Math.abs(gapMs) / 1000;
+    if (withinSeconds !== undefined && seconds > withinSeconds) {
+      return { hit: false, reason: `${other} was ${secondsText(seconds)} away, beyond ${withinSeconds} s` };
+    }
+    const km = greatCircleKm(previous, location);
+    if (km < TRAVEL_NOISE_KM) {
+      return {
+        hit: false,
+        reason: `${Math.round(km)} km from ${other}, under the ${TRAVEL_NOISE_KM} km that count as travel`,
+      };
+    }
+    const speed = impliedSpeedKmh(km, seconds);
+    const hit = speed > maxSpeedKmh;
+    const verdict = `${hit ? 'over' : 'within'} ${limit}`;
+    if (seconds === 0) return { hit, reason: `${Math.round(km)} km from ${other} at the same time, ${verdict}` };
+    const pace = `${Math.round(km)} km in ${secondsText(seconds)} (${Math.round(speed)} km/h)`;
+    return { hit, reason: `${pace} ${gapMs >= 0 ? 'since' : 'before'} ${other}, ${verdict}` };
+  };
+}
+
+/** Whole seconds, except below 10 s, where a tenth can be the difference between two transfers. */
+function secondsText(seconds: number): string {
+  return `${seconds < 10 ? Math.round(seconds * 10) / 10 : Math.round(seconds)} s`;
+}
+
+const MS_PER_DAY = 24 * 60 * MS_PER_MINUTE;
+
+function compileNewDevice(days: number): CompiledCondition {
+  const windowMs = days * MS_PER_DAY;
+  const window = `${days} day${days === 1 ? '' : 's'}`;
+  return (facts) => {
+    const { deviceId, deviceLastSeenMs } = facts;
+    if (deviceId === undefined) return { hit: false, reason: 'no device id on this transfer' };
+    const device = `device ${deviceId}`;
+    if (deviceLastSeenMs === undefined) return { hit: true, reason: `${device} not seen before from this sender` };
+    const ageMs = eventTimeMs(facts) - deviceLastSeenMs;
+    if (ageMs > windowMs) return { hit: true, reason: `${device} last seen ${ageText(ageMs)} before, over ${window}` };
+    return { hit: false, reason: `${device} seen ${ageText(ageMs)} before, within ${window}` };
+  };
+}
+
+/** An age in the unit a person would say it in. */
+function ageText(ageMs: number): string {
+  const minutes = Math.max(0, ageMs) / MS_PER_MINUTE;
+  if (minutes < 120) return `${Math.round(minutes)} min`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h`;
+  return `${Math.round(minutes / MINUTES_PER_DAY)} days`;
+}
+
+function compileCountry(argument: CountryArgument): CompiledCondition {
+  const wantsListed = 'in' in argument;
+  const codes = wantsListed ? argument.in : argument.notIn;
+  const listed = new Set(codes);
+  const names = codes.join(', ');
+  return ({ country }) => {
+    // Neither list says anything about a country nobody knows: an unknown is not evidence of being outside.
+    if (country === undefined)
+      return { hit: false, reason: `country unknown (no IP location), so not judged against ${names}` };
+    const isListed = listed.has(country);
+    return { hit: isListed === wantsListed, reason: `country ${country} ${isListed ? 'is' : 'is not'} in ${names}` };
   };
 }

@@ -4,7 +4,11 @@
  * can all load it. The limits and vocabulary below are also what the API's JSON Schema of a condition uses.
  */
 
-/** Facts about one transfer, gathered before rules run. Velocity and daily totals already include this transfer. */
+/**
+ * Facts about one transfer, gathered before rules run. Velocity and daily totals already include this transfer.
+ * Recorded with each evaluation for dry runs, so every field is plain JSON, and the ones added later are
+ * optional: facts recorded before them still evaluate (their conditions then miss, for want of the fact).
+ */
 export interface RiskFacts {
   /** Integer minor units. */
   amount: number;
@@ -21,6 +25,24 @@ export interface RiskFacts {
   newReceiver: boolean;
   /** 0..1 */
   anomalyScore: number;
+  /** Where the sender was, in degrees; absent when the transfer carried neither a location nor a placeable IP. */
+  location?: { lat: number; lon: number };
+  /** Whether `location` is the one the device reported (which wins) or its IP address's. */
+  locationSource?: 'device' | 'ip';
+  /** ISO-3166 alpha-2 of the IP's location; only ever from the IP, since a device's point names no country. */
+  country?: string;
+  /**
+   * The sender's earlier located transfer nearest to this one in event time (epoch ms), as it stood when this
+   * transfer was first evaluated. When evaluations ran out of order and none is earlier, the nearest later one.
+   */
+  previousLocation?: { lat: number; lon: number; atMs: number };
+  /** The device id the client sent. */
+  deviceId?: string;
+  /**
+   * When the sender last used `deviceId` up to this transfer's event time (epoch ms), in the transfers kept and
+   * not withdrawn; absent when not seen before (or the transfer carried no device id).
+   */
+  deviceLastSeenMs?: number;
 }
 
 /** Bounds on a number; every bound given must hold. */
@@ -44,11 +66,16 @@ export type Condition =
   | { timeOfDay: { from: string; to: string } }
   | { account: { side: 'from' | 'to' | 'either'; in: string[] } }
   | { currency: { in: string[] } }
-  | { anomalyScore: Comparison };
+  | { anomalyScore: Comparison }
+  | { travel: { maxSpeedKmh: number; withinSeconds?: number } }
+  | { newDevice: { days: number } }
+  | { country: { in: string[] } | { notIn: string[] } };
 
 export type VelocityArgument = Extract<Condition, { velocity: unknown }>['velocity'];
 export type AccountArgument = Extract<Condition, { account: unknown }>['account'];
 export type TimeWindow = Extract<Condition, { timeOfDay: unknown }>['timeOfDay'];
+export type TravelArgument = Extract<Condition, { travel: unknown }>['travel'];
+export type CountryArgument = Extract<Condition, { country: unknown }>['country'];
 
 export type ConditionCheck = { ok: true; condition: Condition } | { ok: false; path: string; message: string };
 
@@ -64,6 +91,9 @@ const OPERATORS = [
   'account',
   'currency',
   'anomalyScore',
+  'travel',
+  'newDevice',
+  'country',
 ] as const;
 export const COMPARATORS = ['gt', 'gte', 'lt', 'lte', 'eq'] as const;
 export type Comparator = (typeof COMPARATORS)[number];
@@ -76,11 +106,36 @@ export const MAX_NODES = 200;
 export const MAX_CHILDREN = 20;
 export const MAX_LIST_ITEMS = 1000;
 export const MAX_WINDOW_SECONDS = 7 * 24 * 60 * 60;
+/** How far back a new-device rule may look: as long as Redis keeps a sender's devices. */
+export const MAX_DEVICE_DAYS = 400;
+/**
+ * Two sightings closer than this are one place to a travel rule, whatever the time between them: an IP's
+ * location is a city's at best, and one city's addresses are placed tens of kilometres apart.
+ */
+export const TRAVEL_NOISE_KM = 50;
 
 export const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const CURRENCY_CODE = /^[A-Z]{3}$/;
 // Transfers only ever carry ISO-4217 codes, so any other code in a rule is a typo that would never match.
 const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const COUNTRY_CODE = /^[A-Z]{2}$/;
+
+/**
+ * ISO-3166-1 alpha-2, the assigned codes, plus XK (Kosovo), which IP databases use. In the source rather than
+ * from ICU, whose region list also holds deleted and macro-region codes (SU, EU) no IP is ever placed in.
+ */
+export const ISO_COUNTRIES = [
+  'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY',
+  'BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK',
+  'FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR',
+  'IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK',
+  'ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM',
+  'PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF',
+  'TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW',
+]
+  .join(' ')
+  .split(' ');
+const KNOWN_COUNTRIES = new Set(ISO_COUNTRIES);
 
 /** Thrown inside the validator only; parseCondition turns it into a ConditionCheck. */
 class InvalidCondition extends Error {
@@ -150,6 +205,12 @@ function parseNode(json: unknown, path: string, depth: number, seen: { nodes: nu
       return { currency: parseCurrency(argument, argumentPath) };
     case 'anomalyScore':
       return { anomalyScore: parseComparison(argument, argumentPath, { min: 0, max: 1 }) };
+    case 'travel':
+      return { travel: parseTravel(argument, argumentPath) };
+    case 'newDevice':
+      return { newDevice: parseNewDevice(argument, argumentPath) };
+    case 'country':
+      return { country: parseCountry(argument, argumentPath) };
     default:
       throw new InvalidCondition(
         path,
@@ -257,6 +318,56 @@ function parseCurrency(json: unknown, path: string): { in: string[] } {
     },
   );
   return { in: codes };
+}
+
+function parseTravel(json: unknown, path: string): TravelArgument {
+  const fields = expectFields(json, path, ['maxSpeedKmh', 'withinSeconds'], 'an object with maxSpeedKmh');
+  const maxSpeedKmh = requireField(fields, path, 'maxSpeedKmh');
+  if (typeof maxSpeedKmh !== 'number' || !Number.isFinite(maxSpeedKmh) || maxSpeedKmh <= 0) {
+    throw new InvalidCondition(fieldPath(path, 'maxSpeedKmh'), 'must be a finite number of km/h above 0');
+  }
+  const travel: TravelArgument = { maxSpeedKmh };
+  if (Object.hasOwn(fields, 'withinSeconds')) {
+    const withinSeconds = fields.withinSeconds;
+    if (!isWholeNumberFrom1To(withinSeconds, MAX_WINDOW_SECONDS)) {
+      throw new InvalidCondition(
+        fieldPath(path, 'withinSeconds'),
+        `must be a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS} (7 days)`,
+      );
+    }
+    travel.withinSeconds = withinSeconds;
+  }
+  return travel;
+}
+
+function parseNewDevice(json: unknown, path: string): { days: number } {
+  const fields = expectFields(json, path, ['days'], 'an object with days');
+  const days = requireField(fields, path, 'days');
+  if (!isWholeNumberFrom1To(days, MAX_DEVICE_DAYS)) {
+    throw new InvalidCondition(fieldPath(path, 'days'), `must be a whole number of days from 1 to ${MAX_DEVICE_DAYS}`);
+  }
+  return { days };
+}
+
+function isWholeNumberFrom1To(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= max;
+}
+
+function parseCountry(json: unknown, path: string): CountryArgument {
+  const fields = expectFields(json, path, ['in', 'notIn'], 'an object with in or notIn');
+  const lists = ['in', 'notIn'].filter((key) => Object.hasOwn(fields, key));
+  const [key] = lists;
+  if (key === undefined || lists.length > 1) throw new InvalidCondition(path, 'must have exactly one of in, notIn');
+  const listPath = fieldPath(path, key);
+  const codes = expectList(fields[key], listPath, 'country codes', MAX_LIST_ITEMS).map((code, index) => {
+    if (typeof code !== 'string' || !COUNTRY_CODE.test(code)) {
+      throw new InvalidCondition(`${listPath}[${index}]`, 'must be a two-letter country code in capitals');
+    }
+    if (!KNOWN_COUNTRIES.has(code))
+      throw new InvalidCondition(`${listPath}[${index}]`, 'is not an ISO-3166 alpha-2 country');
+    return code;
+  });
+  return key === 'in' ? { in: codes } : { notIn: codes };
 }
 
 function expectObject(json: unknown, path: string, expected: string): Record<string, unknown> {

@@ -1,12 +1,13 @@
 import type { Config } from '../config';
-import type { RiskDecision, RuleHit, TransferSagaInput } from '../domain/transfer';
+import type { DeviceContext, RiskDecision, RuleHit, TransferSagaInput } from '../domain/transfer';
 import type { AnomalyModel } from './anomaly';
 import { evaluateCondition } from './condition-evaluator';
 import { parseCondition, type RiskFacts } from './conditions';
+import type { IpLocator } from './ip-location';
 import type { GatheredFacts, RedisRiskState } from './redis-risk-state';
 import type { RiskEvaluation, RuleOutcome } from './risk-log';
 import type { RuleStore } from './rule-store';
-import type { CompiledRule, Rule } from './rules';
+import type { CompiledRule, Rule, RuleAction } from './rules';
 
 /** How often a worker asks PostgreSQL whether Redis missed a rule-set publication. */
 const PUBLICATION_CHECK_MS = 1000;
@@ -18,7 +19,12 @@ const PUBLICATION_CHECK_MS = 1000;
  *
  * The combined score is Σ score of the deciding (non-shadow) rules that hit + anomalyWeight × the
  * anomaly score. BLOCK when a deciding BLOCK rule hits or the score reaches blockThreshold; REVIEW
- * when a deciding REVIEW rule hits or the score reaches reviewThreshold; PASS otherwise.
+ * when a deciding REVIEW rule hits or the score reaches reviewThreshold; STEP_UP when a deciding
+ * STEP_UP rule hits or the score reaches stepUpThreshold (when one is set); PASS otherwise.
+ *
+ * Where the transfer was made is the device's reported location when it sent one, else its IP's
+ * (from the offline {@link IpLocator}); the country is only ever the IP's. Every transfer with an IP is
+ * located, whatever the rules read, so a dry run of a future country or travel rule has the facts.
  */
 export class RiskEngine {
   private cached: { version: number; rules: CompiledRule[] } = { version: -1, rules: [] };
@@ -29,12 +35,15 @@ export class RiskEngine {
     private readonly ruleStore: RuleStore,
     private readonly model: AnomalyModel,
     private readonly settings: Config['risk'],
+    private readonly ipLocator: IpLocator,
   ) {}
 
   async evaluate(transfer: TransferSagaInput): Promise<RiskEvaluation> {
     await this.catchUpPublication();
     const eventTimeMs = Date.parse(transfer.submittedAt);
-    const gathered = await this.gather(transfer, eventTimeMs);
+    const place = placeOf(transfer.context, this.ipLocator);
+    const deviceId = transfer.context?.deviceId;
+    const gathered = await this.gather(transfer, eventTimeMs, place.location, deviceId);
     if (gathered.rulesJson !== undefined)
       this.cached = { version: gathered.version, rules: compile(gathered.rulesJson) };
 
@@ -54,6 +63,10 @@ export class RiskEngine {
       dailyTotal: gathered.dailyTotal,
       newReceiver: gathered.newReceiver,
       anomalyScore: anomaly.score,
+      ...place,
+      ...(gathered.previousLocation ? { previousLocation: gathered.previousLocation } : {}),
+      ...(deviceId === undefined ? {} : { deviceId }),
+      ...(gathered.deviceLastSeenMs === undefined ? {} : { deviceLastSeenMs: gathered.deviceLastSeenMs }),
     };
 
     const judged = judge(this.cached.rules, facts, anomaly.reason, this.settings);
@@ -77,8 +90,10 @@ export class RiskEngine {
   private async gather(
     transfer: TransferSagaInput,
     eventTimeMs: number,
+    location: RiskFacts['location'],
+    deviceId: string | undefined,
   ): Promise<Extract<GatheredFacts, { ruleSet: 'PUBLISHED' }>> {
-    const request = { ...transfer, eventTimeMs, cachedVersion: this.cached.version };
+    const request = { ...transfer, eventTimeMs, cachedVersion: this.cached.version, location, deviceId };
     const gathered = await this.state.gather(request);
     if (gathered.ruleSet === 'PUBLISHED') return gathered;
     await this.ruleStore.publish();
@@ -99,6 +114,20 @@ export class RiskEngine {
     const [stored, published] = await Promise.all([this.ruleStore.version(), this.state.publishedVersion()]);
     if (published !== undefined && published !== stored) await this.ruleStore.publish(published > stored);
   }
+}
+
+type PlaceFacts = Pick<RiskFacts, 'location' | 'locationSource' | 'country'>;
+
+/** The transfer's location (the device's wins over the IP's) and its IP's country, each only when known. */
+function placeOf(context: DeviceContext | undefined, ipLocator: IpLocator): PlaceFacts {
+  const fromIp = context?.ip === undefined ? undefined : ipLocator.locate(context.ip);
+  const country = fromIp?.country === undefined ? {} : { country: fromIp.country };
+  if (context?.location) {
+    const { lat, lon } = context.location;
+    return { location: { lat, lon }, locationSource: 'device', ...country };
+  }
+  if (fromIp) return { location: { lat: fromIp.lat, lon: fromIp.lon }, locationSource: 'ip', ...country };
+  return {};
 }
 
 /** What a rule set decides on one transfer's facts: the live path, and a draft's dry run over recorded facts. */
@@ -154,9 +183,13 @@ export function compileRules(rules: readonly Rule[]): CompiledRule[] {
   });
 }
 
+/** The strongest of what the score reaches and what the deciding rules force: BLOCK > REVIEW > STEP_UP > PASS. */
 function decide(score: number, deciding: CompiledRule[], thresholds: Config['risk']): RiskDecision {
-  if (score >= thresholds.blockThreshold || deciding.some((rule) => rule.action === 'BLOCK')) return 'BLOCK';
-  if (score >= thresholds.reviewThreshold || deciding.some((rule) => rule.action === 'REVIEW')) return 'REVIEW';
+  const forces = (action: RuleAction) => deciding.some((rule) => rule.action === action);
+  if (score >= thresholds.blockThreshold || forces('BLOCK')) return 'BLOCK';
+  if (score >= thresholds.reviewThreshold || forces('REVIEW')) return 'REVIEW';
+  const { stepUpThreshold } = thresholds;
+  if ((stepUpThreshold !== undefined && score >= stepUpThreshold) || forces('STEP_UP')) return 'STEP_UP';
   return 'PASS';
 }
 

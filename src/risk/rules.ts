@@ -1,7 +1,10 @@
 import type { Condition } from './conditions';
 
-/** What a rule does when it hits: only add its score, or also force at least REVIEW, or BLOCK. */
-export const RULE_ACTIONS = ['SCORE', 'REVIEW', 'BLOCK'] as const;
+/**
+ * What a rule does when it hits: only add its score, or also force at least STEP_UP (the sender confirms
+ * with a one-time code), at least REVIEW, or BLOCK. The strongest forced action among the hits wins.
+ */
+export const RULE_ACTIONS = ['SCORE', 'STEP_UP', 'REVIEW', 'BLOCK'] as const;
 export type RuleAction = (typeof RULE_ACTIONS)[number];
 
 /** A rule as an operator writes it. */

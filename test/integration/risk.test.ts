@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 
 import { startApi } from '../../src/api/server';
-import type { TransferStatus } from '../../src/domain/transfer';
+import type { DeviceContext, TransferSagaInput, TransferStatus } from '../../src/domain/transfer';
 import type { RiskRecord } from '../../src/risk/risk-log';
 import type { Rule } from '../../src/risk/rules';
 import { moneyViolations } from '../../harness/conservation';
@@ -237,6 +237,112 @@ describe('risk evaluation, rules and review', () => {
     expect(await accountOf(gina)).toMatchObject({ balance: 9_000, held: 0 });
     expect(await accountOf(hank)).toMatchObject({ balance: 1_000, held: 0 });
     expect(await moneyViolations(service.dependencies.postgres, service.balances, [gina, hank])).toEqual([]);
+  });
+
+  describe('where the transfer is sent from', () => {
+    // DB-IP Lite places these in Seoul and in Lisbon (test/risk/ip-location.test.ts checks that on its own).
+    const SEOUL_IP = '124.0.0.1';
+    const LISBON_IP = '193.136.0.1';
+    const sagaInput = (fromAccountId: string, submittedAtMs: number, context: DeviceContext): TransferSagaInput => ({
+      transferId: randomUUID(),
+      fromAccountId,
+      toAccountId: `receiver-${randomUUID()}`,
+      amount: 100,
+      currency: 'EUR',
+      context,
+      requestedBy: 'traveller',
+      submittedAt: new Date(submittedAtMs).toISOString(),
+      timings: service.config.saga,
+    });
+
+    it('decides STEP_UP when a STEP_UP travel rule hits: Seoul, then Lisbon ten minutes later', async () => {
+      const sender = `traveller-${randomUUID()}`;
+      const rule = await createRule({
+        condition: { all: [fromAccount(sender), { travel: { maxSpeedKmh: 1_000 } }] },
+        action: 'STEP_UP',
+        score: 1,
+      });
+      const { engine } = service.dependencies.risk;
+      const start = Date.now();
+
+      const inSeoul = await engine.evaluate(sagaInput(sender, start, { ip: SEOUL_IP, deviceId: 'phone-1' }));
+      const inLisbon = await engine.evaluate(
+        sagaInput(sender, start + 10 * 60_000, { ip: LISBON_IP, deviceId: 'phone-1' }),
+      );
+
+      expect(inSeoul.assessment.decision).toBe('PASS');
+      expect(inSeoul.outcomes.find((outcome) => outcome.ruleId === rule.ruleId)?.reason).toBe(
+        'no other located transfer from this sender',
+      );
+      expect(inLisbon.assessment.decision).toBe('STEP_UP');
+      expect(inLisbon.assessment.hits.map((hit) => [hit.ruleId, hit.shadow])).toEqual([[rule.ruleId, false]]);
+      expect(inLisbon.assessment.hits[0]?.reason).toMatch(
+        / and \d+ km in 600 s \(\d+ km\/h\) since the last located transfer, over 1000 km\/h$/,
+      );
+      // The facts a dry run will replay: the location and country from the IP, the previous location, the device.
+      expect(inLisbon.facts).toMatchObject({
+        locationSource: 'ip',
+        country: 'PT',
+        previousLocation: { atMs: start },
+        deviceId: 'phone-1',
+        deviceLastSeenMs: start,
+      });
+      expect(JSON.parse(JSON.stringify(inLisbon.facts)) as unknown).toEqual(inLisbon.facts);
+    });
+
+    it("takes the device's own location over its IP's, and a REVIEW rule over a STEP_UP one", async () => {
+      const sender = `traveller-${randomUUID()}`;
+      await createRule({
+        condition: { all: [fromAccount(sender), { travel: { maxSpeedKmh: 1_000 } }] },
+        action: 'STEP_UP',
+        score: 1,
+      });
+      await createRule({ condition: { all: [fromAccount(sender), { country: { in: ['KR'] } }] }, action: 'REVIEW' });
+      const { engine } = service.dependencies.risk;
+      const start = Date.now();
+
+      await engine.evaluate(sagaInput(sender, start, { location: { lat: 38.7223, lon: -9.1393 } }));
+      // A Korean IP, but the device says Lisbon again: no travel, and the country is still the IP's.
+      const stayed = await engine.evaluate(
+        sagaInput(sender, start + 60_000, { ip: SEOUL_IP, location: { lat: 38.7223, lon: -9.1393 } }),
+      );
+      expect(stayed.facts).toMatchObject({ locationSource: 'device', country: 'KR' });
+      expect(stayed.assessment.decision).toBe('REVIEW');
+      expect(stayed.assessment.hits).toHaveLength(1);
+
+      const flew = await engine.evaluate(sagaInput(sender, start + 120_000, { ip: SEOUL_IP }));
+      expect(flew.facts).toMatchObject({ locationSource: 'ip', country: 'KR' });
+      expect(flew.assessment.hits).toHaveLength(2);
+      expect(flew.assessment.decision).toBe('REVIEW');
+    });
+
+    it('carries a submitted device context through the saga to the rules, whose reasons the risk log keeps', async () => {
+      const olga = await service.openAccount('olga', 5_000);
+      const pete = await service.openAccount('pete', 0);
+      const rule = await createRule({
+        condition: { all: [fromAccount(olga), { newDevice: { days: 30 } }] },
+        action: 'SCORE',
+        score: 1,
+      });
+      const submitted = await service.request<{ transferId: string }>('POST', '/v1/transfers', {
+        token: service.token('olga', 'USER'),
+        headers: { 'Idempotency-Key': randomUUID() },
+        body: {
+          fromAccountId: olga,
+          toAccountId: pete,
+          amount: 100,
+          currency: 'EUR',
+          context: { ip: LISBON_IP, deviceId: 'olga-laptop' },
+        },
+      });
+      expect(submitted.status).toBe(202);
+
+      expect(await finalStatus(submitted.body.transferId)).toBe('COMPLETED');
+      const record = await riskOf(submitted.body.transferId);
+      const outcome = record.rules.find((ruleOutcome) => ruleOutcome.ruleId === rule.ruleId);
+      expect(outcome?.hit).toBe(true);
+      expect(outcome?.reason).toMatch(/ and device olga-laptop not seen before from this sender$/);
+    });
   });
 
   it('refuses a condition outside the language with a 422 naming its path, and writes nothing', async () => {

@@ -334,6 +334,22 @@ describe('transfers through the REST API', () => {
         field: 'currency',
         input: () => transfer({ toAccountId: usd, currency: 'USD' }),
       },
+      ...(
+        [
+          ['an IP that is no address', 'body.context.ip', { ip: '300.1.2.3' }],
+          ['an IPv6 address with a zone', 'body.context.ip', { ip: 'fe80::1%eth0' }],
+          ['a latitude over 90', 'body.context.location.lat', { location: { lat: 90.5, lon: 0 } }],
+          ['a longitude under -180', 'body.context.location.lon', { location: { lat: 0, lon: -180.01 } }],
+          ['a latitude given as a string', 'body.context.location.lat', { location: { lat: '37.5', lon: 127 } }],
+          ['a location without a longitude', 'body.context.location.lon', { location: { lat: 37.5 } }],
+          ['a location with an altitude', 'body.context.location.alt', { location: { lat: 1, lon: 1, alt: 5 } }],
+          ['a device id with a space', 'body.context.deviceId', { deviceId: 'my phone' }],
+          ['a device id of 129 characters', 'body.context.deviceId', { deviceId: 'd'.repeat(129) }],
+          ['an empty device id', 'body.context.deviceId', { deviceId: '' }],
+          ['an unknown context field', 'body.context.userAgent', { userAgent: 'curl' }],
+          ['a context that is a string', 'body.context', '127.0.0.1'],
+        ] as const
+      ).map(([name, field, context]) => ({ name, status: 400, field, input: () => transfer({ context }) })),
       { name: 'malformed JSON', status: 400, field: 'body', input: () => ({ rawBody: '{"fromAccountId": ' }) },
       { name: 'an oversize body', status: 413, field: 'body', input: () => transfer({ memo: 'x'.repeat(20_000) }) },
       {

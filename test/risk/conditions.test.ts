@@ -44,7 +44,11 @@ const everyOperator = {
     { account: { side: 'either', in: ['acc-mallory'] } },
     { currency: { in: ['EUR', 'GBP'] } },
     { anomalyScore: { gte: 0.9 } },
-    { any: [{ not: { newReceiver: false } }, { amount: { eq: 42 } }] },
+    { travel: { maxSpeedKmh: 1000, withinSeconds: 3600 } },
+    { newDevice: { days: 30 } },
+    { country: { notIn: ['KR', 'XK'] } },
+    { any: [{ not: { newReceiver: false } }, { amount: { eq: 42 } }, { travel: { maxSpeedKmh: 0.5 } }] },
+    { any: [{ country: { in: ['PT'] } }, { newDevice: { days: 400 } }] },
   ],
 };
 
@@ -153,6 +157,54 @@ const refusals: Array<[string, unknown, string, RegExp]> = [
   ['an empty account id', { account: { side: 'to', in: ['acc-1', ''] } }, 'condition.account.in[1]', /non-empty/],
   ['a lower-case currency', { currency: { in: ['eur'] } }, 'condition.currency.in[0]', /three-letter/],
   ['a currency that is not ISO-4217', { currency: { in: ['EUR', 'EUD'] } }, 'condition.currency.in[1]', /ISO-4217/],
+  ['a travel without maxSpeedKmh', { travel: { withinSeconds: 60 } }, 'condition.travel.maxSpeedKmh', /is required/],
+  ['a zero maxSpeedKmh', { travel: { maxSpeedKmh: 0 } }, 'condition.travel.maxSpeedKmh', /km\/h above 0/],
+  ['a maxSpeedKmh given as a string', { travel: { maxSpeedKmh: '900' } }, 'condition.travel.maxSpeedKmh', /finite/],
+  [
+    'a fractional withinSeconds',
+    { travel: { maxSpeedKmh: 1000, withinSeconds: 0.5 } },
+    'condition.travel.withinSeconds',
+    /whole number of seconds from 1 to 604800/,
+  ],
+  [
+    'a withinSeconds over 7 days',
+    { travel: { maxSpeedKmh: 1000, withinSeconds: 604_801 } },
+    'condition.travel.withinSeconds',
+    /from 1 to 604800/,
+  ],
+  [
+    'an unknown travel field',
+    { travel: { maxSpeedKmh: 1000, minKm: 5 } },
+    'condition.travel.minKm',
+    /is not a known field; expected maxSpeedKmh, withinSeconds/,
+  ],
+  [
+    'a negative maxSpeedKmh at depth',
+    { any: [{ newReceiver: true }, { not: { travel: { maxSpeedKmh: -5 } } }] },
+    'condition.any[1].not.travel.maxSpeedKmh',
+    /above 0/,
+  ],
+  ['a newDevice that is a boolean', { newDevice: true }, 'condition.newDevice', /an object with days, got a boolean/],
+  [
+    'a newDevice of 0 days',
+    { newDevice: { days: 0 } },
+    'condition.newDevice.days',
+    /whole number of days from 1 to 400/,
+  ],
+  ['a newDevice over 400 days', { newDevice: { days: 401 } }, 'condition.newDevice.days', /from 1 to 400/],
+  ['a missing days', { newDevice: {} }, 'condition.newDevice.days', /is required/],
+  [
+    'a country with both in and notIn',
+    { country: { in: ['KR'], notIn: ['PT'] } },
+    'condition.country',
+    /must have exactly one of in, notIn/,
+  ],
+  ['a country with neither in nor notIn', { country: {} }, 'condition.country', /exactly one of in, notIn/],
+  ['an unknown country field', { country: { is: ['KR'] } }, 'condition.country.is', /expected in, notIn/],
+  ['a lower-case country', { country: { in: ['kr'] } }, 'condition.country.in[0]', /two-letter country code/],
+  ['a three-letter country', { country: { in: ['KOR'] } }, 'condition.country.in[0]', /two-letter country code/],
+  ['a country that is not ISO-3166', { country: { notIn: ['KR', 'EU'] } }, 'condition.country.notIn[1]', /ISO-3166/],
+  ['an empty country list', { country: { notIn: [] } }, 'condition.country.notIn', /1 to 1000 country codes/],
   ['nesting 9 levels deep', nestedNots(8), `condition${'.not'.repeat(8)}`, /deeper than the limit of 8 levels/],
   ['201 nodes', tooManyNodes, 'condition.any[19].all[8]', /limit of 200 nodes in total/],
 ];
@@ -192,7 +244,7 @@ describe('parseCondition', () => {
       path: 'condition',
       message:
         'unknown operator "amout"; expected one of all, any, not, amount, velocity, dailyTotal, newReceiver, ' +
-        'timeOfDay, account, currency, anomalyScore',
+        'timeOfDay, account, currency, anomalyScore, travel, newDevice, country',
     });
   });
 
@@ -395,6 +447,155 @@ describe('evaluateCondition', () => {
         reason: 'anomaly score 0.5 < 0.9',
       });
     });
+  });
+
+  describe('travel', () => {
+    const seoul = { lat: 37.5665, lon: 126.978 };
+    const lisbon = { lat: 38.7223, lon: -9.1393 };
+    const tenMinutesLater = { eventTime: '2024-05-01T12:10:00.000Z' };
+    const fromSeoulAt = (eventTime: string) => ({ previousLocation: { ...seoul, atMs: Date.parse(eventTime) } });
+
+    it('hits from Seoul to Lisbon in 10 minutes at 1000 km/h, and says the distance, time and speed', () => {
+      expect(
+        evaluate(
+          { travel: { maxSpeedKmh: 1000 } },
+          { ...tenMinutesLater, location: lisbon, ...fromSeoulAt('2024-05-01T12:00:00.000Z') },
+        ),
+      ).toEqual({
+        hit: true,
+        reason: '10418 km in 600 s (62507 km/h) since the last located transfer, over 1000 km/h',
+      });
+    });
+
+    it('misses when the time between makes the trip possible', () => {
+      expect(
+        evaluate(
+          { travel: { maxSpeedKmh: 1000 } },
+          { ...tenMinutesLater, location: lisbon, ...fromSeoulAt('2024-04-30T12:10:00.000Z') },
+        ),
+      ).toEqual({
+        hit: false,
+        reason: '10418 km in 86400 s (434 km/h) since the last located transfer, within 1000 km/h',
+      });
+    });
+
+    it('counts a real distance at the same event time as exceeding any speed', () => {
+      expect(
+        evaluate(
+          { travel: { maxSpeedKmh: 100_000 } },
+          { ...tenMinutesLater, location: lisbon, ...fromSeoulAt(tenMinutesLater.eventTime) },
+        ),
+      ).toEqual({ hit: true, reason: '10418 km from the last located transfer at the same time, over 100000 km/h' });
+    });
+
+    it('judges a pair evaluated out of order, whose other transfer is the later one, the same way', () => {
+      expect(
+        evaluate(
+          { travel: { maxSpeedKmh: 1000 } },
+          { ...tenMinutesLater, location: lisbon, ...fromSeoulAt('2024-05-01T12:20:00.000Z') },
+        ),
+      ).toEqual({
+        hit: true,
+        reason: '10418 km in 600 s (62507 km/h) before a later located transfer, over 1000 km/h',
+      });
+    });
+
+    it('with withinSeconds, misses when the other located transfer is further away in time', () => {
+      const condition = { travel: { maxSpeedKmh: 10, withinSeconds: 300 } };
+      expect(
+        evaluate(condition, { ...tenMinutesLater, location: lisbon, ...fromSeoulAt('2024-05-01T12:00:00.000Z') }),
+      ).toEqual({ hit: false, reason: 'the last located transfer was 600 s away, beyond 300 s' });
+      expect(
+        evaluate(condition, { ...tenMinutesLater, location: lisbon, ...fromSeoulAt('2024-05-01T12:05:00.000Z') }).hit,
+      ).toBe(true);
+    });
+
+    it('never counts two sightings in one city as travel, however close in time', () => {
+      const anyang = { lat: 37.3881, lon: 126.936 };
+      expect(
+        evaluate(
+          { travel: { maxSpeedKmh: 1 } },
+          { ...tenMinutesLater, location: anyang, ...fromSeoulAt(tenMinutesLater.eventTime) },
+        ),
+      ).toEqual({ hit: false, reason: '20 km from the last located transfer, under the 50 km that count as travel' });
+    });
+
+    it('misses, saying what is unknown, without this location or another located transfer', () => {
+      expect(evaluate({ travel: { maxSpeedKmh: 1000 } }, fromSeoulAt('2024-05-01T12:00:00.000Z'))).toEqual({
+        hit: false,
+        reason: 'no location for this transfer',
+      });
+      expect(evaluate({ travel: { maxSpeedKmh: 1000 } }, { location: lisbon })).toEqual({
+        hit: false,
+        reason: 'no other located transfer from this sender',
+      });
+    });
+  });
+
+  describe('newDevice', () => {
+    const at = (eventTime: string) => Date.parse(eventTime);
+
+    it('hits on a device the sender has not used before, or not within the days given', () => {
+      expect(evaluate({ newDevice: { days: 30 } }, { deviceId: 'phone-2' })).toEqual({
+        hit: true,
+        reason: 'device phone-2 not seen before from this sender',
+      });
+      expect(
+        evaluate({ newDevice: { days: 30 } }, { deviceId: 'phone-1', deviceLastSeenMs: at('2024-03-01T12:00:00Z') }),
+      ).toEqual({ hit: true, reason: 'device phone-1 last seen 61 days before, over 30 days' });
+    });
+
+    it('misses on a device used within the days given, and on a transfer without a device id', () => {
+      expect(
+        evaluate({ newDevice: { days: 1 } }, { deviceId: 'phone-1', deviceLastSeenMs: at('2024-05-01T09:00:00Z') }),
+      ).toEqual({ hit: false, reason: 'device phone-1 seen 3 h before, within 1 day' });
+      expect(
+        evaluate({ newDevice: { days: 1 } }, { deviceId: 'phone-1', deviceLastSeenMs: at('2024-04-30T12:00:00Z') }).hit,
+      ).toBe(false);
+      expect(evaluate({ newDevice: { days: 30 } }, {})).toEqual({
+        hit: false,
+        reason: 'no device id on this transfer',
+      });
+    });
+  });
+
+  describe('country', () => {
+    it('in hits on a listed country, notIn on one not listed', () => {
+      expect(evaluate({ country: { in: ['KR', 'JP'] } }, { country: 'KR' })).toEqual({
+        hit: true,
+        reason: 'country KR is in KR, JP',
+      });
+      expect(evaluate({ country: { in: ['KR', 'JP'] } }, { country: 'PT' })).toEqual({
+        hit: false,
+        reason: 'country PT is not in KR, JP',
+      });
+      expect(evaluate({ country: { notIn: ['KR'] } }, { country: 'PT' })).toEqual({
+        hit: true,
+        reason: 'country PT is not in KR',
+      });
+      expect(evaluate({ country: { notIn: ['KR'] } }, { country: 'KR' })).toEqual({
+        hit: false,
+        reason: 'country KR is in KR',
+      });
+    });
+
+    it('misses either way on an unknown country: an unknown is not evidence of being outside the list', () => {
+      const unknown = { hit: false, reason: 'country unknown (no IP location), so not judged against KR' };
+      expect(evaluate({ country: { in: ['KR'] } }, {})).toEqual(unknown);
+      expect(evaluate({ country: { notIn: ['KR'] } }, {})).toEqual(unknown);
+    });
+  });
+
+  it('evaluates facts recorded before location, device and country were gathered: those conditions miss', () => {
+    const recordedBefore: RiskFacts = { ...baseFacts };
+    for (const condition of [
+      { travel: { maxSpeedKmh: 1 } },
+      { newDevice: { days: 1 } },
+      { country: { in: ['KR'] } },
+      { country: { notIn: ['KR'] } },
+    ]) {
+      expect(evaluate(condition, recordedBefore).hit).toBe(false);
+    }
   });
 
   describe('all, any and not', () => {

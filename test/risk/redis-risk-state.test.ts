@@ -108,6 +108,116 @@ describe('risk state in Redis', () => {
     expect(after.history).toEqual([{ amount: 100, atMs: now }]);
   });
 
+  describe('locations and devices', () => {
+    const SEOUL = { lat: 37.5665, lon: 126.978 };
+    const LISBON = { lat: 38.7223, lon: -9.1393 };
+    const BUSAN = { lat: 35.1796, lon: 129.0756 };
+    const located = (
+      sender: string,
+      eventTimeMs: number,
+      location?: { lat: number; lon: number },
+      deviceId?: string,
+    ) => ({
+      ...transfer(sender, eventTimeMs),
+      ...(location ? { location } : {}),
+      ...(deviceId ? { deviceId } : {}),
+    });
+
+    it("answers the sender's previous located transfer, and the same one again on a retry", async () => {
+      await publish([]);
+      const sender = `s-${randomUUID()}`;
+      const now = Date.now();
+      const inSeoul = located(sender, now, SEOUL);
+      const unplaced = located(sender, now + 60_000);
+      const inLisbon = located(sender, now + 600_000, LISBON);
+
+      expect((await gathered(inSeoul)).previousLocation).toBeUndefined();
+      expect((await gathered(unplaced)).previousLocation).toEqual({ ...SEOUL, atMs: now });
+      const first = await gathered(inLisbon);
+      expect(first.previousLocation).toEqual({ ...SEOUL, atMs: now });
+
+      // A later located transfer changes what the next one sees, never what a retry of this one answers.
+      await gathered(located(sender, now + 700_000, BUSAN));
+      expect((await gathered(inLisbon)).previousLocation).toEqual({ ...SEOUL, atMs: now });
+    });
+
+    it('is not moved back by an older event evaluated late, which sees its own neighbour in time', async () => {
+      await publish([]);
+      const sender = `s-${randomUUID()}`;
+      const now = Date.now();
+      await gathered(located(sender, now, SEOUL));
+      await gathered(located(sender, now + 600_000, LISBON));
+
+      // Submitted between the two, evaluated after both: it sees the one just before it (Seoul)...
+      const late = await gathered(located(sender, now + 300_000, BUSAN));
+      expect(late.previousLocation).toEqual({ ...SEOUL, atMs: now });
+      // ...and the next one still sees Lisbon, the newest by event time, not the late arrival.
+      expect((await gathered(located(sender, now + 900_000))).previousLocation).toEqual({
+        ...LISBON,
+        atMs: now + 600_000,
+      });
+      // The earliest transfer evaluated last has none before it, so it answers the nearest after it.
+      expect((await gathered(located(sender, now - 60_000, BUSAN))).previousLocation).toEqual({
+        ...SEOUL,
+        atMs: now,
+      });
+    });
+
+    it('answers when the device was last used before this transfer, pinned for a retry', async () => {
+      await publish([]);
+      const sender = `s-${randomUUID()}`;
+      const now = Date.now();
+      expect((await gathered(located(sender, now, undefined, 'phone-1'))).deviceLastSeenMs).toBeUndefined();
+      const again = located(sender, now + 60_000, undefined, 'phone-1');
+      expect((await gathered(again)).deviceLastSeenMs).toBe(now);
+      expect((await gathered(located(sender, now + 120_000, undefined, 'tablet-1'))).deviceLastSeenMs).toBeUndefined();
+      expect((await gathered(located(sender, now + 180_000, undefined, 'phone-1'))).deviceLastSeenMs).toBe(
+        now + 60_000,
+      );
+      expect((await gathered(again)).deviceLastSeenMs).toBe(now);
+      // Without a device id nothing is answered, and another sender's devices are its own.
+      expect((await gathered(located(sender, now + 240_000))).deviceLastSeenMs).toBeUndefined();
+      expect(
+        (await gathered(located(`s-${randomUUID()}`, now, undefined, 'phone-1'))).deviceLastSeenMs,
+      ).toBeUndefined();
+    });
+
+    it('keeps a bounded number of devices per sender, forgetting the least recently used', async () => {
+      await publish([]);
+      const sender = `s-${randomUUID()}`;
+      const now = Date.now();
+      for (let n = 0; n <= 50; n++) await gathered(located(sender, now + n, undefined, `device-${n}`));
+
+      expect(await redis.zcard(`risk:{${sender}}:devices`)).toBe(50);
+      expect(await redis.exists(`risk:{${sender}}:device:device-0`)).toBe(0);
+      expect((await gathered(located(sender, now + 100, undefined, 'device-0'))).deviceLastSeenMs).toBeUndefined();
+      expect((await gathered(located(sender, now + 101, undefined, 'device-50'))).deviceLastSeenMs).toBe(now + 50);
+      const ttl = await redis.pttl(`risk:{${sender}}:devices`);
+      expect(ttl).toBeGreaterThan(399 * 24 * 60 * 60_000);
+    });
+
+    it("withdraws a compensated transfer's location and device sighting, so a failed attempt vouches for nothing", async () => {
+      await publish([]);
+      const sender = `s-${randomUUID()}`;
+      const now = Date.now();
+      await gathered(located(sender, now, SEOUL, 'phone-1'));
+      const attempt = located(sender, now + 600_000, LISBON, 'laptop-9');
+      await gathered(attempt);
+
+      expect(await state.withdraw(attempt.transferId)).toBe('WITHDRAWN');
+
+      const retry = await gathered(located(sender, now + 660_000, LISBON, 'laptop-9'));
+      expect(retry.previousLocation).toEqual({ ...SEOUL, atMs: now });
+      expect(retry.deviceLastSeenMs).toBeUndefined();
+      // A device seen before the withdrawn transfer keeps that earlier sighting.
+      const phoneAttempt = located(sender, now + 700_000, SEOUL, 'phone-1');
+      expect((await gathered(phoneAttempt)).deviceLastSeenMs).toBe(now);
+      expect(await state.withdraw(phoneAttempt.transferId)).toBe('WITHDRAWN');
+      expect(await redis.zscore(`risk:{${sender}}:devices`, 'phone-1')).toBe(String(now));
+      expect((await gathered(located(sender, now + 800_000, SEOUL, 'phone-1'))).deviceLastSeenMs).toBe(now);
+    });
+  });
+
   it('sends the rules only when the caller caches another version, and never publishes an older set over a newer', async () => {
     await publish([]);
     const sender = `s-${randomUUID()}`;

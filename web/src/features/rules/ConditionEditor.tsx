@@ -2,7 +2,7 @@ import { useId } from 'react';
 
 import { ApiError } from '../../lib/api-client';
 
-import { EXAMPLE_CONDITION, isConditionField, parseConditionText } from './condition-text';
+import { CONDITION_EXAMPLES, EXAMPLE_CONDITION, isConditionField, parseConditionText } from './condition-text';
 
 export interface ConditionEditorProps {
   text: string;
@@ -35,9 +35,25 @@ export function ConditionEditor({ text, onChange, serverError, readOnly = false 
         aria-describedby={`${id}-help`}
       />
       <p id={`${id}-help`} className="muted">
-        One operator per object: all, any, not, amount, velocity, dailyTotal, newReceiver, timeOfDay, account, currency,
-        anomalyScore. Amounts are in minor units.
+        One operator per object: all, any, not,{' '}
+        {CONDITION_EXAMPLES.map(({ condition }) => Object.keys(condition)[0]).join(', ')}. Amounts are in minor units.
       </p>
+      <details className="muted">
+        <summary>Operators by example</summary>
+        <dl>
+          {CONDITION_EXAMPLES.map(({ condition, meaning }) => (
+            <div key={Object.keys(condition)[0]}>
+              <dt>
+                <code>{JSON.stringify(condition)}</code>
+              </dt>
+              <dd>{meaning}</dd>
+            </div>
+          ))}
+        </dl>
+        <p>
+          IP locations and countries: <a href="https://db-ip.com">IP Geolocation by DB-IP</a>.
+        </p>
+      </details>
       {localError && (
         <p role="alert" className="field-error">
           {localError}

@@ -82,6 +82,37 @@ describe('the rule editor', () => {
     expect(requests[0]?.headers.Authorization).toBe('Bearer test-token');
   });
 
+  it('offers STEP_UP among the actions and posts a travel rule with it', async () => {
+    const { requests } = renderEditor((request) =>
+      request.method === 'POST' ? { status: 201, body: { ...savedRule, action: 'STEP_UP' } } : undefined,
+    );
+    const action = screen.getByLabelText('Action');
+    expect([...action.querySelectorAll('option')].map((option) => option.textContent)).toEqual([
+      'SCORE',
+      'STEP_UP',
+      'REVIEW',
+      'BLOCK',
+    ]);
+    await userEvent.type(screen.getByLabelText('Name'), 'Impossible travel');
+    await userEvent.selectOptions(action, 'STEP_UP');
+    setCondition('{"travel": {"maxSpeedKmh": 1000}}');
+    await userEvent.click(screen.getByRole('button', { name: 'Save rule' }));
+
+    await waitFor(() => expect(requests).toHaveLength(1));
+    expect(requests[0]?.body).toMatchObject({ action: 'STEP_UP', condition: { travel: { maxSpeedKmh: 1000 } } });
+  });
+
+  it('lists the travel, device and country operators with examples, and credits DB-IP for IP locations', () => {
+    renderEditor(() => undefined);
+    expect(
+      screen.getByText(/newReceiver, timeOfDay, account, currency, anomalyScore, travel, newDevice, country/),
+    ).toBeTruthy();
+    expect(screen.getByText('{"newDevice":{"days":30}}')).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'IP Geolocation by DB-IP' }).getAttribute('href')).toBe(
+      'https://db-ip.com',
+    );
+  });
+
   it('for a READ_ONLY operator, it offers neither Save rule nor the dry run', () => {
     render(<RuleEditor rule={null} onSaved={() => undefined} onCancel={() => undefined} />, {
       wrapper: signedIn(fakeFetch(() => undefined).fetch, 'READ_ONLY'),
