@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
+import type { Payload } from '@temporalio/common';
+
 import type { TransferStatus } from '../../src/domain/transfer';
 import { transferWorkflowId } from '../../src/domain/temporal';
+import { PayloadEncryption } from '../../src/payload-encryption';
 import type { RiskRecord } from '../../src/risk/risk-log';
 import type { Rule } from '../../src/risk/rules';
 import { moneyViolations } from '../../harness/conservation';
@@ -246,13 +249,27 @@ describe('step-up confirmation', () => {
     const history = await service.dependencies.temporal.workflow
       .getHandle(transferWorkflowId(transferId))
       .fetchHistory();
-    const { rows } = await service.dependencies.postgres.query(
+    const { rows } = await service.dependencies.postgres.query<{ code_hash: string }>(
       'SELECT * FROM confirmation_codes WHERE transfer_id = $1',
       [transferId],
     );
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(code);
-    expect(JSON.stringify(history)).not.toContain(code);
+    // Every payload as Temporal stores it, and opened with the payload key: the hash is there, the code never.
+    const payloads: Payload[] = [];
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
+      const candidate = node as Payload;
+      if (candidate.data instanceof Uint8Array && candidate.metadata) payloads.push(candidate);
+      else for (const child of Object.values(node)) walk(child);
+    };
+    walk(history.events);
+    const stored = payloads.map((payload) => Buffer.from(payload.data ?? []).toString('utf8')).join('\n');
+    const opened = (await new PayloadEncryption(service.config.temporal.payloadKeys).decode(payloads))
+      .map((payload) => Buffer.from(payload.data ?? []).toString('utf8'))
+      .join('\n');
+    expect(opened).toContain(rows[0]?.code_hash);
+    for (const text of [stored, opened, JSON.stringify(history)]) expect(text).not.toContain(code);
     expect(JSON.stringify(events.of(transferId))).not.toContain(code);
     // The worker logs at info; the code's send and the saga's steps are in this tail.
     expect(service.worker.recentOutput).toMatch(/"level":30/);
