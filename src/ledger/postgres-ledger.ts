@@ -203,7 +203,8 @@ export class PostgresLedger {
   ): Promise<void> {
     await this.inTransaction(async (client) => {
       const current = await lockTransfer(client, transferId);
-      if (current.status !== 'PENDING' && current.status !== 'UNDER_REVIEW') {
+      // Any running status: a saga started before step-up (v1) takes a STEP_UP to review.
+      if (!isRunning(current.status)) {
         throw new TransitionError(`transfer ${transferId} is ${current.status}; it cannot become ${status}`);
       }
       await client.query(
