@@ -42,6 +42,19 @@ const sagaEvents: EventEnvelope[] = [
     reasons: [],
     ruleHits: [],
   }),
+  transferEvent('transfer.flagged', transferId, at, {
+    ...parties,
+    decision: 'STEP_UP',
+    score: 10,
+    reasons: ['travel: 10418 km in 600 s (62507 km/h) since the last located transfer, over 1000 km/h'],
+    ruleHits: [hit],
+  }),
+  transferEvent('transfer.confirmation_required', transferId, at, {
+    ...parties,
+    attempt: 1,
+    expiresAt: '2026-12-07T10:05:00.000Z',
+  }),
+  transferEvent('transfer.approved', transferId, at, { ...parties, decision: 'STEP_UP', score: 10 }),
   transferEvent('transfer.completed', transferId, at, { ...parties, currency: 'JPY', amount: Number.MAX_SAFE_INTEGER }),
   ...(['DECLINED', 'BLOCKED', 'REJECTED', 'FAILED'] as const).map((status) =>
     transferEvent('transfer.failed', transferId, at, { ...parties, status, reason: `ended ${status}` }),
@@ -104,8 +117,10 @@ describe('event schemas', () => {
 
   it('accept every event the sagas in the committed replay histories published', () => {
     const recorded = recordedEvents();
-    // Those sagas published through an activity, before the outbox: transfers' events only.
-    expect(new Set(recorded.map((event) => event.type))).toEqual(new Set(TRANSFER_TOPICS));
+    // Those sagas published through an activity, before the outbox (and before step-up): transfers' events only.
+    expect(new Set(recorded.map((event) => event.type))).toEqual(
+      new Set(TRANSFER_TOPICS.filter((topic) => topic !== 'transfer.confirmation_required')),
+    );
     const refused = recorded
       .map((event) => ({ event, parsed: parseEvent(event.type, event) }))
       .filter(({ parsed }) => !parsed.ok);

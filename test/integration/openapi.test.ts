@@ -266,6 +266,64 @@ describe('the API document', () => {
     await call('GET', '/v1/rules/{id}/history', `/v1/rules/${ruleId}/history`, { token: analyst() });
   });
 
+  it('describes the step-up routes: confirming, a wrong code, resending, declining and a staff cancel', async () => {
+    const owner = `oa-su-${randomUUID().slice(0, 6)}`;
+    const phone = '+821055519876';
+    const from = await service.openAccount(owner, 10_000, 'EUR', { phone });
+    const to = await service.openAccount(`${owner}-b`, 0);
+    const user = service.token(owner, 'USER');
+    const ops = service.token('ops-1', 'OPS_AGENT');
+    const ruleId = `oa-su-${randomUUID().slice(0, 8)}`;
+    await service.request('POST', '/v1/rules', {
+      token: ruleAdmin(),
+      body: {
+        ruleId,
+        name: 'step-up for the document test',
+        condition: { account: { side: 'from', in: [from] } },
+        score: 1,
+        action: 'STEP_UP',
+      },
+    });
+    rules.push(ruleId);
+    const waiting = async () => {
+      const { transferId } = (await service.submit(owner, { fromAccountId: from, toAccountId: to, amount: 10 })).body;
+      await service.waitForStatus(transferId, 'AWAITING_CONFIRMATION');
+      return transferId;
+    };
+    const confirm = (transferId: string, body: unknown, token = user) =>
+      call('POST', '/v1/transfers/{id}/confirm', `/v1/transfers/${transferId}/confirm`, { token, body });
+    const resend = (transferId: string, token = user) =>
+      call('POST', '/v1/transfers/{id}/confirm/resend', `/v1/transfers/${transferId}/confirm/resend`, { token });
+    const cancel = (transferId: string, body: unknown, token = ops) =>
+      call('POST', '/v1/transfers/{id}/cancel', `/v1/transfers/${transferId}/cancel`, { token, body });
+
+    const first = await waiting();
+    const code = await service.codeSentTo(phone);
+    const asStaff = await call('GET', '/v1/transfers/{id}', `/v1/transfers/${first}`, { token: ops }, 'TransferView');
+    expect(asStaff.body.confirmation).toMatchObject({ triesLeft: 3 });
+    await call('GET', '/v1/transfers/{id}', `/v1/transfers/${first}`, { token: user }, 'CustomerTransferView');
+    expect((await confirm(first, { code: code === '000000' ? '111111' : '000000' })).body.triesLeft).toBe(2);
+    expect((await confirm(first, { code: '12345' })).status).toBe(400);
+    expect((await confirm(first, { code, decision: 'DECLINE' })).status).toBe(400);
+    expect((await confirm(first, { code }, service.token(`${owner}-b`, 'USER'))).status).toBe(404);
+    expect((await confirm(first, { code }, ops)).status).toBe(403);
+    expect((await resend(first)).status).toBe(409);
+    expect((await confirm(first, { code })).body.status).toBe('COMPLETED');
+    expect((await confirm(first, { code })).status).toBe(409);
+    await confirm(randomUUID(), { code });
+
+    const second = await waiting();
+    expect((await confirm(second, { decision: 'DECLINE' })).body.status).toBe('REJECTED');
+
+    const third = await waiting();
+    expect((await cancel(third, {})).status).toBe(400);
+    expect((await cancel(third, { reason: 'x' }, user)).status).toBe(403);
+    expect((await cancel(third, { reason: 'customer phoned' })).body.status).toBe('REJECTED');
+    expect((await cancel(third, { reason: 'again' })).status).toBe(409);
+    await cancel(randomUUID(), { reason: 'no such transfer' });
+    await resend(third, service.token(`${owner}-b`, 'USER'));
+  });
+
   it("describes the console's routes: sign-in, staff, repairs, dead letters and the health figures", async () => {
     const username = `oa-admin-${randomUUID().slice(0, 6)}`;
     const password = 'correct horse battery staple';
