@@ -29,7 +29,7 @@ const OUTCOMES = [
  * marker; no review time-out was recorded then), the alerts-from-events patch, the fast path, the fast
  * path with its payloads encrypted (sealed with the development key; the older ones are in clear), and
  * sagas started in a trace, whose steps were handed it by the trace-propagation interceptor; then the
- * business remittances' saga and retry batch.
+ * business remittances' saga and retry batch; then the step-up confirmations.
  */
 const VERSIONS: Record<string, string[]> = {
   '': OUTCOMES.filter((outcome) => outcome !== 'transfer-review-timed-out'),
@@ -47,8 +47,16 @@ const VERSIONS: Record<string, string[]> = {
     'remittance-retry-batch',
     'remittance-status-polled',
   ],
+  // Step-up confirmation: each way the wait for the sender's code ends.
+  'v6-step-up-': [
+    'transfer-step-up-cancelled',
+    'transfer-step-up-confirmed',
+    'transfer-step-up-declined',
+    'transfer-step-up-expired',
+    'transfer-step-up-wrong-codes',
+  ],
 };
-const ENCRYPTED = ['v3-encrypted-', 'v4-traced-', 'v5-remittances-'];
+const ENCRYPTED = ['v3-encrypted-', 'v4-traced-', 'v5-remittances-', 'v6-step-up-'];
 const TRACED = ['v4-traced-'];
 
 describe('replaying recorded histories with the current workflow code', () => {
