@@ -146,6 +146,8 @@ export const ruleList = z.strictObject({ items: z.array(ruleView) });
 export const ruleVersionView = ruleView.extend({ deleted: z.boolean().describe('the version that removed the rule') });
 export const ruleHistoryView = z.strictObject({ ruleId: z.string(), versions: z.array(ruleVersionView) });
 
+const point = z.strictObject({ lat: z.number(), lon: z.number() });
+
 export const riskRecordView = z.strictObject({
   transferId: z.uuid(),
   decision: z.enum(RISK_DECISIONS),
@@ -166,6 +168,17 @@ export const riskRecordView = z.strictObject({
       reason: z.string(),
     }),
   ),
+  place: z
+    .strictObject({
+      location: point.optional(),
+      locationSource: z.enum(['device', 'ip']).optional().describe('the device reported it, or its IP was located'),
+      country: z.string().length(2).optional().describe("ISO-3166 alpha-2 of the IP's location"),
+      previousLocation: point.extend({ atMs: z.number() }).optional().describe("the sender's last located transfer"),
+      deviceId: z.string().optional(),
+      deviceLastSeenMs: z.number().optional().describe('when this sender last used the device (epoch ms)'),
+    })
+    .nullable()
+    .describe('where the transfer came from, as the travel, newDevice and country conditions saw it; never the IP'),
 });
 
 export const problemDocument = z

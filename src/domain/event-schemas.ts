@@ -87,13 +87,9 @@ export const eventDataSchemas = {
     fromAccountId: accountId,
     toAccountId: accountId,
     amount,
-    attempt: z
-      .number()
-      .int()
-      .min(1)
-      .max(3)
-      .meta({ description: '1 for the first code sent, 2 and 3 for the codes sent again on request.' }),
-    expiresAt: z.iso.datetime().meta({ description: 'When this code stops working.' }),
+    expiresAt: z.iso.datetime().meta({
+      description: 'When the first code stops working; a code sent again on request has its own expiry.',
+    }),
   }),
   'transfer.completed': moneyMoving,
   'transfer.failed': z.strictObject({
@@ -173,7 +169,7 @@ const DESCRIPTIONS: Record<EventType, string> = {
   'transfer.flagged':
     'Risk decided REVIEW (it waits for an operator), STEP_UP (it asks the sender) or BLOCK (it will fail), with the rule hits.',
   'transfer.confirmation_required':
-    'A one-time code went to the owner of the sending account by SMS; the transfer waits AWAITING_CONFIRMATION. Never carries the code.',
+    'The first one-time code went to the owner of the sending account by SMS; the transfer waits AWAITING_CONFIRMATION. Once per transfer; never carries the code.',
   'transfer.completed': 'Money moved: the transfer settled.',
   'transfer.failed': 'It ended without moving money (DECLINED, BLOCKED, REJECTED or FAILED), after compensation.',
   'tx.sync_required':

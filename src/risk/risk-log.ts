@@ -34,7 +34,15 @@ export interface RiskRecord {
   reasons: string[];
   evaluatedAt: string;
   rules: RuleOutcome[];
+  /** Where the transfer came from as risk saw it (the facts travel, newDevice and country read); null before facts were kept. */
+  place: PlaceFacts | null;
 }
+
+/** The device-context facts of an evaluation: never the IP itself, which is not recorded. */
+export type PlaceFacts = Pick<
+  RiskFacts,
+  'location' | 'locationSource' | 'country' | 'previousLocation' | 'deviceId' | 'deviceLastSeenMs'
+>;
 
 /** risk_logs and risk_rule_hits: written once per transfer, so a retried evaluation keeps the first. */
 export class RiskLog {
@@ -99,21 +107,27 @@ export class RiskLog {
   }
 
   async read(transferId: string): Promise<RiskRecord | undefined> {
-    const { rows } = await this.pool.query<RiskRecord>(
+    const { rows } = await this.pool.query<Omit<RiskRecord, 'rules' | 'place'> & { facts: RiskFacts | null }>(
       `SELECT transfer_id AS "transferId", decision, combined_score AS score, anomaly_score AS "anomalyScore",
          anomaly_reason AS "anomalyReason", rule_set_version AS "ruleSetVersion", model_version AS "modelVersion",
-         reasons, evaluated_at AS "evaluatedAt"
+         reasons, evaluated_at AS "evaluatedAt", facts
        FROM risk_logs WHERE transfer_id = $1`,
       [transferId],
     );
-    const log = rows[0];
-    if (!log) return undefined;
+    const row = rows[0];
+    if (!row) return undefined;
+    const { facts, ...log } = row;
     const hits = await this.pool.query<RuleOutcome>(
       `SELECT rule_id AS "ruleId", rule_version AS version, hit, shadow, score, reason
        FROM risk_rule_hits WHERE transfer_id = $1 ORDER BY hit DESC, score DESC, rule_id`,
       [transferId],
     );
-    return { ...log, evaluatedAt: new Date(log.evaluatedAt).toISOString(), rules: hits.rows };
+    return {
+      ...log,
+      evaluatedAt: new Date(log.evaluatedAt).toISOString(),
+      rules: hits.rows,
+      place: facts && placeOf(facts),
+    };
   }
 
   /** The latest evaluations that kept their facts, newest first (those from before facts were kept have none). */
@@ -134,4 +148,9 @@ export interface RecordedFacts {
   decision: RiskDecision;
   anomalyReason: string | null;
   facts: RiskFacts;
+}
+
+function placeOf({ location, locationSource, country, previousLocation, deviceId, deviceLastSeenMs }: RiskFacts) {
+  const place: PlaceFacts = { location, locationSource, country, previousLocation, deviceId, deviceLastSeenMs };
+  return Object.fromEntries(Object.entries(place).filter(([, value]) => value !== undefined)) as PlaceFacts;
 }

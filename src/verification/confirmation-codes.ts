@@ -64,8 +64,8 @@ export class ConfirmationCodes {
   }
 
   /**
-   * Marks the code sent and writes transfer.confirmation_required, in one transaction. Its validity
-   * counts from now, when the sender can have it.
+   * Marks the code sent, with transfer.confirmation_required for the first, in one transaction. Its
+   * validity counts from now, when the sender can have it.
    */
   async markSent(transferId: string, attempt: number, messageId: string, ttlMs: number): Promise<IssuedCode> {
     return inTransaction(this.pool, async (client) => {
@@ -88,13 +88,16 @@ export class ConfirmationCodes {
         sentAt: new Date(row.sentAt).toISOString(),
         expiresAt: new Date(row.expiresAt).toISOString(),
       };
-      await writeTransferEvent(client, 'transfer.confirmation_required', transferId, {
-        fromAccountId: row.fromAccountId,
-        toAccountId: row.toAccountId,
-        amount: row.amount,
-        attempt: issued.attempt,
-        expiresAt: issued.expiresAt,
-      });
+      // Once per transfer (an event id is `<transferId>:<type>`): the first code says a confirmation waits;
+      // a resend changes only when it expires, which the transfer's view shows.
+      if (issued.attempt === 1) {
+        await writeTransferEvent(client, 'transfer.confirmation_required', transferId, {
+          fromAccountId: row.fromAccountId,
+          toAccountId: row.toAccountId,
+          amount: row.amount,
+          expiresAt: issued.expiresAt,
+        });
+      }
       return issued;
     });
   }

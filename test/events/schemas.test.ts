@@ -51,7 +51,6 @@ const sagaEvents: EventEnvelope[] = [
   }),
   transferEvent('transfer.confirmation_required', transferId, at, {
     ...parties,
-    attempt: 1,
     expiresAt: '2026-12-07T10:05:00.000Z',
   }),
   transferEvent('transfer.approved', transferId, at, { ...parties, decision: 'STEP_UP', score: 10 }),

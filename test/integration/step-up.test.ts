@@ -126,6 +126,12 @@ describe('step-up confirmation', () => {
       })
     ).body;
     expect(risk.decision).toBe('STEP_UP');
+    expect(risk.place).toMatchObject({
+      location: LISBON,
+      locationSource: 'device',
+      previousLocation: SEOUL,
+      deviceId: 'laptop-9',
+    });
     expect(risk.rules.find((outcome) => outcome.ruleId === rule.ruleId)).toMatchObject({ hit: true });
     expect(await heldOn(alice.from)).toBe(2_500);
     const waiting = await service.request<Record<string, unknown>>('GET', `/v1/transfers/${transferId}`, {

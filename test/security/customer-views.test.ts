@@ -8,6 +8,8 @@ import { type EventMessage, EventStreamClient, eventsOf, Refusal, StreamSocket }
 /** Every field of a customer's transfer view; staff see these and `riskScore`. */
 const CUSTOMER_FIELDS = [
   'amount',
+  // When and how a step-up code may still be given: the customer's to know (null otherwise).
+  'confirmation',
   'currency',
   'failureReason',
   'fromAccountId',
