@@ -57,10 +57,11 @@ export async function api<T = Record<string, unknown>>(
 
 const admin = () => token('e2e-setup', 'SUPER_ADMIN');
 
-export async function openAccount(ownerId: string, initialBalance: number): Promise<string> {
+/** Opens a EUR account; with `phone` (E.164), its owner can be asked to confirm a step-up by SMS. */
+export async function openAccount(ownerId: string, initialBalance: number, phone?: string): Promise<string> {
   const { body } = await api<{ accountId: string }>('POST', '/v1/accounts', {
     token: admin(),
-    body: { ownerId, currency: 'EUR', initialBalance },
+    body: { ownerId, currency: 'EUR', initialBalance, phone },
     expected: 201,
   });
   return body.accountId;
@@ -133,16 +134,29 @@ export interface RuleFixture {
   remove: () => Promise<void>;
 }
 
-/** A rule watching one sender's account only, so it acts on this test's transfers and nobody else's. */
+/**
+ * A rule watching one sender's account only, so it acts on this test's transfers and nobody else's; `also`
+ * narrows it further (it must hold as well).
+ */
 export async function ruleFor(
   accountId: string,
-  rule: { name: string; action: 'SCORE' | 'REVIEW' | 'BLOCK'; score: number; shadow?: boolean },
+  {
+    also,
+    ...rule
+  }: {
+    name: string;
+    action: 'SCORE' | 'REVIEW' | 'STEP_UP' | 'BLOCK';
+    score: number;
+    shadow?: boolean;
+    also?: Record<string, unknown>;
+  },
 ): Promise<RuleFixture> {
   const ruleId = `e2e-rule-${randomUUID().slice(0, 8)}`;
   const rules = token('e2e-setup', 'RULE_ADMIN');
+  const sender = { account: { side: 'from', in: [accountId] } };
   await api('POST', '/v1/rules', {
     token: rules,
-    body: { ruleId, condition: { account: { side: 'from', in: [accountId] } }, ...rule },
+    body: { ruleId, condition: also ? { all: [sender, also] } : sender, ...rule },
     expected: 201,
   });
   return {
@@ -157,5 +171,9 @@ export async function ruleFor(
 /** A REVIEW rule on one sender's account: its transfers go to review. */
 export const reviewRuleFor = (accountId: string): Promise<RuleFixture> =>
   ruleFor(accountId, { name: 'e2e review', action: 'REVIEW', score: 0 });
+
+/** A STEP_UP rule on one sender's transfers of exactly `amount`: their owner is asked for a code. */
+export const stepUpRuleFor = (accountId: string, amount: number): Promise<RuleFixture> =>
+  ruleFor(accountId, { name: 'e2e step-up', action: 'STEP_UP', score: 0, also: { amount: { eq: amount } } });
 
 export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;

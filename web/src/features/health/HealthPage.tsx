@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 
+import { RISK_DECISIONS } from '@domain/transfer';
+
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
 import { TimeSeriesChart } from '../../components/TimeSeriesChart';
@@ -64,7 +66,7 @@ export function HealthPage() {
 }
 
 function LatestFigures({ stats }: { stats: Stats }) {
-  const decided = stats.decisions.PASS + stats.decisions.REVIEW + stats.decisions.BLOCK;
+  const decided = RISK_DECISIONS.reduce((sum, decision) => sum + stats.decisions[decision], 0);
   const share = (count: number) => (decided ? ` (${Math.round((100 * count) / decided)}%)` : '');
   return (
     <section aria-labelledby="latest-heading">
@@ -89,7 +91,7 @@ function LatestFigures({ stats }: { stats: Stats }) {
       </dl>
       <h3>Decisions, last 5 minutes</h3>
       <dl className="counts">
-        {(['PASS', 'REVIEW', 'BLOCK'] as const).map((decision) => (
+        {RISK_DECISIONS.map((decision) => (
           <div key={decision}>
             <dt>{decision}</dt>
             <dd>

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 
+import { DbIpCredit } from '../../components/DbIpCredit';
 import { ApiError } from '../../lib/api-client';
 
 import { CONDITION_EXAMPLES, EXAMPLE_CONDITION, isConditionField, parseConditionText } from './condition-text';
@@ -50,9 +51,7 @@ export function ConditionEditor({ text, onChange, serverError, readOnly = false 
             </div>
           ))}
         </dl>
-        <p>
-          IP locations and countries: <a href="https://db-ip.com">IP Geolocation by DB-IP</a>.
-        </p>
+        <DbIpCredit />
       </details>
       {localError && (
         <p role="alert" className="field-error">

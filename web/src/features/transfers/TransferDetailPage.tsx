@@ -1,33 +1,78 @@
+import { useState } from 'react';
 import { useParams } from 'react-router';
 
-import { ErrorAlert } from '../../components/ErrorAlert';
+import { DbIpCredit } from '../../components/DbIpCredit';
+import { ErrorAlert, RefusalRegion } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
 import { Money } from '../../components/Money';
 import { ApiError } from '../../lib/api-client';
 import { formatTime } from '../../lib/format';
-import { useApi } from '../../lib/session';
+import { can } from '../../lib/permissions';
+import { useApi, useSession } from '../../lib/session';
+import { useAction } from '../../lib/use-action';
 import { useResource } from '../../lib/use-resource';
 
-import { getAccount, getActivity, getRisk, getTransfer, type Transfer } from './api';
+import { cancelTransfer, getAccount, getActivity, getRisk, getTransfer, type Transfer } from './api';
+import { ConfirmationPanel } from './ConfirmationPanel';
 
 export function TransferDetailPage() {
   const { transferId = '' } = useParams();
+  // Keyed by the id, so another transfer's page starts afresh: no answer or refusal carried over.
+  return <TransferPage key={transferId} transferId={transferId} />;
+}
+
+function TransferPage({ transferId }: { transferId: string }) {
   const api = useApi();
-  const transfer = useResource(() => getTransfer(api, transferId), [api, transferId]);
+  const { session } = useSession();
+  const loaded = useResource(() => getTransfer(api, transferId), [api, transferId]);
+  // A cancel answers the transfer as it became; shown as is until something reloads it.
+  const [answered, setAnswered] = useState<Transfer | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const { refusal, busy, run } = useAction();
+  const transfer = answered ?? loaded.data;
+
+  async function cancel(reason: string) {
+    setOutcome(null);
+    const cancelled = await run(() => cancelTransfer(api, transferId, { reason }));
+    if (cancelled) {
+      setAnswered(cancelled);
+      setOutcome(`Cancel accepted: the transfer is ${cancelled.status}.`);
+      return;
+    }
+    // Refused (a 409 when the customer answered first, or the code expired): show what the transfer is now.
+    setAnswered(null);
+    loaded.reload();
+  }
 
   return (
     <main>
       <h1>
         Transfer <span className="mono">{transferId}</span>
       </h1>
-      <ErrorAlert error={transfer.error} />
-      {transfer.loading && !transfer.data && <Loading />}
-      {transfer.data && <TransferDetail transfer={transfer.data} />}
+      <RefusalRegion refusal={refusal} />
+      {outcome && <p role="status">{outcome}</p>}
+      <ErrorAlert error={loaded.error} />
+      {loaded.loading && !transfer && <Loading />}
+      {transfer && (
+        <TransferDetail
+          transfer={transfer}
+          mayCancel={can(session?.role, 'cancel transfers')}
+          busy={busy}
+          onCancel={(reason) => void cancel(reason)}
+        />
+      )}
     </main>
   );
 }
 
-function TransferDetail({ transfer }: { transfer: Transfer }) {
+interface TransferDetailProps {
+  transfer: Transfer;
+  mayCancel: boolean;
+  busy: boolean;
+  onCancel: (reason: string) => void;
+}
+
+function TransferDetail({ transfer, mayCancel, busy, onCancel }: TransferDetailProps) {
   return (
     <>
       <section aria-labelledby="summary-heading">
@@ -64,11 +109,14 @@ function TransferDetail({ transfer }: { transfer: Transfer }) {
           </a>
         </p>
       </section>
+      {transfer.status === 'AWAITING_CONFIRMATION' && (
+        <ConfirmationPanel confirmation={transfer.confirmation} mayCancel={mayCancel} busy={busy} onCancel={onCancel} />
+      )}
       <Timeline transfer={transfer} />
       <Balances transfer={transfer} />
       <RiskProvenance transferId={transfer.transferId} />
       <ReviewRecord transfer={transfer} />
-      <Activity transferId={transfer.transferId} />
+      <Activity transfer={transfer} />
     </>
   );
 }
@@ -93,7 +141,8 @@ function Balances({ transfer }: { transfer: Transfer }) {
   const api = useApi();
   const accounts = useResource(
     () => Promise.all([getAccount(api, transfer.fromAccountId), getAccount(api, transfer.toAccountId)]),
-    [api, transfer.fromAccountId, transfer.toAccountId],
+    // Read again when the status moves (a cancel voids the hold), so "now" stays true.
+    [api, transfer.fromAccountId, transfer.toAccountId, transfer.status],
   );
   return (
     <section aria-labelledby="balances-heading">
@@ -191,6 +240,7 @@ function RiskProvenance({ transferId }: { transferId: string }) {
               ))}
             </tbody>
           </table>
+          <DbIpCredit />
         </>
       )}
     </section>
@@ -213,9 +263,13 @@ function ReviewRecord({ transfer }: { transfer: Transfer }) {
   );
 }
 
-function Activity({ transferId }: { transferId: string }) {
+function Activity({ transfer }: { transfer: Transfer }) {
   const api = useApi();
-  const activity = useResource(() => getActivity(api, transferId), [api, transferId]);
+  // The status moving means the saga wrote an event (transfer.failed after a cancel): read them again.
+  const activity = useResource(
+    () => getActivity(api, transfer.transferId),
+    [api, transfer.transferId, transfer.status],
+  );
   return (
     <section aria-labelledby="activity-heading">
       <h2 id="activity-heading">Events and corrections</h2>

@@ -9,7 +9,7 @@ import {
   transferView,
 } from '@api/views';
 
-import { type listTransfersQuery } from '@api/schemas';
+import { type cancelBody, type listTransfersQuery } from '@api/schemas';
 
 import { type ApiClient } from '../../lib/api-client';
 
@@ -17,6 +17,8 @@ import { type ApiClient } from '../../lib/api-client';
 export type TransferFilters = Omit<z.output<typeof listTransfersQuery>, 'limit' | 'cursor'>;
 export type TransferQuery = TransferFilters & { limit?: number; cursor?: string };
 export type Transfer = z.output<typeof transferView>;
+export type Confirmation = NonNullable<Transfer['confirmation']>;
+export type CancelRequest = z.input<typeof cancelBody>;
 
 export const listTransfers = (api: ApiClient, query: TransferQuery) =>
   api.request('/v1/transfers', transferPage, { query });
@@ -26,6 +28,10 @@ export const countTransfers = (api: ApiClient, { status: _status, ...filters }: 
 
 export const getTransfer = (api: ApiClient, transferId: string) =>
   api.request(`/v1/transfers/${encodeURIComponent(transferId)}`, transferView);
+
+/** Ends a wait for the customer's code (→ REJECTED); answers the transfer as the cancel left it. */
+export const cancelTransfer = (api: ApiClient, transferId: string, body: CancelRequest) =>
+  api.request(`/v1/transfers/${encodeURIComponent(transferId)}/cancel`, transferView, { method: 'POST', body });
 
 export const getRisk = (api: ApiClient, transferId: string) =>
   api.request(`/v1/transfers/${encodeURIComponent(transferId)}/risk`, riskRecordView);

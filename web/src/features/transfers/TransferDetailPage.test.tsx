@@ -1,0 +1,254 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { type Role } from '@domain/roles';
+
+import { formatTime } from '../../lib/format';
+import { SessionProvider } from '../../lib/session';
+import { fakeFetch, type RecordedRequest } from '../../testing/fake-api';
+
+import { type Transfer } from './api';
+import { TransferDetailPage } from './TransferDetailPage';
+
+const TRANSFER_ID = '5d2e8f1a-3b4c-4d5e-8f6a-7b8c9d0e1f2a';
+const NOW = Date.parse('2026-12-01T10:01:00.000Z');
+
+const waiting: Transfer = {
+  transferId: TRANSFER_ID,
+  status: 'AWAITING_CONFIRMATION',
+  step: 'confirm',
+  fromAccountId: 'acc-olga',
+  toAccountId: 'acc-petra',
+  amount: 4_321,
+  currency: 'EUR',
+  memo: null,
+  riskDecision: 'STEP_UP',
+  riskScore: 0,
+  failureReason: null,
+  submittedAt: '2026-12-01T10:00:00.000Z',
+  settledAt: null,
+  history: [
+    { status: 'PENDING', step: 'reserve', at: '2026-12-01T10:00:00.000Z', reason: null },
+    {
+      status: 'AWAITING_CONFIRMATION',
+      step: 'confirm',
+      at: '2026-12-01T10:00:01.000Z',
+      reason: 'STEP_UP (score 0; country PT is not in KR)',
+    },
+  ],
+  review: null,
+  // 4 min 5 s after NOW; a resend is allowed from 10:01:30.
+  confirmation: {
+    expiresAt: '2026-12-01T10:05:05.000Z',
+    triesLeft: 2,
+    resendsLeft: 1,
+    resendableAt: '2026-12-01T10:01:30.000Z',
+  },
+  links: { self: `/v1/transfers/${TRANSFER_ID}`, temporalUi: 'http://localhost:8233/x' },
+};
+
+const ended = (status: 'REJECTED' | 'COMPLETED', reason: string | null): Transfer => ({
+  ...waiting,
+  status,
+  step: 'done',
+  failureReason: status === 'REJECTED' ? reason : null,
+  settledAt: status === 'COMPLETED' ? '2026-12-01T10:01:10.000Z' : null,
+  history: [...waiting.history, { status, step: 'done', at: '2026-12-01T10:01:10.000Z', reason }],
+  confirmation: null,
+});
+
+const account = (accountId: string, held: number) => ({
+  accountId,
+  ownerId: `owner-${accountId}`,
+  currency: 'EUR',
+  status: 'OPEN',
+  balance: 10_000,
+  available: 10_000 - held,
+  held,
+});
+
+const riskRecord = {
+  transferId: TRANSFER_ID,
+  decision: 'STEP_UP',
+  score: 0,
+  anomalyScore: 0.1,
+  anomalyReason: null,
+  ruleSetVersion: 'v7',
+  modelVersion: 'zscore-1',
+  reasons: ['country PT is not in KR'],
+  evaluatedAt: '2026-12-01T10:00:01.000Z',
+  rules: [{ ruleId: 'foreign-ip', version: 2, hit: true, shadow: false, score: 0, reason: 'country PT is not in KR' }],
+};
+
+/** The transfer's page and the reads beside it; `transfer()` is what GET answers now, `onCancel` the POST. */
+function serve(transfer: () => Transfer, onCancel: (request: RecordedRequest) => { status: number; body?: unknown }) {
+  return fakeFetch((request) => {
+    const { url, method } = request;
+    if (url === `/v1/transfers/${TRANSFER_ID}` && method === 'GET') return { status: 200, body: transfer() };
+    if (url === `/v1/transfers/${TRANSFER_ID}/cancel` && method === 'POST') return onCancel(request);
+    if (url === `/v1/transfers/${TRANSFER_ID}/risk`) return { status: 200, body: riskRecord };
+    if (url === `/v1/transfers/${TRANSFER_ID}/activity`) return { status: 200, body: { events: [], corrections: [] } };
+    const held = transfer().status === 'AWAITING_CONFIRMATION' ? 4_321 : 0;
+    if (url === '/v1/accounts/acc-olga') return { status: 200, body: account('acc-olga', held) };
+    if (url === '/v1/accounts/acc-petra') return { status: 200, body: account('acc-petra', 0) };
+    return undefined;
+  });
+}
+
+function renderPage(fetch: typeof globalThis.fetch, role: Role) {
+  const session = { token: 't', username: 'olga', role, expiresAt: null };
+  render(
+    <SessionProvider initialSession={session} fetch={fetch}>
+      <MemoryRouter initialEntries={[`/transfers/${TRANSFER_ID}`]}>
+        <Routes>
+          <Route path="/transfers/:transferId" element={<TransferDetailPage />} />
+        </Routes>
+      </MemoryRouter>
+    </SessionProvider>,
+  );
+}
+
+const panel = () => screen.findByRole('region', { name: 'Waiting for the customer' });
+const figure = (region: HTMLElement, term: string) =>
+  within(region).getByText(term, { selector: 'dt' }).nextElementSibling?.textContent;
+
+describe('a transfer waiting for its customer', () => {
+  beforeEach(() => {
+    // Only the clock: the countdown reads Date.now(), while timers and the fake fetch run as usual.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('shows when the code expires with a live countdown, the tries left and the resends left', async () => {
+    renderPage(
+      serve(
+        () => waiting,
+        () => ({ status: 500 }),
+      ).fetch,
+      'READ_ONLY',
+    );
+
+    const region = await panel();
+    expect(figure(region, 'Code expires')).toBe(`${formatTime(waiting.confirmation!.expiresAt)} (in 4m 05s)`);
+    expect(figure(region, 'Tries left')).toBe('2');
+    expect(figure(region, 'Resends left')).toMatch(/^1 \(the customer may ask for a new code from /);
+
+    vi.setSystemTime(NOW + 65_000);
+    expect(await within(region).findByText(/\(in 3m 00s\)$/, {}, { timeout: 2_500 })).toBeTruthy();
+    expect(figure(region, 'Resends left')).toBe('1');
+  });
+
+  it('says so when the saga has not given the figures yet', async () => {
+    renderPage(
+      serve(
+        () => ({ ...waiting, confirmation: null }),
+        () => ({ status: 500 }),
+      ).fetch,
+      'OPS_AGENT',
+    );
+    expect(within(await panel()).getByText(/No code figures yet/)).toBeTruthy();
+  });
+
+  it('credits DB-IP beside the risk reasons, which may place the sender by IP', async () => {
+    renderPage(
+      serve(
+        () => waiting,
+        () => ({ status: 500 }),
+      ).fetch,
+      'READ_ONLY',
+    );
+    const risk = await screen.findByRole('region', { name: 'Risk provenance' });
+    const credit = await within(risk).findByRole('link', { name: 'IP Geolocation by DB-IP' });
+    expect(credit.getAttribute('href')).toBe('https://db-ip.com');
+  });
+
+  it.each<[Role, boolean]>([
+    ['OPS_AGENT', true],
+    ['SUPER_ADMIN', true],
+    ['READ_ONLY', false],
+    ['AUDITOR', false],
+    ['RULE_ADMIN', false],
+    ['RISK_ANALYST', false],
+  ])('for %s, offers Cancel transfer: %s; and never a way to confirm', async (role, offered) => {
+    renderPage(
+      serve(
+        () => waiting,
+        () => ({ status: 500 }),
+      ).fetch,
+      role,
+    );
+    await panel();
+    expect(screen.queryAllByRole('button', { name: 'Cancel transfer' })).toHaveLength(offered ? 1 : 0);
+    expect(screen.queryAllByLabelText('Reason for cancelling')).toHaveLength(offered ? 1 : 0);
+    expect(screen.queryAllByRole('button', { name: /confirm/i })).toHaveLength(0);
+  });
+
+  it('cancels with the reason given, and shows the transfer REJECTED with the hold released', async () => {
+    let current = waiting;
+    const reason = 'the customer called: the phone was stolen';
+    const api = serve(
+      () => current,
+      () => {
+        current = ended('REJECTED', `cancelled by olga: ${reason}`);
+        return { status: 200, body: current };
+      },
+    );
+    renderPage(api.fetch, 'OPS_AGENT');
+    await panel();
+
+    // No reason: refused here, and nothing is sent.
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel transfer' }));
+    expect(screen.getByText('A reason is required.')).toBeTruthy();
+    expect(api.requests.filter((request) => request.method === 'POST')).toHaveLength(0);
+
+    await userEvent.type(screen.getByLabelText('Reason for cancelling'), `  ${reason} `);
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel transfer' }));
+
+    expect(await screen.findByText('Cancel accepted: the transfer is REJECTED.')).toBeTruthy();
+    expect(api.requests.filter((request) => request.method === 'POST').map((request) => request.body)).toEqual([
+      { reason },
+    ]);
+    expect(screen.queryByRole('region', { name: 'Waiting for the customer' })).toBeNull();
+    const summary = screen.getByRole('region', { name: 'Summary' });
+    expect(within(summary).getByText('REJECTED', { selector: 'dd' })).toBeTruthy();
+    expect(within(summary).getByText(`cancelled by olga: ${reason}`)).toBeTruthy();
+    const sender = await screen.findByRole('row', { name: /Sender/ });
+    await vi.waitFor(() => expect(within(sender).getAllByText('€0.00')).toHaveLength(1));
+  });
+
+  it('when the customer answered first, shows the 409 and the transfer as the answer left it', async () => {
+    let current = waiting;
+    const api = serve(
+      () => current,
+      () => {
+        current = ended('COMPLETED', null);
+        return {
+          status: 409,
+          body: {
+            type: 'https://transfer-saga.dev/problems/confirmation-refused',
+            title: 'Conflict',
+            status: 409,
+            detail: 'the saga refused it: transfer is COMPLETED, not AWAITING_CONFIRMATION',
+          },
+        };
+      },
+    );
+    renderPage(api.fetch, 'SUPER_ADMIN');
+    await panel();
+
+    await userEvent.type(screen.getByLabelText('Reason for cancelling'), 'suspected account takeover');
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel transfer' }));
+
+    const alert = await screen.findByText(/the saga refused it: transfer is COMPLETED, not AWAITING_CONFIRMATION/);
+    expect(alert.getAttribute('role')).toBe('alert');
+    const summary = screen.getByRole('region', { name: 'Summary' });
+    expect(await within(summary).findByText('COMPLETED', { selector: 'dd' })).toBeTruthy();
+    expect(screen.queryByRole('region', { name: 'Waiting for the customer' })).toBeNull();
+    expect(screen.queryByText(/Cancel accepted/)).toBeNull();
+  });
+});
