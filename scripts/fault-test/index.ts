@@ -24,9 +24,10 @@ import { freePort } from '../../harness/free-port';
 import { seededRandom } from '../../harness/seeded-random';
 import { DEV_RAIL_API_KEY, DEV_RAIL_CALLBACK_SECRET, RailSimulator } from '../../harness/rail-simulator';
 import { SlackReceiver } from '../../harness/slack-receiver';
+import { SmsGateway } from '../../harness/sms-gateway';
 import { readEventsBetween, topicMarks } from '../../harness/topic-records';
 import { ServiceProcess } from '../../harness/worker-process';
-import { loadConfig } from '../../src/config';
+import { DEVELOPMENT_SMS_API_KEY, loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createDependencies } from '../../src/dependencies';
 import { ensureTopics } from '../../src/events/publisher';
@@ -56,6 +57,8 @@ async function main(options: Options): Promise<number> {
 
   const slack = await SlackReceiver.start();
   const rail = await RailSimulator.start({ apiKey: DEV_RAIL_API_KEY, callbackSecret: DEV_RAIL_CALLBACK_SECRET });
+  // A gateway of the run's own: the codes the run's senders are texted are the run's to read.
+  const sms = await SmsGateway.start({ apiKey: DEVELOPMENT_SMS_API_KEY });
   // A rail of the run's own, so its clearing account is the run's to compare with the simulator.
   const railName = `fault-${options.seed}`;
   const port = await freePort();
@@ -71,9 +74,12 @@ async function main(options: Options): Promise<number> {
     RAIL_NAME: railName,
     RAIL_URL: rail.url,
     RAIL_CALLBACK_URL: `http://127.0.0.1:${port}/v1/rails/${railName}/callbacks`,
+    SMS_GATEWAY_URL: sms.url,
     REMITTANCE_CALLBACK_TIMEOUT_MS: '3000',
     SAGA_FORWARD_RETRY_INTERVAL_MS: '1000',
     SAGA_REVIEW_TIMEOUT_MS: '15000',
+    // Codes left unanswered expire within the run, not 5 minutes after it.
+    CONFIRMATION_CODE_TTL_MS: '8000',
     // Six submitters on twenty accounts go far past a customer's budget, on purpose.
     RATE_LIMIT_TRANSFERS_PER_MINUTE: '1000000',
     RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
@@ -163,6 +169,7 @@ async function main(options: Options): Promise<number> {
   await dependencies.close();
   await slack.stop();
   await rail.stop();
+  await sms.stop();
   return verdict(options, violations.length, faults.failed);
 }
 

@@ -16,10 +16,25 @@ const SUBMIT_EVERY_MS = 500;
 /** How many submitters run at once. */
 export const SUBMITTERS = 6;
 
+/** The share of new transfers that say where they are sent from. */
+const LOCATED_SHARE = 0.15;
+
+/**
+ * Where a sender's located transfers come from, in turn: 10 418 km apart, so most of a sender's located
+ * transfers after its first are an impossible trip for the run's travel rule (STEP_UP). Not all: risk
+ * never sees one declined at the reserve, so the sender stays where it was, and a Redis flush forgets
+ * where every sender was.
+ */
+const CITIES = [
+  { lat: 37.5665, lon: 126.978 }, // Seoul
+  { lat: 38.7223, lon: -9.1393 }, // Lisbon
+] as const;
+
 /**
  * The load: transfers between random pairs with random amounts (some overdrawn, some over a rule's
- * threshold), a tenth of them re-sent with the same Idempotency-Key, and a reviewer deciding half of
- * the review queue. Runs until `deadline` (a `performance.now()` time).
+ * threshold, some located in turn in Seoul and Lisbon so they step up), a tenth of them re-sent with the
+ * same Idempotency-Key, and a reviewer deciding half of the review queue. Runs until `deadline` (a
+ * `performance.now()` time).
  */
 export class Load {
   /** Idempotency-Key → the transfer its first 202 named. */
@@ -28,6 +43,8 @@ export class Load {
   readonly remittances = new Map<string, string>();
   readonly submissions = { attempted: 0, acknowledged: 0, refused: 0, failed: 0, duplicates: 0 };
   private readonly sent: Array<{ owner: string; key: string; body: object }> = [];
+  /** Account id → the index in {@link CITIES} its next located transfer comes from. */
+  private readonly nextCity = new Map<string, number>();
 
   /**
    * @param next - the load's random stream, shared by every submitter and the reviewer.
@@ -61,6 +78,7 @@ export class Load {
               toAccountId: to.id,
               amount: 1 + Math.floor(this.next() * 3_000),
               currency: 'EUR',
+              ...(this.next() < LOCATED_SHARE ? { context: { location: this.travel(from) } } : {}),
             };
             return { owner: from.owner, key: randomUUID(), body };
           })();
@@ -89,6 +107,13 @@ export class Load {
       }
       await paced;
     }
+  }
+
+  /** Where the sender's next located transfer is sent from: the other city than its last one. */
+  private travel(from: Account): (typeof CITIES)[number] {
+    const at = this.nextCity.get(from.id) ?? 0;
+    this.nextCity.set(from.id, (at + 1) % CITIES.length);
+    return CITIES[at] as (typeof CITIES)[number];
   }
 
   /** Business remittances from A to B over the run's rail, with duplicates, until the deadline. */
