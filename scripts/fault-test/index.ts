@@ -113,6 +113,7 @@ async function main(options: Options): Promise<number> {
     ...Array.from({ length: SUBMITTERS }, () => load.submitter()),
     load.remitter(bank.businesses),
     load.reviewer(),
+    load.confirmer(sms, since),
     faults.run(),
   ]);
   // The last heal: every role killed has come back.
