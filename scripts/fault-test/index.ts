@@ -122,7 +122,7 @@ async function main(options: Options): Promise<number> {
 
   const transferIds = load.transferIds();
   const remittanceIds = load.remittanceIds();
-  const { statuses, remittanceStatuses } = await awaitQuiescence(
+  const { statuses, remittanceStatuses, stepUps } = await awaitQuiescence(
     dependencies,
     { accounts: bank.accounts, transferIds, businesses: bank.businesses, remittanceIds },
     healedAt,
@@ -155,6 +155,8 @@ async function main(options: Options): Promise<number> {
     acknowledged: transferIds.length,
     statuses,
     remittanceStatuses,
+    stepUps,
+    confirmer: load.confirmations,
     faultsInjected: faults.injected,
     snapshots,
     quiescentAfterSeconds,
