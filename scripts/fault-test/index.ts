@@ -101,7 +101,7 @@ async function main(options: Options): Promise<number> {
   const load = new Load(call, bank.accounts, next, deadline, violations);
   const snapshots = watchBalances(dependencies.postgres, accountIds, bank.funded, violations);
   const faults = new FaultSchedule(
-    { supervisor, redis: dependencies.redis, slack, rail },
+    { supervisor, redis: dependencies.redis, slack, rail, sms },
     nextFault,
     deadline,
     options.seconds,
