@@ -4,13 +4,15 @@
  *
  * Opens N accounts with a known total, drives concurrent transfers through the REST API (random pairs
  * and amounts, some overdrawn, some that trip BLOCK or REVIEW rules, reviews decided or left to time
- * out, duplicate submissions) while a seeded schedule of faults hits the processes it started — the API,
- * the worker and the consumers killed and restarted — and the services — Redis flushed and restarted,
- * Kafka, PostgreSQL and the Temporal dev server restarted with their data, Slack failing — and the
+ * out, duplicate submissions; some sent from Seoul and Lisbon in turn, an impossible trip that a STEP_UP
+ * rule makes the sender confirm with a code from the run's own SMS gateway — confirmed, declined or left
+ * to expire) while a seeded schedule of faults hits the processes it started — the API, the worker and
+ * the consumers killed and restarted — and the services — Redis flushed and restarted, Kafka, PostgreSQL
+ * and the Temporal dev server restarted with their data, Slack failing, the SMS gateway down — and the
  * worker losing the results of activities it ran (./hooks). Every 500 ms it reads all balances in one
  * PostgreSQL snapshot; after healing it waits for every acknowledged transfer to end and checks the bank
- * invariants, the terminal events on Kafka and the replay of every closed workflow history. Prints a
- * table; exits 1 on any violation.
+ * invariants, the events on Kafka (the terminal ones, and a step-up's path) and the replay of every
+ * closed workflow history. Prints a table, the step-ups' figures among it; exits 1 on any violation.
  *
  * `--break <safeguard>` runs the worker without one safeguard (./hooks) and opens with the fault that
  * needs it: the checker is checked, so the run passes only when it reports violations.
