@@ -91,9 +91,16 @@ export class SmsGateway {
     return this.messages().filter((message) => message.to === phone);
   }
 
-  /** The code in the latest message to `phone`: its run of exactly {@link CODE_DIGITS} digits. */
-  lastCodeTo(phone: string): string | undefined {
-    return CODE_IN_TEXT.exec(this.messagesTo(phone).at(-1)?.text ?? '')?.[0];
+  /**
+   * The code in the latest message to `phone`: its run of exactly {@link CODE_DIGITS} digits. With
+   * `referencePrefix`, only messages whose reference starts with it count: the service's references begin
+   * `<transferId>:`, so one phone's code for one transfer reads apart from its other transfers' codes.
+   */
+  lastCodeTo(phone: string, referencePrefix = ''): string | undefined {
+    const latest = this.messagesTo(phone)
+      .filter((message) => message.reference.startsWith(referencePrefix))
+      .at(-1);
+    return CODE_IN_TEXT.exec(latest?.text ?? '')?.[0];
   }
 
   /** The next `count` message POSTs answer `status` and record nothing. */

@@ -17,6 +17,8 @@ export type ApiCall = (
 export interface Account {
   id: string;
   owner: string;
+  /** E.164, one per account: where the owner's step-up codes go. */
+  phone: string;
 }
 
 /** The two businesses of one run's remittances: A's owner remits to B over the run's rail. */
@@ -26,7 +28,7 @@ export interface Businesses {
   to: { bank: string; account: string };
 }
 
-/** The accounts of one run, what they were funded with, and the rules that make some transfers BLOCK or REVIEW. */
+/** The accounts of one run, what they were funded with, and the rules that BLOCK, REVIEW or STEP_UP some transfers. */
 export interface Bank {
   accounts: Account[];
   funded: number;
@@ -53,12 +55,17 @@ export function apiClient(port: number, auth: Config['auth']): ApiCall {
   };
 }
 
-/** Accounts, funded total, and the rules that make some transfers BLOCK or go to REVIEW. */
+/**
+ * Accounts (each with a phone of its own, so every step-up can be asked and its code read back from the
+ * run's SMS gateway), funded total, and the rules that make some transfers BLOCK, go to REVIEW, or ask
+ * their sender to confirm an impossible trip.
+ */
 export async function openBank(call: ApiCall, accountCount: number): Promise<Bank> {
   const run = randomUUID().slice(0, 8);
   const accounts = Array.from({ length: accountCount }, (_, n) => ({
     id: `fault-${run}-${n}`,
     owner: `fault-${run}-o${n}`,
+    phone: `+8210${String(n).padStart(8, '0')}`,
   }));
   for (const account of accounts) {
     await call('POST', '/v1/accounts', 'fault-admin', 'SUPER_ADMIN', {
@@ -66,10 +73,11 @@ export async function openBank(call: ApiCall, accountCount: number): Promise<Ban
       ownerId: account.owner,
       currency: 'EUR',
       initialBalance: 10_000,
+      phone: account.phone,
     });
   }
   const funded = 10_000 * accounts.length;
-  const ruleIds = [`fault-block-${run}`, `fault-review-${run}`];
+  const ruleIds = [`fault-block-${run}`, `fault-review-${run}`, `fault-travel-${run}`];
   const quarter = Math.max(1, Math.floor(accounts.length / 4));
   await call('POST', '/v1/rules', 'fault-admin', 'SUPER_ADMIN', {
     ruleId: ruleIds[0],
@@ -90,6 +98,17 @@ export async function openBank(call: ApiCall, accountCount: number): Promise<Ban
         { account: { side: 'from', in: accounts.slice(quarter, 2 * quarter).map((a) => a.id) } },
         { amount: { gte: 2_000 } },
       ],
+    },
+  });
+  // Every account, since the load's located transfers come from any sender. Score 0: only the action
+  // asks, so a trip never adds up to REVIEW or BLOCK by score.
+  await call('POST', '/v1/rules', 'fault-admin', 'SUPER_ADMIN', {
+    ruleId: ruleIds[2],
+    name: 'fault test: confirm an impossible trip',
+    score: 0,
+    action: 'STEP_UP',
+    condition: {
+      all: [{ account: { side: 'from', in: accounts.map((a) => a.id) } }, { travel: { maxSpeedKmh: 1000 } }],
     },
   });
   const businesses: Businesses = {
@@ -113,6 +132,7 @@ export async function openBank(call: ApiCall, accountCount: number): Promise<Ban
 
 /** Deletes the run's rules, so they do not decide later transfers; a failure is left for the next run. */
 export async function closeBank(call: ApiCall, { ruleIds }: Bank): Promise<void> {
-  await call('DELETE', `/v1/rules/${ruleIds[0]}`, 'fault-admin', 'SUPER_ADMIN').catch(() => undefined);
-  await call('DELETE', `/v1/rules/${ruleIds[1]}`, 'fault-admin', 'SUPER_ADMIN').catch(() => undefined);
+  for (const ruleId of ruleIds) {
+    await call('DELETE', `/v1/rules/${ruleId}`, 'fault-admin', 'SUPER_ADMIN').catch(() => undefined);
+  }
 }

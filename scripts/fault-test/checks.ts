@@ -46,10 +46,24 @@ export function watchBalances(
   return checks;
 }
 
+/** What one transfer's events said, after de-duplication. */
+interface Told {
+  completed: number;
+  failed: number;
+  /** A transfer.confirmation_required was published. */
+  asked: boolean;
+  /** The decision of its transfer.flagged and of its transfer.approved, when it has one. */
+  flagged?: string;
+  approved?: string;
+}
+
 /**
  * Every COMPLETED transfer has exactly one transfer.completed and no transfer.failed after
  * de-duplication by eventId (what a consumer applies); every other terminal transfer exactly one
- * transfer.failed and no transfer.completed. Also counts the raw duplicates a consumer must drop.
+ * transfer.failed and no transfer.completed. A step-up's events tell its path: a code is asked for
+ * (transfer.confirmation_required) only of a transfer flagged STEP_UP, a confirmation (transfer.approved
+ * with STEP_UP) only of one that was asked, a step-up that COMPLETED was confirmed, and one REJECTED was
+ * never approved. Also counts the raw duplicates a consumer must drop.
  */
 export function eventViolations(
   events: EventEnvelope[],
@@ -59,21 +73,36 @@ export function eventViolations(
     (event): event is TransferEventEnvelope => 'transferId' in event && statuses.has(event.transferId),
   );
   const distinct = new Map(ours.map((event) => [event.eventId, event]));
-  const endings = new Map<string, { completed: number; failed: number }>();
+  const told = new Map<string, Told>();
   for (const event of distinct.values()) {
-    const ending = endings.get(event.transferId) ?? { completed: 0, failed: 0 };
-    if (event.type === 'transfer.completed') ending.completed += 1;
-    if (event.type === 'transfer.failed') ending.failed += 1;
-    endings.set(event.transferId, ending);
+    const seen = told.get(event.transferId) ?? { completed: 0, failed: 0, asked: false };
+    if (event.type === 'transfer.completed') seen.completed += 1;
+    if (event.type === 'transfer.failed') seen.failed += 1;
+    if (event.type === 'transfer.confirmation_required') seen.asked = true;
+    if (event.type === 'transfer.flagged') seen.flagged = event.data.decision;
+    if (event.type === 'transfer.approved') seen.approved = event.data.decision;
+    told.set(event.transferId, seen);
   }
   const violations: string[] = [];
   for (const [transferId, status] of statuses) {
-    const { completed, failed } = endings.get(transferId) ?? { completed: 0, failed: 0 };
+    const { completed, failed, asked, flagged, approved }: Told = told.get(transferId) ?? {
+      completed: 0,
+      failed: 0,
+      asked: false,
+    };
+    const violation = (what: string) => violations.push(`transfer ${transferId} (${status}) ${what}`);
     const expected = status === 'COMPLETED' ? { completed: 1, failed: 0 } : { completed: 0, failed: 1 };
     if (completed !== expected.completed || failed !== expected.failed) {
-      violations.push(
-        `transfer ${transferId} (${status}) has ${completed} transfer.completed and ${failed} transfer.failed events`,
-      );
+      violation(`has ${completed} transfer.completed and ${failed} transfer.failed events`);
+    }
+    const steppedUp = flagged === 'STEP_UP';
+    if (asked && !steppedUp) violation(`has transfer.confirmation_required, flagged ${flagged ?? 'never'}`);
+    if (approved === 'STEP_UP' && !asked) violation('has transfer.approved STEP_UP, never asked for a code');
+    if (steppedUp && status === 'COMPLETED' && approved !== 'STEP_UP') {
+      violation(`stepped up and completed, approved ${approved ?? 'never'}`);
+    }
+    if (steppedUp && status === 'REJECTED' && approved !== undefined) {
+      violation(`stepped up and was rejected, yet approved ${approved}`);
     }
   }
   return { violations, raw: ours.length, distinct: distinct.size };

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 
 import type { RailSimulator } from '../../harness/rail-simulator';
 import type { SlackReceiver } from '../../harness/slack-receiver';
+import type { SmsGateway } from '../../harness/sms-gateway';
 import type { Supervisor } from './supervisor';
 
 export const FAULTS = [
@@ -18,6 +19,7 @@ export const FAULTS = [
   'restart postgres',
   'restart temporal',
   'slack failing',
+  'sms gateway down 5 s',
   'lose activity results',
   'rail down 20 s',
   'rail calls back twice',
@@ -25,12 +27,16 @@ export const FAULTS = [
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
-/** What the faults hit: the role processes the run started, Redis (flushed first), the local Slack and rail. */
+/**
+ * What the faults hit: the role processes the run started, Redis (flushed first), and the run's own Slack,
+ * rail and SMS gateway.
+ */
 export interface Targets {
   supervisor: Supervisor;
   redis: Redis;
   slack: SlackReceiver;
   rail: RailSimulator;
+  sms: SmsGateway;
 }
 
 const stack = (command: 'up' | 'down', service: string) =>
@@ -39,7 +45,7 @@ const stack = (command: 'up' | 'down', service: string) =>
   });
 
 /**
- * Rounds of every fault kind in a shuffled order, so any nine faults in a row cover every kind. A
+ * Rounds of every fault kind, each round in a shuffled order, so every kind comes once per round. A
  * broken safeguard shows only under the fault it guards against, so that run opens with that fault.
  */
 function* schedule(nextFault: () => number, opensWithLostResults: boolean): Generator<Fault> {
@@ -55,7 +61,7 @@ function* schedule(nextFault: () => number, opensWithLostResults: boolean): Gene
 }
 
 /** Injects one fault and heals it: a killed role restarts in the background, a stopped service is up again. */
-async function inject(fault: Fault, { supervisor, redis, slack, rail }: Targets): Promise<void> {
+async function inject(fault: Fault, { supervisor, redis, slack, rail, sms }: Targets): Promise<void> {
   const restartService = async (service: string, outage = 3_000) => {
     stack('down', service);
     await new Promise((wake) => setTimeout(wake, outage));
@@ -84,7 +90,13 @@ async function inject(fault: Fault, { supervisor, redis, slack, rail }: Targets)
     await new Promise((wake) => setTimeout(wake, 10_000));
     rail.setKnobs({ callBackTwice: false });
   } else if (fault === 'rail refuses a payout') rail.setKnobs({ refusePayouts: 1 });
-  else {
+  // Longer than a first code's three sends a second apart: a step-up in its first seconds gets no code and
+  // is rejected, its hold voided, while a code sent before it stays good.
+  else if (fault === 'sms gateway down 5 s') {
+    sms.down(true);
+    await new Promise((wake) => setTimeout(wake, 5_000));
+    sms.down(false);
+  } else {
     slack.failWith = 500;
     await new Promise((wake) => setTimeout(wake, 5_000));
     slack.failWith = undefined;

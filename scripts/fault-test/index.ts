@@ -4,13 +4,15 @@
  *
  * Opens N accounts with a known total, drives concurrent transfers through the REST API (random pairs
  * and amounts, some overdrawn, some that trip BLOCK or REVIEW rules, reviews decided or left to time
- * out, duplicate submissions) while a seeded schedule of faults hits the processes it started — the API,
- * the worker and the consumers killed and restarted — and the services — Redis flushed and restarted,
- * Kafka, PostgreSQL and the Temporal dev server restarted with their data, Slack failing — and the
+ * out, duplicate submissions; some sent from Seoul and Lisbon in turn, an impossible trip that a STEP_UP
+ * rule makes the sender confirm with a code from the run's own SMS gateway — confirmed, declined or left
+ * to expire) while a seeded schedule of faults hits the processes it started — the API, the worker and
+ * the consumers killed and restarted — and the services — Redis flushed and restarted, Kafka, PostgreSQL
+ * and the Temporal dev server restarted with their data, Slack failing, the SMS gateway down — and the
  * worker losing the results of activities it ran (./hooks). Every 500 ms it reads all balances in one
  * PostgreSQL snapshot; after healing it waits for every acknowledged transfer to end and checks the bank
- * invariants, the terminal events on Kafka and the replay of every closed workflow history. Prints a
- * table; exits 1 on any violation.
+ * invariants, the events on Kafka (the terminal ones, and a step-up's path) and the replay of every
+ * closed workflow history. Prints a table, the step-ups' figures among it; exits 1 on any violation.
  *
  * `--break <safeguard>` runs the worker without one safeguard (./hooks) and opens with the fault that
  * needs it: the checker is checked, so the run passes only when it reports violations.
@@ -24,9 +26,10 @@ import { freePort } from '../../harness/free-port';
 import { seededRandom } from '../../harness/seeded-random';
 import { DEV_RAIL_API_KEY, DEV_RAIL_CALLBACK_SECRET, RailSimulator } from '../../harness/rail-simulator';
 import { SlackReceiver } from '../../harness/slack-receiver';
+import { SmsGateway } from '../../harness/sms-gateway';
 import { readEventsBetween, topicMarks } from '../../harness/topic-records';
 import { ServiceProcess } from '../../harness/worker-process';
-import { loadConfig } from '../../src/config';
+import { DEVELOPMENT_SMS_API_KEY, loadConfig } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
 import { createDependencies } from '../../src/dependencies';
 import { ensureTopics } from '../../src/events/publisher';
@@ -56,6 +59,8 @@ async function main(options: Options): Promise<number> {
 
   const slack = await SlackReceiver.start();
   const rail = await RailSimulator.start({ apiKey: DEV_RAIL_API_KEY, callbackSecret: DEV_RAIL_CALLBACK_SECRET });
+  // A gateway of the run's own: the codes the run's senders are texted are the run's to read.
+  const sms = await SmsGateway.start({ apiKey: DEVELOPMENT_SMS_API_KEY });
   // A rail of the run's own, so its clearing account is the run's to compare with the simulator.
   const railName = `fault-${options.seed}`;
   const port = await freePort();
@@ -71,9 +76,12 @@ async function main(options: Options): Promise<number> {
     RAIL_NAME: railName,
     RAIL_URL: rail.url,
     RAIL_CALLBACK_URL: `http://127.0.0.1:${port}/v1/rails/${railName}/callbacks`,
+    SMS_GATEWAY_URL: sms.url,
     REMITTANCE_CALLBACK_TIMEOUT_MS: '3000',
     SAGA_FORWARD_RETRY_INTERVAL_MS: '1000',
     SAGA_REVIEW_TIMEOUT_MS: '15000',
+    // Codes left unanswered expire within the run, not 5 minutes after it.
+    CONFIRMATION_CODE_TTL_MS: '8000',
     // Six submitters on twenty accounts go far past a customer's budget, on purpose.
     RATE_LIMIT_TRANSFERS_PER_MINUTE: '1000000',
     RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
@@ -95,7 +103,7 @@ async function main(options: Options): Promise<number> {
   const load = new Load(call, bank.accounts, next, deadline, violations);
   const snapshots = watchBalances(dependencies.postgres, accountIds, bank.funded, violations);
   const faults = new FaultSchedule(
-    { supervisor, redis: dependencies.redis, slack, rail },
+    { supervisor, redis: dependencies.redis, slack, rail, sms },
     nextFault,
     deadline,
     options.seconds,
@@ -107,6 +115,7 @@ async function main(options: Options): Promise<number> {
     ...Array.from({ length: SUBMITTERS }, () => load.submitter()),
     load.remitter(bank.businesses),
     load.reviewer(),
+    load.confirmer(sms, since),
     faults.run(),
   ]);
   // The last heal: every role killed has come back.
@@ -115,7 +124,7 @@ async function main(options: Options): Promise<number> {
 
   const transferIds = load.transferIds();
   const remittanceIds = load.remittanceIds();
-  const { statuses, remittanceStatuses } = await awaitQuiescence(
+  const { statuses, remittanceStatuses, stepUps } = await awaitQuiescence(
     dependencies,
     { accounts: bank.accounts, transferIds, businesses: bank.businesses, remittanceIds },
     healedAt,
@@ -148,6 +157,8 @@ async function main(options: Options): Promise<number> {
     acknowledged: transferIds.length,
     statuses,
     remittanceStatuses,
+    stepUps,
+    confirmer: load.confirmations,
     faultsInjected: faults.injected,
     snapshots,
     quiescentAfterSeconds,
@@ -163,6 +174,7 @@ async function main(options: Options): Promise<number> {
   await dependencies.close();
   await slack.stop();
   await rail.stop();
+  await sms.stop();
   return verdict(options, violations.length, faults.failed);
 }
 

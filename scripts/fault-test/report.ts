@@ -1,5 +1,6 @@
 import { FAULTS, type Fault } from './faults';
 import type { Options } from './options';
+import type { Load } from './submitters';
 
 /** What a run measured, for its table. */
 export interface RunSummary {
@@ -10,6 +11,10 @@ export interface RunSummary {
   statuses: Map<string, string>;
   /** Each acknowledged remittance's status. */
   remittanceStatuses: Map<string, string>;
+  /** How each transfer that stepped up ended its confirmation (null: still waiting). */
+  stepUps: Map<string, string | null>;
+  /** What the confirmer did. */
+  confirmer: Load['confirmations'];
   faultsInjected: Map<Fault, number>;
   snapshots: { reads: number; unavailable: number };
   quiescentAfterSeconds: number;
@@ -20,9 +25,13 @@ export interface RunSummary {
   violations: string[];
 }
 
-/** Prints the run's table: load, outcomes, faults, checks, then the first 20 violations. */
+/**
+ * Prints the run's table: load, outcomes, step-ups, faults, checks, then the first 20 violations. The
+ * step-up figures show the path was exercised; they are not checks, since the faults decide how many
+ * codes could be sent and answered in time.
+ */
 export function printTable(summary: RunSummary): void {
-  const { submissions, events, violations } = summary;
+  const { submissions, events, violations, confirmer } = summary;
   const byStatus = new Map<string, number>();
   for (const status of summary.statuses.values()) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   const row = (name: string, value: string | number) => console.log(`${name.padEnd(36)} ${value}`);
@@ -34,6 +43,16 @@ export function printTable(summary: RunSummary): void {
   row('  duplicates sent', submissions.duplicates);
   row('  refused 4xx / failed 5xx or no answer', `${submissions.refused} / ${submissions.failed}`);
   for (const [status, count] of [...byStatus].sort()) row(`  ${status}`, count);
+  const confirmations = new Map<string, number>();
+  for (const end of summary.stepUps.values()) {
+    const label = end ?? 'still waiting';
+    confirmations.set(label, (confirmations.get(label) ?? 0) + 1);
+  }
+  row('stepped up (AWAITING_CONFIRMATION)', summary.stepUps.size);
+  for (const [end, count] of [...confirmations].sort()) row(`  ${end}`, count);
+  row('confirmer: confirmed/declined/left', `${confirmer.confirmed} / ${confirmer.declined} / ${confirmer.left}`);
+  row('  wrong code first (not 422, 2 left)', `${confirmer.wrongFirst} (${confirmer.wrongAnsweredOtherwise})`);
+  row('  refused 4xx / failed 5xx or none', `${confirmer.refused} / ${confirmer.failed}`);
   const remittances = new Map<string, number>();
   for (const status of summary.remittanceStatuses.values()) remittances.set(status, (remittances.get(status) ?? 0) + 1);
   row('remittances acknowledged', summary.remittanceStatuses.size);
