@@ -13,7 +13,7 @@
  *   npm run bench -- risk [evaluations=3000] [rules=50]
  *       one risk evaluation in-process, transfers without device context against ones with a location and device
  *       id and ones with only an IP, interleaved over five rounds (`evaluations` per variant one at a time and as
- *       many 8 at a time), and the IP database's first load
+ *       many 8 at a time), and the IP database's first load; writes bench/results/<date>-risk.{json,png}
  */
 import { events } from './events';
 import { load } from './load';

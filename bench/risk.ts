@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -19,7 +20,9 @@ import type { RiskEngine } from '../src/risk/engine';
 import { dbIpCityLiteFiles, MmdbIpLocator } from '../src/risk/ip-location';
 import type { RiskEvaluation } from '../src/risk/risk-log';
 import type { RuleDefinition } from '../src/risk/rules';
+import { renderChart } from './load/plot';
 import { printTable } from './load/report';
+import { resultPath, writeJsonResult } from './load/results';
 import { nearestRank, ratio } from './load/stats';
 
 /** Senders per variant. Each variant has its own, so one's Redis state (history, places, devices) never shapes another's. */
@@ -61,7 +64,8 @@ const WINDOWS = [60, 600, 3600, 86_400];
  * (travel, newDevice and country among them) that match only this benchmark's senders and are removed
  * afterwards. The IP database's one-time load is timed on its own before any evaluation.
  *
- * Prints latency percentiles and throughput per variant with their ratios to `no context` in the same run.
+ * Prints latency percentiles and throughput per variant with their ratios to `no context` in the same run;
+ * writes bench/results/<date>-risk.{json,png}.
  */
 export async function risk(evaluations: number, ruleCount: number): Promise<void> {
   if (!Number.isInteger(evaluations) || evaluations < ROUNDS || !Number.isInteger(ruleCount) || ruleCount < 1) {
@@ -113,6 +117,31 @@ export async function risk(evaluations: number, ruleCount: number): Promise<void
     const figures = summarise(tallies);
     const contextRules = [...ruleKinds.values()].filter((kind) => isContextKind(kind)).length;
     report(figures, ipDatabase, evaluations, ruleCount, contextRules);
+
+    const date = new Date().toISOString().slice(0, 10);
+    const nproc = availableParallelism();
+    const json = await writeJsonResult('risk', {
+      benchmark: 'risk',
+      date,
+      machine: { nproc },
+      options: {
+        evaluationsPerVariant: evaluations,
+        rules: ruleCount,
+        contextRules,
+        velocityWindowsSeconds: WINDOWS,
+        rounds: ROUNDS,
+        concurrency: CONCURRENCY,
+        sendersPerVariant: SENDERS,
+        receivers: RECEIVERS,
+        warmUpPerVariant: WARM_UP,
+        cities: CITIES,
+      },
+      ipDatabase,
+      variants: figures,
+    });
+    const png = resultPath('risk.png');
+    await plotRisk(png, figures, `npm run bench -- risk ${evaluations} ${ruleCount}, ${date}, nproc ${nproc}`);
+    console.log(`\nwrote ${json}\nwrote ${png}`);
   } finally {
     for (const ruleId of ruleKinds.keys()) await dependencies.risk.rules.remove(ruleId, 'bench');
     await deleteKeys(dependencies.redis, `risk:{bench-risk-${run}-*`);
@@ -478,6 +507,103 @@ function benchRule(n: number, senders: string[]): { kind: string; definition: Ru
       shadow: n % 7 === 6,
     },
   };
+}
+
+/** Latency percentiles per variant, one evaluation at a time, and throughput with 8 in flight; each round a dot. */
+async function plotRisk(path: string, figures: VariantFigures[], title: string): Promise<void> {
+  const percentileNames = ['p50', 'p90', 'p99'] as const;
+  const latency = figures.flatMap((row) =>
+    percentileNames.map((percentile) => ({
+      variant: row.variant,
+      percentile,
+      ms: row.sequential[percentile],
+      label: times(row.ratios[percentile]),
+    })),
+  );
+  const roundLatency = figures.flatMap((row) =>
+    row.rounds.flatMap((round) =>
+      percentileNames.map((percentile) => ({ variant: row.variant, percentile, ms: round.sequential[percentile] })),
+    ),
+  );
+  const throughput = figures.map((row) => ({
+    variant: row.variant,
+    perSecond: row.concurrentPerSecond,
+    label: times(row.ratios.concurrentPerSecond),
+  }));
+  const roundThroughput = figures.flatMap((row) =>
+    row.rounds.map((round) => ({ variant: row.variant, perSecond: round.concurrentPerSecond })),
+  );
+  // Mutable, as vega-lite's types want a domain, which `as const` below would otherwise make readonly.
+  const variants: string[] = [...VARIANTS];
+  const color = {
+    field: 'variant',
+    type: 'nominal',
+    title: null,
+    scale: { domain: variants, range: ['#1f77b4', '#ff7f0e', '#2ca02c'] },
+    legend: { orient: 'bottom', labelFontSize: 12 },
+  } as const;
+  const variantOffset = { field: 'variant', type: 'nominal', scale: { domain: variants } } as const;
+  const percentileAxis = { field: 'percentile', type: 'ordinal', title: null, axis: { labelAngle: 0 } } as const;
+  const msAxis = { field: 'ms', type: 'quantitative', title: 'ms' } as const;
+  const variantAxis = {
+    field: 'variant',
+    type: 'nominal',
+    title: null,
+    sort: variants,
+    axis: { labelAngle: 0 },
+  } as const;
+  const perSecondAxis = { field: 'perSecond', type: 'quantitative', title: 'evaluations/s' } as const;
+  const roundDot = { type: 'point', filled: true, size: 16, color: '#333', opacity: 0.7 } as const;
+  await renderChart(path, {
+    title: {
+      text: title,
+      subtitle: 'bars: the whole run, labelled with the ratio to no context; dots: each round',
+      fontSize: 14,
+    },
+    config: { font: 'DejaVu Sans', view: { stroke: '#ddd' } },
+    hconcat: [
+      {
+        width: 440,
+        height: 280,
+        title: 'latency of one evaluation, one at a time',
+        layer: [
+          {
+            data: { values: latency },
+            mark: { type: 'bar' },
+            encoding: { x: percentileAxis, xOffset: variantOffset, y: msAxis, color },
+          },
+          {
+            data: { values: latency },
+            mark: { type: 'text', dy: -8, fontSize: 9 },
+            encoding: { x: percentileAxis, xOffset: variantOffset, y: msAxis, text: { field: 'label' } },
+          },
+          {
+            data: { values: roundLatency },
+            mark: roundDot,
+            encoding: { x: percentileAxis, xOffset: variantOffset, y: msAxis },
+          },
+        ],
+      },
+      {
+        width: 220,
+        height: 280,
+        title: `throughput, ${CONCURRENCY} in flight`,
+        layer: [
+          {
+            data: { values: throughput },
+            mark: { type: 'bar' },
+            encoding: { x: variantAxis, y: perSecondAxis, color },
+          },
+          {
+            data: { values: throughput },
+            mark: { type: 'text', dy: -8, fontSize: 9 },
+            encoding: { x: variantAxis, y: perSecondAxis, text: { field: 'label' } },
+          },
+          { data: { values: roundThroughput }, mark: roundDot, encoding: { x: variantAxis, y: perSecondAxis } },
+        ],
+      },
+    ],
+  });
 }
 
 async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
