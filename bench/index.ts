@@ -11,7 +11,9 @@
  *       the same service with traces off and on (to the stack's Zipkin), alternated over two rounds;
  *       writes bench/results/<date>-tracing.{json,png}
  *   npm run bench -- risk [evaluations=3000] [rules=50]
- *       risk evaluation latency, in-process
+ *       one risk evaluation in-process, transfers without device context against ones with a location and device
+ *       id and ones with only an IP, interleaved over five rounds (`evaluations` per variant one at a time and as
+ *       many 8 at a time), and the IP database's first load; writes bench/results/<date>-risk.{json,png}
  */
 import { events } from './events';
 import { load } from './load';
