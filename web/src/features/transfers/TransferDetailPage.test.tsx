@@ -80,15 +80,23 @@ const riskRecord = {
   reasons: ['country PT is not in KR'],
   evaluatedAt: '2026-12-01T10:00:01.000Z',
   rules: [{ ruleId: 'foreign-ip', version: 2, hit: true, shadow: false, score: 0, reason: 'country PT is not in KR' }],
+  place: null,
 };
 
-/** The transfer's page and the reads beside it; `transfer()` is what GET answers now, `onCancel` the POST. */
-function serve(transfer: () => Transfer, onCancel: (request: RecordedRequest) => { status: number; body?: unknown }) {
+/**
+ * The transfer's page and the reads beside it; `transfer()` is what GET answers now, `onCancel` the POST, `risk`
+ * the risk record.
+ */
+function serve(
+  transfer: () => Transfer,
+  onCancel: (request: RecordedRequest) => { status: number; body?: unknown },
+  risk: unknown = riskRecord,
+) {
   return fakeFetch((request) => {
     const { url, method } = request;
     if (url === `/v1/transfers/${TRANSFER_ID}` && method === 'GET') return { status: 200, body: transfer() };
     if (url === `/v1/transfers/${TRANSFER_ID}/cancel` && method === 'POST') return onCancel(request);
-    if (url === `/v1/transfers/${TRANSFER_ID}/risk`) return { status: 200, body: riskRecord };
+    if (url === `/v1/transfers/${TRANSFER_ID}/risk`) return { status: 200, body: risk };
     if (url === `/v1/transfers/${TRANSFER_ID}/activity`) return { status: 200, body: { events: [], corrections: [] } };
     const held = transfer().status === 'AWAITING_CONFIRMATION' ? 4_321 : 0;
     if (url === '/v1/accounts/acc-olga') return { status: 200, body: account('acc-olga', held) };
@@ -250,5 +258,59 @@ describe('a transfer waiting for its customer', () => {
     expect(await within(summary).findByText('COMPLETED', { selector: 'dd' })).toBeTruthy();
     expect(screen.queryByRole('region', { name: 'Waiting for the customer' })).toBeNull();
     expect(screen.queryByText(/Cancel accepted/)).toBeNull();
+  });
+});
+
+describe('where the transfer came from, in the risk provenance', () => {
+  const submittedMs = Date.parse(waiting.submittedAt);
+  const showing = async (place: unknown) => {
+    renderPage(
+      serve(
+        () => waiting,
+        () => ({ status: 500 }),
+        { ...riskRecord, place },
+      ).fetch,
+      'READ_ONLY',
+    );
+    const risk = await screen.findByRole('region', { name: 'Risk provenance' });
+    await within(risk).findByText('Decision', { selector: 'dt' });
+    return risk;
+  };
+
+  it('tells the location and who gave it, the country, the previous located transfer with the travel, and the device', async () => {
+    const risk = await showing({
+      location: { lat: 38.7223, lon: -9.1393 },
+      locationSource: 'device',
+      country: 'PT',
+      previousLocation: { lat: 37.5665, lon: 126.978, atMs: submittedMs - 10 * 60_000 },
+      deviceId: 'laptop-9',
+    });
+    expect(figure(risk, 'Place')).toBe(
+      'Sent from 38.7223, -9.1393 (reported by the device) · country PT (from its IP) · ' +
+        'previous located transfer 37.5665, 126.9780, 10 min before: 10418 km, 62507 km/h · ' +
+        'device laptop-9, first seen from this sender',
+    );
+  });
+
+  it('says a location came from the IP, and when a known device was last seen', async () => {
+    const risk = await showing({
+      location: { lat: 52.52, lon: 13.405 },
+      locationSource: 'ip',
+      country: 'DE',
+      deviceId: 'phone-2',
+      deviceLastSeenMs: submittedMs - 3 * 24 * 3_600_000,
+    });
+    expect(figure(risk, 'Place')).toBe(
+      'Sent from 52.5200, 13.4050 (located from its IP) · country DE (from its IP) · device phone-2, last seen 3 days before',
+    );
+  });
+
+  it.each([
+    ['null', null],
+    ['empty', {}],
+  ])('shows nothing of the place when it is %s', async (_name, place) => {
+    const risk = await showing(place);
+    expect(within(risk).queryByText('Place', { selector: 'dt' })).toBeNull();
+    expect(within(risk).queryByText(/Sent from|located transfer|device /)).toBeNull();
   });
 });

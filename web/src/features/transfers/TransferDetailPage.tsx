@@ -14,6 +14,7 @@ import { useResource } from '../../lib/use-resource';
 
 import { cancelTransfer, getAccount, getActivity, getRisk, getTransfer, type Transfer } from './api';
 import { ConfirmationPanel } from './ConfirmationPanel';
+import { describePlace } from './place';
 
 export function TransferDetailPage() {
   const { transferId = '' } = useParams();
@@ -114,7 +115,7 @@ function TransferDetail({ transfer, mayCancel, busy, onCancel }: TransferDetailP
       )}
       <Timeline transfer={transfer} />
       <Balances transfer={transfer} />
-      <RiskProvenance transferId={transfer.transferId} />
+      <RiskProvenance transferId={transfer.transferId} submittedAt={transfer.submittedAt} />
       <ReviewRecord transfer={transfer} />
       <Activity transfer={transfer} />
     </>
@@ -188,10 +189,11 @@ function Balances({ transfer }: { transfer: Transfer }) {
   );
 }
 
-function RiskProvenance({ transferId }: { transferId: string }) {
+function RiskProvenance({ transferId, submittedAt }: { transferId: string; submittedAt: string }) {
   const api = useApi();
   const risk = useResource(() => getRisk(api, transferId), [api, transferId]);
   const notEvaluated = risk.error instanceof ApiError && risk.error.status === 404;
+  const place = risk.data ? describePlace(risk.data.place, submittedAt) : null;
   return (
     <section aria-labelledby="risk-heading">
       <h2 id="risk-heading">Risk provenance</h2>
@@ -214,6 +216,12 @@ function RiskProvenance({ transferId }: { transferId: string }) {
             <dd>{risk.data.ruleSetVersion}</dd>
             <dt>Evaluated</dt>
             <dd>{formatTime(risk.data.evaluatedAt)}</dd>
+            {place && (
+              <>
+                <dt>Place</dt>
+                <dd>{place}</dd>
+              </>
+            )}
           </dl>
           <table aria-label="Rules evaluated">
             <thead>

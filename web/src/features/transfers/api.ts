@@ -19,6 +19,8 @@ export type TransferQuery = TransferFilters & { limit?: number; cursor?: string 
 export type Transfer = z.output<typeof transferView>;
 export type Confirmation = NonNullable<Transfer['confirmation']>;
 export type CancelRequest = z.input<typeof cancelBody>;
+/** Where the transfer came from, as the travel, newDevice and country conditions saw it. */
+export type RiskPlace = NonNullable<z.output<typeof riskRecordView>['place']>;
 
 export const listTransfers = (api: ApiClient, query: TransferQuery) =>
   api.request('/v1/transfers', transferPage, { query });
