@@ -19,12 +19,12 @@ import type {
 } from '../src/rails/payment-rail';
 import {
   type CallbackBody,
-  describeIssue,
   type InstructionRequest,
   instructionRequestSchema,
   RAIL_SIGNATURE_HEADER,
   RAIL_TIMESTAMP_HEADER,
 } from '../src/rails/rail-wire';
+import { describeIssue } from '../src/wire';
 
 /** The development key and secret the service's config falls back to, so `npm start` and the simulator agree. */
 export {

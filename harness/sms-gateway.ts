@@ -10,13 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { CODE_DIGITS } from '../src/verification/one-time-code';
 import { maskedNumber } from '../src/verification/verification-sender';
 import {
-  describeIssue,
   type MessageAccepted,
   type MessageRequest,
   messageRequestSchema,
   SMS_IDEMPOTENCY_HEADER,
   type SmsError,
 } from '../src/verification/sms-wire';
+import { describeIssue } from '../src/wire';
 
 const MAX_BODY_BYTES = 64 * 1024;
 /** E.164's +999 is a country code no one has, so the stand-in has nowhere to deliver it: the 422 on demand. */

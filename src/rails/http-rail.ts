@@ -1,5 +1,6 @@
 /** A bank rail reached over HTTP, speaking the contract of docs/rail-api.md. */
-import type { z } from 'zod';
+
+import { describeIssue, parseJson } from '../wire';
 
 import { verifyCallbackSignature } from './callback-signature';
 import {
@@ -12,7 +13,7 @@ import {
   RailRequestRefusedError,
   RailUnavailableError,
 } from './payment-rail';
-import { callbackBodySchema, describeIssue, instructionAnswerSchema, type InstructionRequest } from './rail-wire';
+import { callbackBodySchema, instructionAnswerSchema, type InstructionRequest } from './rail-wire';
 
 export interface HttpPaymentRailOptions {
   name: string;
@@ -136,22 +137,6 @@ export class HttpPaymentRail implements PaymentRail {
     }
     return parsed.data;
   }
-}
-
-function parseJson<T>(
-  body: string,
-  schema: z.ZodType<T>,
-): { success: true; data: T } | { success: false; problem: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { success: false, problem: 'not JSON' };
-  }
-  const parsed = schema.safeParse(json);
-  return parsed.success
-    ? { success: true, data: parsed.data }
-    : { success: false, problem: describeIssue(parsed.error).message };
 }
 
 /** A problem document's detail (or title), else the start of whatever the body is, for error messages. */

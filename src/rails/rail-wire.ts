@@ -63,14 +63,3 @@ export const accountBalancesSchema = z.object({
   account: z.string(),
   balances: z.array(z.object({ currency, net: z.number().int() })),
 });
-
-/** The first problem zod found, naming its field: `amount: Too small…`, `callbackUrl: Invalid URL`. */
-export function describeIssue(error: z.ZodError): { field: string; message: string } {
-  const issue = error.issues[0];
-  if (!issue) return { field: '(body)', message: 'invalid' };
-  const field =
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => [...issue.path, key].join('.')).join(', ')
-      : issue.path.join('.') || '(body)';
-  return { field, message: `${field}: ${issue.message}` };
-}

@@ -1,8 +1,8 @@
 /** An SMS gateway reached over HTTP, speaking the contract of docs/sms-gateway-api.md. */
-import type { z } from 'zod';
+
+import { parseJson } from '../wire';
 
 import {
-  describeIssue,
   messageAcceptedSchema,
   type MessageRequest,
   referenceSchema,
@@ -102,22 +102,6 @@ export class HttpSmsSender implements VerificationSender {
     }
     return { messageId: parsed.data.messageId };
   }
-}
-
-function parseJson<T>(
-  body: string,
-  schema: z.ZodType<T>,
-): { success: true; data: T } | { success: false; problem: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { success: false, problem: 'not JSON' };
-  }
-  const parsed = schema.safeParse(json);
-  return parsed.success
-    ? { success: true, data: parsed.data }
-    : { success: false, problem: describeIssue(parsed.error).message };
 }
 
 /**

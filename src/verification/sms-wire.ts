@@ -5,8 +5,6 @@
  */
 import { z } from 'zod';
 
-export { describeIssue } from '../rails/rail-wire';
-
 export const SMS_IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
