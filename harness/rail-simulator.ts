@@ -4,7 +4,6 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { z } from 'zod';
@@ -25,6 +24,8 @@ import {
   RAIL_TIMESTAMP_HEADER,
 } from '../src/rails/rail-wire';
 import { describeIssue } from '../src/wire';
+
+import { listenOnLoopback, loopbackUrl } from './loopback';
 
 /** The development key and secret the service's config falls back to, so `npm start` and the simulator agree. */
 export {
@@ -145,18 +146,12 @@ export class RailSimulator {
 
   static async start(options: RailSimulatorOptions): Promise<RailSimulator> {
     const simulator = new RailSimulator(options);
-    await new Promise<void>((listening, failed) => {
-      simulator.server.once('error', failed);
-      simulator.server.listen(options.port ?? 0, '127.0.0.1', () => {
-        simulator.server.off('error', failed);
-        listening();
-      });
-    });
+    await listenOnLoopback(simulator.server, options.port);
     return simulator;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackUrl(this.server);
   }
 
   /** Merges `partial` into the knobs and answers them all. */

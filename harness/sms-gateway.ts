@@ -5,7 +5,6 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { CODE_DIGITS } from '../src/verification/one-time-code';
 import { maskedNumber } from '../src/verification/verification-sender';
@@ -17,6 +16,8 @@ import {
   type SmsError,
 } from '../src/verification/sms-wire';
 import { describeIssue } from '../src/wire';
+
+import { listenOnLoopback, loopbackUrl } from './loopback';
 
 const MAX_BODY_BYTES = 64 * 1024;
 /** E.164's +999 is a country code no one has, so the stand-in has nowhere to deliver it: the 422 on demand. */
@@ -68,18 +69,12 @@ export class SmsGateway {
 
   static async start(options: SmsGatewayOptions): Promise<SmsGateway> {
     const gateway = new SmsGateway(options);
-    await new Promise<void>((listening, failed) => {
-      gateway.server.once('error', failed);
-      gateway.server.listen(options.port ?? 0, '127.0.0.1', () => {
-        gateway.server.off('error', failed);
-        listening();
-      });
-    });
+    await listenOnLoopback(gateway.server, options.port);
     return gateway;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackUrl(this.server);
   }
 
   /** Every message accepted, oldest first; a repeated Idempotency-Key is one message. */
