@@ -43,7 +43,13 @@ export const confirmationProgressView = z
 
 export const transferView = z.strictObject({
   transferId: z.uuid(),
-  status: z.enum(TRANSFER_STATUSES),
+  status: z
+    .enum(TRANSFER_STATUSES)
+    .describe(
+      'PENDING (the saga runs), UNDER_REVIEW (held for an operator), AWAITING_CONFIRMATION (held until the sender ' +
+        'confirms with the code sent by SMS, declines, or it expires), and the terminal COMPLETED (money moved), ' +
+        'DECLINED, BLOCKED, REJECTED and FAILED (no money moved; hold voided)',
+    ),
   step: z.enum(TRANSFER_STEPS).describe('where the saga is'),
   fromAccountId: z.string(),
   toAccountId: z.string(),
